@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** Error thrown for invalid arguments; the message names the function, the argument and the shapes at fault. */
+export class TearArgumentError extends Error {
+  override name = 'TearArgumentError';
+}
+
+/** Throws `TearArgumentError("tear-ssl.<fn>: <message>")` unless `condition` holds. */
+export function check(condition: boolean, fn: string, message: () => string): asserts condition {
+  if (!condition) throw new TearArgumentError(`tear-ssl.${fn}: ${message()}`);
+}
+
+export const shapeString = (shape: readonly number[]): string => `[${shape.join(',')}]`;
+
+export interface TensorSpec {
+  rank?: number;
+  dtype?: tf.DataType | readonly tf.DataType[];
+}
+
+/** Checks that `t` is a tensor of the given rank and dtype; the error names `name` and the shape found. */
+export function checkTensor(t: unknown, name: string, fn: string, spec: TensorSpec = {}): asserts t is tf.Tensor {
+  check(t instanceof tf.Tensor, fn, () => `argument '${name}' must be a tf.Tensor, got ${describe(t)}`);
+  if (spec.rank !== undefined) {
+    check(t.rank === spec.rank, fn, () => `argument '${name}' must have rank ${spec.rank}, got shape ${shapeString(t.shape)}`);
+  }
+  if (spec.dtype !== undefined) {
+    const allowed = (Array.isArray(spec.dtype) ? spec.dtype : [spec.dtype]) as readonly tf.DataType[];
+    check(allowed.includes(t.dtype), fn, () => `argument '${name}' must have dtype ${allowed.join(' or ')}, got ${t.dtype}`);
+  }
+}
+
+/** Checks `a.shape[axisA] === b.shape[axisB]` (all dims when axes are omitted); the error names both arguments and shapes. */
+export function checkSameDim(
+  a: tf.Tensor, aName: string, b: tf.Tensor, bName: string, fn: string, axisA?: number, axisB: number | undefined = axisA,
+): void {
+  if (axisA === undefined) {
+    const same = a.rank === b.rank && a.shape.every((d, i) => d === b.shape[i]);
+    check(same, fn, () => `'${aName}' ${shapeString(a.shape)} and '${bName}' ${shapeString(b.shape)} must have the same shape`);
+    return;
+  }
+  check(a.shape[axisA] === b.shape[axisB as number], fn, () =>
+    `'${aName}' ${shapeString(a.shape)} dim ${axisA} must equal '${bName}' ${shapeString(b.shape)} dim ${axisB}`);
+}
+
+/** Checks a numeric option lies in [min, max] (bounds optional, inclusive unless `open` says otherwise). */
+export function checkNumber(
+  value: unknown, name: string, fn: string,
+  range: { min?: number; max?: number; minOpen?: boolean; maxOpen?: boolean; integer?: boolean } = {},
+): asserts value is number {
+  check(typeof value === 'number' && Number.isFinite(value), fn, () => `option '${name}' must be a finite number, got ${describe(value)}`);
+  const { min, max, minOpen, maxOpen, integer } = range;
+  if (integer) check(Number.isInteger(value), fn, () => `option '${name}' must be an integer, got ${value}`);
+  if (min !== undefined) check(minOpen ? value > min : value >= min, fn, () => `option '${name}' must be ${minOpen ? '>' : '>='} ${min}, got ${value}`);
+  if (max !== undefined) check(maxOpen ? value < max : value <= max, fn, () => `option '${name}' must be ${maxOpen ? '<' : '<='} ${max}, got ${value}`);
+}
+
+/** Checks a string option is one of `allowed`. */
+export function checkOneOf<T extends string>(value: unknown, allowed: readonly T[], name: string, fn: string): asserts value is T {
+  check(typeof value === 'string' && (allowed as readonly string[]).includes(value), fn,
+    () => `option '${name}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
+}
+
+function describe(v: unknown): string {
+  if (v instanceof tf.Tensor) return `tensor ${shapeString(v.shape)} ${v.dtype}`;
+  if (typeof v === 'string') return `'${v}'`;
+  if (v === null || v === undefined || typeof v !== 'object') return String(v);
+  return Array.isArray(v) ? `array(${v.length})` : 'object';
+}

@@ -1,0 +1,5 @@
+import * as tf from '@tensorflow/tfjs';
+
+tf.env().set('PROD', false);
+await tf.setBackend('cpu');
+await tf.ready();
