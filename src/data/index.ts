@@ -5,3 +5,5 @@ export {
   labeledBatches, unlabeledBatches, evaluationBatches, batchIndicesAt,
   type BatchStreamOptions, type UnlabeledBatchStreamOptions,
 } from './batchSource';
+export { loadIdx, FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, type IdxKind } from './idx';
+export { loadCifar10, CIFAR10_CLASS_NAMES } from './cifar10';
