@@ -1,0 +1,25 @@
+import * as tf from '@tensorflow/tfjs';
+import { checkNumber, checkTensor } from '../util/checks';
+
+export interface AdaplWeightOptions {
+  /** Sigmoid temperature γ > 0, default 1. */
+  gamma?: number;
+  /** Minimum weight w_min in [0, 1], default 0.5 (≥ 0.5 keeps ŷ the argmax of the relaxed label). */
+  wMin?: number;
+}
+
+/**
+ * AdaPL confidence weight per sample, [U] → [U]:
+ *   w_b = 1 − (1 − w_min)·(2σ(γ L̂_b) − 1) = 1 − (1 − w_min)·tanh(γ L̂_b / 2).
+ * w = 1 exactly at L̂ = 0, non-increasing in L̂, in (w_min, 1] (float32 reaches w_min once γL̂ ≳ 17).
+ * Negative estimates are treated as 0 (losses are non-negative). The tanh form keeps small L̂ exact.
+ */
+export function adaplWeights(estimates: tf.Tensor1D, opts: AdaplWeightOptions = {}): tf.Tensor1D {
+  const fn = 'adaplWeights';
+  checkTensor(estimates, 'estimates', fn, { rank: 1, dtype: 'float32' });
+  const gamma = opts.gamma ?? 1;
+  const wMin = opts.wMin ?? 0.5;
+  checkNumber(gamma, 'gamma', fn, { min: 0, minOpen: true });
+  checkNumber(wMin, 'wMin', fn, { min: 0, max: 1 });
+  return tf.tidy(() => tf.sub(1, tf.mul(1 - wMin, tf.tanh(tf.mul(tf.relu(estimates), gamma / 2)))) as tf.Tensor1D);
+}

@@ -1,0 +1,51 @@
+import * as tf from '@tensorflow/tfjs';
+import { checkNumber, checkSameDim, checkTensor } from '../util/checks';
+import { stopGradient } from '../util/numerics';
+import { confidenceMask, hardPseudoLabels } from './pseudoLabels';
+import { softCrossEntropy } from './softCrossEntropy';
+
+/**
+ * L = (1/U) Σ_b m_b · H(t_b, softmax(z_b)). targets [U,C], strongLogits [U,C], mask [U] (float32).
+ * The mean runs over all U rows, masked ones included (as FixMatch and the TEAR release); U = 0 gives 0.
+ */
+export function maskedUnlabeledLoss(targets: tf.Tensor2D, strongLogits: tf.Tensor2D, mask: tf.Tensor1D): tf.Scalar {
+  const fn = 'maskedUnlabeledLoss';
+  checkTensor(targets, 'targets', fn, { rank: 2, dtype: 'float32' });
+  checkTensor(strongLogits, 'strongLogits', fn, { rank: 2, dtype: 'float32' });
+  checkTensor(mask, 'mask', fn, { rank: 1, dtype: 'float32' });
+  checkSameDim(targets, 'targets', strongLogits, 'strongLogits', fn);
+  checkSameDim(mask, 'mask', strongLogits, 'strongLogits', fn, 0, 0);
+  return softCrossEntropy(targets, strongLogits, { weights: mask, reduction: 'mean' }) as tf.Scalar;
+}
+
+export interface FixmatchLossArgs {
+  /** Student weak-view probabilities after distribution alignment, [U,C]. */
+  weakProbs: tf.Tensor2D;
+  /** Student strong-view logits, [U,C]: the only input that receives gradient. */
+  strongLogits: tf.Tensor2D;
+  /** Confidence threshold τ, default 0.95. */
+  threshold?: number;
+}
+
+/**
+ * FixMatch's unlabeled loss: ŷ = argmax q, m = [max q ≥ τ], t = onehot(ŷ),
+ * L_u = (1/U) Σ_b m_b · CE(ŷ_b, z_b). Targets and mask carry no gradient.
+ */
+export function fixmatchLoss(args: FixmatchLossArgs): {
+  loss: tf.Scalar; mask: tf.Tensor1D; pseudoLabels: tf.Tensor1D; targets: tf.Tensor2D;
+} {
+  const fn = 'fixmatchLoss';
+  const { weakProbs, strongLogits, threshold = 0.95 } = args;
+  checkTensor(weakProbs, 'weakProbs', fn, { rank: 2, dtype: 'float32' });
+  checkTensor(strongLogits, 'strongLogits', fn, { rank: 2, dtype: 'float32' });
+  checkSameDim(weakProbs, 'weakProbs', strongLogits, 'strongLogits', fn);
+  checkNumber(threshold, 'threshold', fn, { min: 0, max: 1 });
+  return tf.tidy(() => {
+    const { labels, confidence } = hardPseudoLabels(weakProbs);
+    confidence.dispose();
+    const mask = stopGradient(confidenceMask(weakProbs, threshold));
+    const targets = stopGradient(tf.cast(tf.oneHot(labels, weakProbs.shape[1]), 'float32') as tf.Tensor2D);
+    const loss = maskedUnlabeledLoss(targets, strongLogits, mask);
+    return { loss, mask, pseudoLabels: labels, targets };
+  });
+}

@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs';
+import { checkOneOf, checkSameDim, check, checkTensor } from '../util/checks';
+import { safeLog } from './probabilities';
+
+export type EstimatorDistance = 'kl' | 'mse' | 'emd';
+
+export interface LossEstimatorOptions {
+  /** D(p̃, p): 'kl' (default) Σ p̃ (log p̃ − log p); 'mse' (1/C) Σ (p̃ − p)²; 'emd' Σ_{c<C} |CDF_p̃(c) − CDF_p(c)|. */
+  distance?: EstimatorDistance;
+  /** Add e·H(p̃) with e = 1 (default true). */
+  entropy?: boolean;
+}
+
+/**
+ * Temporal loss estimate per unlabeled sample, L̂_b = D(p̃_b, p_b) + e·H(p̃_b) ([U]).
+ * referenceProbs p̃ [U,C] (earlier model / EMA / memory), studentProbs p [U,C]; both probabilities.
+ * Logs are clamped at 1e-8, so the estimate is finite for any finite input. With the default
+ * ('kl', entropy) it is the cross-entropy H(p̃, p) = −Σ p̃ log p: the expected loss −log p_y when y ~ p̃.
+ * The KL term alone is clipped at 0 (clamped logs could make it a hair negative).
+ * Pure and sync-free: NaN inputs give NaN estimates.
+ */
+export function estimateUnlabeledLoss(
+  referenceProbs: tf.Tensor2D, studentProbs: tf.Tensor2D, opts: LossEstimatorOptions = {},
+): tf.Tensor1D {
+  const fn = 'estimateUnlabeledLoss';
+  checkTensor(referenceProbs, 'referenceProbs', fn, { rank: 2, dtype: 'float32' });
+  checkTensor(studentProbs, 'studentProbs', fn, { rank: 2, dtype: 'float32' });
+  checkSameDim(referenceProbs, 'referenceProbs', studentProbs, 'studentProbs', fn);
+  const distance = opts.distance ?? 'kl';
+  checkOneOf(distance, ['kl', 'mse', 'emd'] as const, 'distance', fn);
+  const entropy = opts.entropy ?? true;
+  check(typeof entropy === 'boolean', fn, () => `option 'entropy' must be a boolean, got ${String(entropy)}`);
+  const numClasses = referenceProbs.shape[1];
+  return tf.tidy(() => {
+    const logRef = safeLog(referenceProbs);
+    const logStudent = safeLog(studentProbs);
+    if (distance === 'kl' && entropy) {
+      return tf.neg(tf.sum(tf.mul(referenceProbs, logStudent), 1)) as tf.Tensor1D;
+    }
+    let d: tf.Tensor1D;
+    if (distance === 'kl') {
+      d = tf.relu(tf.sum(tf.mul(referenceProbs, tf.sub(logRef, logStudent)), 1)) as tf.Tensor1D;
+    } else if (distance === 'mse') {
+      d = tf.mean(tf.square(tf.sub(referenceProbs, studentProbs)), 1);
+    } else if (numClasses < 2) {
+      d = tf.zeros([referenceProbs.shape[0]]);
+    } else {
+      const cdfGap = tf.sub(tf.cumsum(referenceProbs, 1), tf.cumsum(studentProbs, 1));
+      d = tf.sum(tf.abs(tf.slice(cdfGap, [0, 0], [-1, numClasses - 1])), 1);
+    }
+    if (!entropy) return d;
+    return tf.sub(d, tf.sum(tf.mul(referenceProbs, logRef), 1)) as tf.Tensor1D;
+  });
+}

@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs';
+import { check, checkNumber, checkOneOf, checkSameDim, checkTensor } from '../util/checks';
+
+export type RelaxSpread = 'uniform' | 'reference';
+
+export interface RelaxOptions {
+  /** How the mass 1 − w is shared by the other classes: 'uniform' (default) or in proportion to p̃ ('reference'). */
+  spread?: RelaxSpread;
+  /** p̃ [U,C], required for spread 'reference'. */
+  referenceProbs?: tf.Tensor2D;
+}
+
+/**
+ * AdaPL relaxed label Q [U,C] from pseudo labels ŷ (int32 [U], values in [0, C)) and weights w [U]:
+ * Q_b[ŷ_b] = w_b; other classes share 1 − w_b uniformly ((1 − w_b)/(C − 1) each) or ∝ p̃_b,c (c ≠ ŷ_b).
+ * 'reference' falls back to uniform on rows where p̃ has no mass off ŷ. C = 1 gives Q = [1].
+ * Rows sum to 1; with w ≥ 0.5, Q_b[ŷ_b] ≥ every other entry.
+ */
+export function relaxPseudoLabels(
+  pseudoLabels: tf.Tensor1D, weights: tf.Tensor1D, numClasses: number, opts: RelaxOptions = {},
+): tf.Tensor2D {
+  const fn = 'relaxPseudoLabels';
+  checkTensor(pseudoLabels, 'pseudoLabels', fn, { rank: 1, dtype: 'int32' });
+  checkTensor(weights, 'weights', fn, { rank: 1, dtype: 'float32' });
+  checkSameDim(pseudoLabels, 'pseudoLabels', weights, 'weights', fn, 0, 0);
+  checkNumber(numClasses, 'numClasses', fn, { min: 1, integer: true });
+  const spread = opts.spread ?? 'uniform';
+  checkOneOf(spread, ['uniform', 'reference'] as const, 'spread', fn);
+  const { referenceProbs } = opts;
+  if (spread === 'reference') {
+    check(referenceProbs !== undefined, fn, () => `option 'referenceProbs' is required when spread is 'reference'`);
+  }
+  if (referenceProbs !== undefined) {
+    checkTensor(referenceProbs, 'referenceProbs', fn, { rank: 2, dtype: 'float32' });
+    checkSameDim(referenceProbs, 'referenceProbs', pseudoLabels, 'pseudoLabels', fn, 0, 0);
+    check(referenceProbs.shape[1] === numClasses, fn,
+      () => `'referenceProbs' [${referenceProbs.shape.join(',')}] must have numClasses = ${numClasses} columns`);
+  }
+  const size = pseudoLabels.shape[0];
+  if (numClasses === 1) return tf.ones([size, 1]);
+  return tf.tidy(() => {
+    const onehot = tf.cast(tf.oneHot(pseudoLabels, numClasses), 'float32');
+    const others = tf.sub(1, onehot);
+    const w = tf.expandDims(weights, 1);
+    const rest = tf.sub(1, w);
+    const uniformShare = tf.div(others, numClasses - 1);
+    let share: tf.Tensor = uniformShare;
+    if (spread === 'reference' && referenceProbs !== undefined) {
+      const offMass = tf.mul(referenceProbs, others);
+      const total = tf.sum(offMass, 1, true);
+      const hasMass = tf.greater(total, 0);
+      const proportional = tf.div(offMass, tf.where(hasMass, total, tf.onesLike(total)));
+      share = tf.where(tf.broadcastTo(hasMass, offMass.shape), proportional, uniformShare);
+    }
+    return tf.add(tf.mul(onehot, w), tf.mul(share, rest)) as tf.Tensor2D;
+  });
+}

@@ -1,0 +1,39 @@
+import * as tf from '@tensorflow/tfjs';
+import { check, checkOneOf, checkSameDim, checkTensor } from '../util/checks';
+
+export type Reduction = 'none' | 'mean' | 'sum';
+
+export interface SoftCrossEntropyOptions {
+  /** Per-row weights w_b [U] (for example a 0/1 mask); default all ones. */
+  weights?: tf.Tensor1D;
+  /** 'none' → [U]; 'sum' → Σ_b; 'mean' (default) → (1/U) Σ_b, and 0 when U = 0. */
+  reduction?: Reduction;
+}
+
+/**
+ * Soft-target cross-entropy ℓ_b = w_b · H(t_b, softmax(z_b)) = −w_b Σ_c t_b,c log softmax(z_b)_c,
+ * computed with log-softmax (stable for any finite logits). targets [U,C], logits [U,C].
+ * 'mean' divides by U (weighted-out rows still count), so an all-zero mask gives 0 with zero gradient.
+ * Non-finite logits give a NaN loss (see docs/method.md, NaN/Inf policy).
+ */
+export function softCrossEntropy(targets: tf.Tensor2D, logits: tf.Tensor2D, opts: SoftCrossEntropyOptions = {}): tf.Tensor {
+  const fn = 'softCrossEntropy';
+  checkTensor(targets, 'targets', fn, { rank: 2, dtype: 'float32' });
+  checkTensor(logits, 'logits', fn, { rank: 2, dtype: 'float32' });
+  checkSameDim(targets, 'targets', logits, 'logits', fn);
+  const reduction = opts.reduction ?? 'mean';
+  checkOneOf(reduction, ['none', 'mean', 'sum'] as const, 'reduction', fn);
+  const { weights } = opts;
+  if (weights !== undefined) {
+    checkTensor(weights, 'weights', fn, { rank: 1, dtype: 'float32' });
+    checkSameDim(weights, 'weights', logits, 'logits', fn, 0, 0);
+  }
+  check(logits.shape[1] > 0, fn, () => `'logits' [${logits.shape.join(',')}] must have at least one class`);
+  return tf.tidy(() => {
+    const perRow = tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits, -1)), 1));
+    const weighted = weights === undefined ? perRow : tf.mul(perRow, weights);
+    if (reduction === 'none') return weighted;
+    const total = tf.sum(weighted);
+    return reduction === 'sum' ? total : tf.div(total, Math.max(logits.shape[0], 1));
+  });
+}

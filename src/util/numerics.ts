@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+import { checkTensor, shapeString, TearArgumentError } from './checks';
+
+/**
+ * NaN/Inf policy: the pure functions in `src/math` and `src/state` never read tensor values back
+ * (no sync), so they cannot reject non-finite inputs. A NaN or ±Inf logit propagates to a NaN loss.
+ * Call `assertFinite` where a synchronous check is acceptable (tests, debugging, once per logged step).
+ */
+
+/** Row-major multi-index of flat position `flat` in `shape`. */
+function multiIndex(flat: number, shape: readonly number[]): number[] {
+  const index = new Array<number>(shape.length).fill(0);
+  let rest = flat;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    index[axis] = rest % shape[axis];
+    rest = Math.floor(rest / shape[axis]);
+  }
+  return index;
+}
+
+/**
+ * Synchronously checks every value of `t` is finite; throws `TearArgumentError`
+ * "tear-ssl.<fn>: tensor '<name>' [shape] has a non-finite value (NaN) at index [i,j]" otherwise.
+ * Reads the tensor (a sync on GPU backends): keep it out of hot loops.
+ */
+export function assertFinite(t: tf.Tensor, name: string, fn: string): void {
+  checkTensor(t, name, fn);
+  if (t.dtype !== 'float32') return;
+  const data = t.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!Number.isFinite(v)) {
+      throw new TearArgumentError(
+        `tear-ssl.${fn}: tensor '${name}' ${shapeString(t.shape)} has a non-finite value (${v}) `
+        + `at index ${shapeString(multiIndex(i, t.shape))}`,
+      );
+    }
+  }
+}
+
+const stopGradientOp = tf.customGrad((x) => ({
+  value: (x as tf.Tensor).clone(),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+}));
+
+/**
+ * Identity in the forward pass, zero gradient in the backward pass (tfjs 4.22 has no
+ * `tf.stopGradient`). Returns a new tensor the caller owns. Float tensors only.
+ */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  return stopGradientOp(x) as T;
+}
