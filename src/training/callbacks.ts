@@ -1,0 +1,49 @@
+/**
+ * Numbers logged after each step. Loss terms are the values that entered the total:
+ * loss = supervised + λu·unlabeled + λiph·iph. Diagnostic fields appear only when the unlabeled
+ * batch carries hidden labels; they never feed the loss.
+ */
+export interface StepLogs {
+  loss: number;
+  supervised: number;
+  unlabeled: number;
+  iph: number;
+  /** Fraction of unlabeled samples whose pseudo label passed the threshold (mask mean). */
+  maskRate: number;
+  /** Learning rate used by this step. */
+  lr: number;
+  /** EMA momentum used by this step's EMA update. */
+  emaMomentum: number;
+  /** Hidden-label diagnostics (see src/metrics/sslDiagnostics.ts). */
+  pseudoLabelAccuracy?: number;
+  maskedPseudoLabelAccuracy?: number;
+  /** Spearman correlation between the AdaPL loss estimate L̂ and the true per-sample loss −log p(y). */
+  estimateSpearman?: number;
+  [key: string]: number | undefined;
+}
+
+/** Evaluation numbers of the student and the EMA model on the validation source. */
+export interface EvalMetrics {
+  student: Record<string, unknown>;
+  ema: Record<string, unknown>;
+}
+
+/** tfjs-layers-style callbacks; each may return a promise, which the trainer awaits. `step` is 0-based. */
+export interface TrainerCallbacks {
+  onTrainBegin?: (step: number) => void | Promise<void>;
+  onStepEnd?: (step: number, logs: StepLogs) => void | Promise<void>;
+  onEvalEnd?: (step: number, metrics: EvalMetrics) => void | Promise<void>;
+  onTrainEnd?: (step: number) => void | Promise<void>;
+}
+
+type Event = keyof TrainerCallbacks;
+
+/** Calls `event` on every callback object in order, awaiting each. */
+export async function dispatchCallbacks<E extends Event>(
+  callbacks: readonly TrainerCallbacks[], event: E, ...args: Parameters<NonNullable<TrainerCallbacks[E]>>
+): Promise<void> {
+  for (const cb of callbacks) {
+    const f = cb[event] as ((...a: unknown[]) => void | Promise<void>) | undefined;
+    if (f !== undefined) await f.apply(cb, args);
+  }
+}

@@ -1,0 +1,147 @@
+import { check, checkNumber, checkOneOf } from '../util/checks';
+import { resolveOptimizerConfig, type OptimizerConfig } from './optimizer';
+
+export const TRAINING_METHODS = ['supervised', 'fixmatch', 'adapl', 'iph', 'tear'] as const;
+/** supervised: L_s only; fixmatch: + λu·L_u; adapl: + λu·L_con; iph: FixMatch + λiph·L_IPH; tear: AdaPL + IPH. */
+export type TrainingMethod = (typeof TRAINING_METHODS)[number];
+
+export const REFERENCES = ['ema', 'previous', 'memory'] as const;
+/** Temporal reference p̃, f̃: the EMA teacher, the previous step's model (momentum 0), or a per-sample memory (AdaPL only). */
+export type ReferenceKind = (typeof REFERENCES)[number];
+
+/** Every numeric setting of a run. JSON-safe: it is stored in checkpoints and compared on load. */
+export interface TrainerConfig {
+  method: TrainingMethod;
+  numClasses: number;
+  /** K, the schedule's length; `run()` stops here. */
+  totalSteps: number;
+  seed: number;
+  learningRate: number;
+  schedule: 'cosine' | 'constant';
+  warmupSteps: number;
+  /** The cosine's 7/16. */
+  cosineCycles: number;
+  optimizer: OptimizerConfig;
+  /** Gradient value clipping ±c, or null for none. */
+  clipGradients: number | null;
+  threshold: number;
+  lambdaU: number;
+  lambdaIph: number;
+  distributionAlignment: { enabled: boolean; capacity: number };
+  ema: { momentum: number; warmup: boolean };
+  reference: ReferenceKind;
+  adapl: {
+    gamma: number; wMin: number; distance: 'kl' | 'mse' | 'emd'; entropy: boolean;
+    spread: 'uniform' | 'reference'; mask: 'threshold' | 'none';
+  };
+  /** Temporal memory (reference 'memory'): numSamples = size of the unlabeled index space. */
+  memory: { numSamples: number; momentum: number };
+  iph: {
+    numClusters: number; reference: 'prediction' | 'kmeans';
+    kmeans: { restarts: number; maxIterations: number; tolerance: number };
+  };
+  evalEvery: number;
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
+/** What a caller passes: numClasses and totalSteps are required, the rest has defaults. */
+export type TrainerConfigInput = DeepPartial<Omit<TrainerConfig, 'numClasses' | 'totalSteps'>> & { numClasses: number; totalSteps: number };
+
+/** The defaults (the TEAR release's where it has one; see docs/trainer.md). */
+export function defaultTrainerConfig(numClasses: number, totalSteps: number): TrainerConfig {
+  return {
+    method: 'tear', numClasses, totalSteps, seed: 0,
+    learningRate: 0.03, schedule: 'cosine', warmupSteps: 0, cosineCycles: 7 / 16,
+    optimizer: resolveOptimizerConfig(), clipGradients: 1,
+    threshold: 0.95, lambdaU: 1, lambdaIph: 0.1,
+    distributionAlignment: { enabled: true, capacity: 32 },
+    ema: { momentum: 0.999, warmup: false },
+    reference: 'ema',
+    adapl: { gamma: 1, wMin: 0.5, distance: 'kl', entropy: true, spread: 'uniform', mask: 'threshold' },
+    memory: { numSamples: 0, momentum: 0.9 },
+    iph: { numClusters: numClasses, reference: 'prediction', kmeans: { restarts: 3, maxIterations: 20, tolerance: 1e-4 } },
+    evalEvery: 0,
+  };
+}
+
+const usesAdapl = (m: TrainingMethod): boolean => m === 'adapl' || m === 'tear';
+const usesIph = (m: TrainingMethod): boolean => m === 'iph' || m === 'tear';
+const usesUnlabeled = (m: TrainingMethod): boolean => m !== 'supervised';
+export const methodUses = { adapl: usesAdapl, iph: usesIph, unlabeled: usesUnlabeled };
+
+function merge<T extends object>(base: T, over: object | undefined): T {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over ?? {})) {
+    if (v === undefined) continue;
+    const b = (base as Record<string, unknown>)[k];
+    out[k] = b !== null && typeof b === 'object' && !Array.isArray(b) && v !== null && typeof v === 'object' ? merge(b, v) : v;
+  }
+  return out as T;
+}
+
+/** Fills defaults and checks every field; errors name the option (`tear-ssl.SemiSupervisedTrainer: option 'adapl.gamma' …`). */
+export function resolveTrainerConfig(input: TrainerConfigInput): TrainerConfig {
+  const fn = 'SemiSupervisedTrainer';
+  check(input !== null && typeof input === 'object', fn, () => 'option \'config\' must be an object');
+  checkNumber(input.numClasses, 'numClasses', fn, { min: 2, integer: true });
+  checkNumber(input.totalSteps, 'totalSteps', fn, { min: 1, integer: true });
+  const known = new Set(Object.keys(defaultTrainerConfig(2, 1)));
+  for (const k of Object.keys(input)) check(known.has(k), fn, () => `unknown config option '${k}'`);
+  const c = merge(defaultTrainerConfig(input.numClasses, input.totalSteps), input);
+  if (input.iph?.numClusters === undefined) c.iph.numClusters = c.numClasses;
+  c.optimizer = resolveOptimizerConfig(c.optimizer);
+  checkOneOf(c.method, TRAINING_METHODS, 'method', fn);
+  checkNumber(c.seed, 'seed', fn, { min: 0, max: 2 ** 32 - 1, integer: true });
+  checkNumber(c.learningRate, 'learningRate', fn, { min: 0 });
+  checkOneOf(c.schedule, ['cosine', 'constant'] as const, 'schedule', fn);
+  checkNumber(c.warmupSteps, 'warmupSteps', fn, { min: 0, max: c.totalSteps, maxOpen: true, integer: true });
+  checkNumber(c.cosineCycles, 'cosineCycles', fn, { min: 0 });
+  if (c.clipGradients !== null) checkNumber(c.clipGradients, 'clipGradients', fn, { min: 0, minOpen: true });
+  checkNumber(c.threshold, 'threshold', fn, { min: 0, max: 1 });
+  checkNumber(c.lambdaU, 'lambdaU', fn, { min: 0 });
+  checkNumber(c.lambdaIph, 'lambdaIph', fn, { min: 0 });
+  check(typeof c.distributionAlignment.enabled === 'boolean', fn, () => 'option \'distributionAlignment.enabled\' must be a boolean');
+  checkNumber(c.distributionAlignment.capacity, 'distributionAlignment.capacity', fn, { min: 1, integer: true });
+  checkNumber(c.ema.momentum, 'ema.momentum', fn, { min: 0, max: 1 });
+  check(typeof c.ema.warmup === 'boolean', fn, () => 'option \'ema.warmup\' must be a boolean');
+  checkOneOf(c.reference, REFERENCES, 'reference', fn);
+  checkNumber(c.adapl.gamma, 'adapl.gamma', fn, { min: 0, minOpen: true });
+  checkNumber(c.adapl.wMin, 'adapl.wMin', fn, { min: 0, max: 1 });
+  checkOneOf(c.adapl.distance, ['kl', 'mse', 'emd'] as const, 'adapl.distance', fn);
+  check(typeof c.adapl.entropy === 'boolean', fn, () => 'option \'adapl.entropy\' must be a boolean');
+  checkOneOf(c.adapl.spread, ['uniform', 'reference'] as const, 'adapl.spread', fn);
+  checkOneOf(c.adapl.mask, ['threshold', 'none'] as const, 'adapl.mask', fn);
+  checkNumber(c.memory.momentum, 'memory.momentum', fn, { min: 0, max: 1 });
+  checkNumber(c.memory.numSamples, 'memory.numSamples', fn, { min: 0, integer: true });
+  if (c.reference === 'memory' && usesAdapl(c.method)) {
+    check(c.memory.numSamples > 0, fn, () => 'reference \'memory\' needs option \'memory.numSamples\' (the number of unlabeled sample ids)');
+  }
+  check(!(c.reference === 'memory' && usesIph(c.method)), fn, () =>
+    `method '${c.method}' uses IPH, which needs reference features: use reference 'ema' or 'previous', not 'memory'`);
+  checkNumber(c.iph.numClusters, 'iph.numClusters', fn, { min: 1, integer: true });
+  checkOneOf(c.iph.reference, ['prediction', 'kmeans'] as const, 'iph.reference', fn);
+  checkNumber(c.iph.kmeans.restarts, 'iph.kmeans.restarts', fn, { min: 1, integer: true });
+  checkNumber(c.iph.kmeans.maxIterations, 'iph.kmeans.maxIterations', fn, { min: 1, integer: true });
+  checkNumber(c.iph.kmeans.tolerance, 'iph.kmeans.tolerance', fn, { min: 0 });
+  checkNumber(c.evalEvery, 'evalEvery', fn, { min: 0, integer: true });
+  return c;
+}
+
+/** Top-level fields that may differ between a checkpoint and the trainer loading it (they change no arithmetic of the step). */
+export const FIELDS_FREE_ON_RESUME: readonly string[] = ['evalEvery'];
+
+/** Names of the config fields (dotted) whose values differ, ignoring FIELDS_FREE_ON_RESUME. */
+export function configDifferences(a: TrainerConfig, b: TrainerConfig): string[] {
+  const out: string[] = [];
+  const walk = (x: unknown, y: unknown, path: string): void => {
+    if (FIELDS_FREE_ON_RESUME.includes(path)) return;
+    if (x !== null && y !== null && typeof x === 'object' && typeof y === 'object') {
+      const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+      for (const k of keys) walk((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+    } else if (x !== y) {
+      out.push(path);
+    }
+  };
+  walk(a, b, '');
+  return out;
+}
