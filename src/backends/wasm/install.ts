@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs';
+import { broadcastBatchNormGradient } from './batchNormGradient';
+import { conv2DBackpropFilterViaConv } from './kernels/conv2DBackpropFilter';
+import { conv2DBackpropInputViaConv } from './kernels/conv2DBackpropInput';
+import { depthwiseBackpropFilterViaConv, depthwiseBackpropInputViaConv } from './kernels/depthwiseBackprop';
+import { meanLeadingAxes, sumLeadingAxes } from './kernels/leadingAxesReduce';
+import { maxPoolGradScatter } from './kernels/maxPoolGrad';
+import { captureNativeKernels } from './nativeKernels';
+
+/** Options of {@link installWasmTrainingKernels}. */
+export interface WasmTrainingKernelOptions {
+  /**
+   * Also replace the FusedBatchNorm *gradient* by the broadcasting one (default true). Gradients are
+   * registered per kernel, not per backend, so this one applies to every backend (same math, cheaper).
+   */
+  batchNormGradient?: boolean;
+  /** Replace wasm's MaxPoolGrad by the one-pass scatter (default true). */
+  maxPoolGrad?: boolean;
+  /** Replace wasm's Sum/Mean by a one-pass column reduction when the leading axes are reduced (default true). */
+  leadingAxisReductions?: boolean;
+}
+
+/** What {@link installWasmTrainingKernels} registered: wasm kernel names and global gradient names. */
+export interface InstalledWasmTrainingKernels {
+  kernels: string[];
+  gradients: string[];
+}
+
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+interface Replacement { name: string; kernelFunc: unknown; enabled: (o: Required<WasmTrainingKernelOptions>) => boolean }
+
+const REPLACEMENTS: Replacement[] = [
+  { name: 'Conv2DBackpropFilter', kernelFunc: conv2DBackpropFilterViaConv, enabled: () => true },
+  { name: 'Conv2DBackpropInput', kernelFunc: conv2DBackpropInputViaConv, enabled: () => true },
+  { name: 'DepthwiseConv2dNativeBackpropFilter', kernelFunc: depthwiseBackpropFilterViaConv, enabled: () => true },
+  { name: 'DepthwiseConv2dNativeBackpropInput', kernelFunc: depthwiseBackpropInputViaConv, enabled: () => true },
+  { name: 'MaxPoolGrad', kernelFunc: maxPoolGradScatter, enabled: (o) => o.maxPoolGrad },
+  { name: 'Sum', kernelFunc: sumLeadingAxes, enabled: (o) => o.leadingAxisReductions },
+  { name: 'Mean', kernelFunc: meanLeadingAxes, enabled: (o) => o.leadingAxisReductions },
+];
+
+let installed: InstalledWasmTrainingKernels | null = null;
+const displacedKernels = new Map<string, tf.KernelConfig | undefined>();
+let displacedGradient: tf.GradConfig | undefined;
+
+/**
+ * Registers tear-ssl's training kernels for the 'wasm' backend: Conv2DBackpropFilter/Input and the
+ * depthwise pair as forward XNNPACK convolutions, MaxPoolGrad and leading-axis Sum/Mean as one-pass
+ * heap loops; optionally (default on) the broadcasting FusedBatchNorm gradient, which is global.
+ * Other backends' kernels are untouched. A second call is a no-op and returns the first result.
+ * Requires '@tensorflow/tfjs-backend-wasm' to be imported (the `tear-ssl/wasm` entry does it).
+ */
+export function installWasmTrainingKernels(options: WasmTrainingKernelOptions = {}): InstalledWasmTrainingKernels {
+  if (installed !== null) return { kernels: [...installed.kernels], gradients: [...installed.gradients] };
+  const opts: Required<WasmTrainingKernelOptions> = {
+    batchNormGradient: options.batchNormGradient ?? true,
+    maxPoolGrad: options.maxPoolGrad ?? true,
+    leadingAxisReductions: options.leadingAxisReductions ?? true,
+  };
+  captureNativeKernels();
+  const result: InstalledWasmTrainingKernels = { kernels: [], gradients: [] };
+  for (const r of REPLACEMENTS) {
+    if (!r.enabled(opts)) continue;
+    const previous = tf.getKernel(r.name, 'wasm');
+    displacedKernels.set(r.name, previous);
+    if (previous !== undefined) tf.unregisterKernel(r.name, 'wasm');
+    tf.registerKernel({
+      kernelName: r.name, backendName: 'wasm', kernelFunc: r.kernelFunc as KernelFunc,
+      // Keep wasm's setup (its cwrap of the C function) so a wasm backend created later still
+      // initialises the native kernel this replacement delegates to.
+      setupFunc: previous?.setupFunc,
+    });
+    result.kernels.push(r.name);
+  }
+  if (opts.batchNormGradient) {
+    displacedGradient = tf.getGradient('FusedBatchNorm');
+    if (displacedGradient !== undefined) tf.unregisterGradient('FusedBatchNorm');
+    tf.registerGradient(broadcastBatchNormGradient);
+    result.gradients.push('FusedBatchNorm');
+  }
+  installed = result;
+  return { kernels: [...result.kernels], gradients: [...result.gradients] };
+}
+
+/** Undoes {@link installWasmTrainingKernels}: puts back wasm's kernels and the stock gradient. */
+export function uninstallWasmTrainingKernels(): void {
+  if (installed === null) return;
+  for (const name of installed.kernels) {
+    tf.unregisterKernel(name, 'wasm');
+    const previous = displacedKernels.get(name);
+    if (previous !== undefined) tf.registerKernel(previous);
+  }
+  if (installed.gradients.includes('FusedBatchNorm')) {
+    tf.unregisterGradient('FusedBatchNorm');
+    if (displacedGradient !== undefined) tf.registerGradient(displacedGradient);
+  }
+  displacedKernels.clear();
+  displacedGradient = undefined;
+  installed = null;
+}
+
+/** The current installation, or null. */
+export function installedWasmTrainingKernels(): InstalledWasmTrainingKernels | null {
+  return installed === null ? null : { kernels: [...installed.kernels], gradients: [...installed.gradients] };
+}

@@ -1,0 +1,194 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installWasmTrainingKernels } from '../../../src/wasm';
+import { expectClose, expectNoLeak } from '../../helpers/tensors';
+
+type Shape4 = [number, number, number, number];
+type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+
+/** Deterministic pseudo-random floats in [−1, 1) (LCG), so wasm and cpu see the same numbers. */
+function randomValues(size: number, seed: number): Float32Array {
+  const out = new Float32Array(size);
+  let s = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Runs one kernel on `backend` with fresh tensors and returns its values and shape. */
+async function runKernel(backend: string, name: string, inputs: Record<string, { values: Float32Array; shape: number[] }>,
+  attrs: Record<string, unknown>): Promise<{ values: Float32Array; shape: number[] }> {
+  await tf.setBackend(backend);
+  return expectNoLeak(() => {
+    const dataIdsBefore = tf.backend().numDataIds();
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const [k, v] of Object.entries(inputs)) tensors[k] = tf.tensor(v.values, v.shape, 'float32');
+    const out = tf.engine().runKernel(name, tensors as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor;
+    const result = { values: out.dataSync() as Float32Array, shape: out.shape };
+    out.dispose();
+    for (const t of Object.values(tensors)) t.dispose();
+    expect(tf.backend().numDataIds(), 'data ids grew').toBe(dataIdsBefore);
+    return result;
+  });
+}
+
+async function expectAgreement(name: string, inputs: Record<string, { values: Float32Array; shape: number[] }>,
+  attrs: Record<string, unknown>, atol = 5e-5): Promise<void> {
+  const wasm = await runKernel('wasm', name, inputs, attrs);
+  const cpu = await runKernel('cpu', name, inputs, attrs);
+  expect(wasm.shape).toEqual(cpu.shape);
+  expectClose(wasm.values, cpu.values, atol, 1e-4);
+}
+
+const PADS: Pad[] = ['same', 'valid', 1, [[0, 0], [2, 1], [0, 3], [0, 0]], [[0, 0], [4, 0], [0, 4], [0, 0]]];
+
+beforeAll(async () => {
+  installWasmTrainingKernels({ batchNormGradient: false });
+});
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('Conv2DBackpropFilter / Conv2DBackpropInput on wasm agree with cpu', () => {
+  const xShape: Shape4 = [2, 7, 9, 3];
+  const co = 4;
+  let seed = 1;
+  for (const k of [1, 3, 5]) {
+    for (const stride of [1, 2]) {
+      for (const pad of PADS) {
+        it(`k=${k} stride=${stride} pad=${JSON.stringify(pad)}`, async () => {
+          const filterShape: Shape4 = [k, k, xShape[3], co];
+          const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, stride, 1, pad as never);
+          const dyShape = info.outShape;
+          const x = { values: randomValues(tf.util.sizeFromShape(xShape), seed++), shape: xShape };
+          const dy = { values: randomValues(tf.util.sizeFromShape(dyShape), seed++), shape: dyShape };
+          const filter = { values: randomValues(tf.util.sizeFromShape(filterShape), seed++), shape: filterShape };
+          const common = { strides: [stride, stride], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+          await expectAgreement('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape });
+          await expectAgreement('Conv2DBackpropInput', { dy, filter }, { ...common, inputShape: xShape });
+        });
+      }
+    }
+  }
+  it('numeric pad with ceil rounding (window reaching past the padded input)', async () => {
+    const xs: Shape4 = [1, 6, 6, 2];
+    const filterShape: Shape4 = [3, 3, 2, 3];
+    const attrs = { strides: [2, 2], pad: 0, dataFormat: 'NHWC', dimRoundingMode: 'ceil' };
+    const info = tf.backend_util.computeConv2DInfo(xs, filterShape, 2, 1, 0, 'ceil');
+    const x = { values: randomValues(72, 91), shape: xs };
+    const dy = { values: randomValues(tf.util.sizeFromShape(info.outShape), 92), shape: info.outShape };
+    const filter = { values: randomValues(54, 93), shape: filterShape };
+    await expectAgreement('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape });
+    await expectAgreement('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xs });
+  });
+});
+
+/**
+ * Float64 reference for depthwise backprops with dilation, straight from the forward definition
+ * y[n,p,q,c·M+m] = Σ_{a,b} xpad[n, p·s+a·d, q·s+b·d, c]·w[a,b,c,m]. (tfjs's cpu backprop kernels ignore
+ * dilation, so they cannot serve as the reference there.)
+ */
+function depthwiseReference(x: Float32Array, xShape: Shape4, w: Float32Array, wShape: Shape4, dy: Float32Array,
+  info: tf.backend_util.Conv2DInfo): { dw: Float64Array; dx: Float64Array } {
+  const [n, h, wd, c] = xShape;
+  const [kh, kw, , m] = wShape;
+  const dw = new Float64Array(w.length);
+  const dx = new Float64Array(x.length);
+  for (let img = 0; img < n; img++) for (let p = 0; p < info.outHeight; p++) for (let q = 0; q < info.outWidth; q++) {
+    for (let ch = 0; ch < c; ch++) for (let mm = 0; mm < m; mm++) {
+      const g = dy[((img * info.outHeight + p) * info.outWidth + q) * c * m + ch * m + mm];
+      for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) {
+        const r = p * info.strideHeight + a * info.dilationHeight - info.padInfo.top;
+        const col = q * info.strideWidth + b * info.dilationWidth - info.padInfo.left;
+        if (r < 0 || r >= h || col < 0 || col >= wd) continue;
+        const xi = ((img * h + r) * wd + col) * c + ch;
+        const wi = ((a * kw + b) * c + ch) * m + mm;
+        dw[wi] += x[xi] * g;
+        dx[xi] += w[wi] * g;
+      }
+    }
+  }
+  return { dw, dx };
+}
+
+describe('DepthwiseConv2dNativeBackpropFilter / Input on wasm', () => {
+  const xShape: Shape4 = [2, 8, 7, 3];
+  let seed = 500;
+  for (const k of [1, 3, 5]) {
+    for (const [stride, dilation] of [[1, 1], [2, 1], [1, 2]]) {
+      for (const pad of PADS) {
+        for (const multiplier of [1, 2]) {
+          if (dilation > 1 && typeof pad !== 'string') continue;
+          const effective = (k - 1) * dilation + 1;
+          if (pad === 'valid' && effective > Math.min(xShape[1], xShape[2])) continue;
+          it(`k=${k} stride=${stride} dilation=${dilation} pad=${JSON.stringify(pad)} M=${multiplier}`, async () => {
+            const filterShape: Shape4 = [k, k, xShape[3], multiplier];
+            const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, stride, dilation, pad as never, undefined, true);
+            const x = { values: randomValues(tf.util.sizeFromShape(xShape), seed++), shape: xShape };
+            const dy = { values: randomValues(tf.util.sizeFromShape(info.outShape), seed++), shape: info.outShape };
+            const filter = { values: randomValues(tf.util.sizeFromShape(filterShape), seed++), shape: filterShape };
+            const common = { strides: [stride, stride], dilations: [dilation, dilation], pad, dimRoundingMode: undefined };
+            const dw = await runKernel('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...common, filterShape });
+            const dx = await runKernel('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy, filter }, { ...common, inputShape: xShape });
+            const ref = depthwiseReference(x.values, xShape, filter.values, filterShape, dy.values, info);
+            expect(dw.shape).toEqual(filterShape);
+            expect(dx.shape).toEqual(xShape);
+            expectClose(dw.values, ref.dw, 5e-5, 1e-4);
+            expectClose(dx.values, ref.dx, 5e-5, 1e-4);
+            if (dilation === 1) {
+              await expectAgreement('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...common, filterShape });
+              await expectAgreement('DepthwiseConv2dNativeBackpropInput', { dy, filter }, { ...common, inputShape: xShape });
+            }
+          });
+        }
+      }
+    }
+  }
+});
+
+describe('MaxPoolGrad and leading-axis Sum/Mean on wasm agree with cpu', () => {
+  const xShape: Shape4 = [2, 7, 6, 3];
+  for (const size of [2, 3]) {
+    for (const stride of [1, 2]) {
+      for (const pad of ['same', 'valid'] as const) {
+        it(`MaxPoolGrad size=${size} stride=${stride} pad=${pad} (ties and -Infinity included)`, async () => {
+          // Small integers give many ties; negatives clipped to 0 mimic a ReLU before the pool.
+          const x = randomValues(tf.util.sizeFromShape(xShape), 700 + size * 10 + stride).map((v) => Math.max(0, Math.round(v * 3)));
+          x[5] = -Infinity;
+          const info = tf.backend_util.computePool2DInfo(xShape, size, stride, 1, pad);
+          const dy = { values: randomValues(tf.util.sizeFromShape(info.outShape), 800 + size), shape: info.outShape };
+          const attrs = { filterSize: [size, size], strides: [stride, stride], pad, dimRoundingMode: undefined };
+          const cpuOut = await runKernel('cpu', 'MaxPool', { x: { values: x, shape: xShape } }, attrs);
+          const input = { values: x, shape: xShape };
+          const output = { values: cpuOut.values, shape: cpuOut.shape };
+          await expectAgreement('MaxPoolGrad', { dy, input, output }, attrs, 1e-6);
+        });
+      }
+    }
+  }
+
+  const shape = [3, 4, 5, 6];
+  const cases: Array<[number | number[], boolean]> = [
+    [[0, 1, 2], false], [[0, 1, 2], true], [0, false], [[1, 0], true], [[1, 2], false], [-1, false], [[0, 1, 2, 3], false], [[0, 2], false],
+  ];
+  for (const [axis, keepDims] of cases) {
+    for (const kernel of ['Sum', 'Mean']) {
+      it(`${kernel} axis=${JSON.stringify(axis)} keepDims=${keepDims}`, async () => {
+        const x = { values: randomValues(tf.util.sizeFromShape(shape), 900), shape };
+        await expectAgreement(kernel, { x }, { axis, keepDims }, 1e-5);
+      });
+    }
+  }
+  it('int32 Sum over leading axes still goes to wasm and gives exact integers', async () => {
+    await tf.setBackend('wasm');
+    await expectNoLeak(() => {
+      const x = tf.tensor([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32');
+      const s = tf.sum(x, 0);
+      expect(s.dtype).toBe('int32');
+      expect(Array.from(s.dataSync())).toEqual([9, 12]);
+      tf.dispose([x, s]);
+    });
+  });
+});
