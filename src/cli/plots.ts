@@ -1,0 +1,70 @@
+import type { MetricsRecord } from './metricsLog';
+
+/** A Vega-Lite (v6) specification, kept loose: the CLI only builds two fixed kinds of chart. */
+export type VegaLiteSpec = Record<string, unknown>;
+
+/** The loss curves of the step records: one line per loss term present (total, supervised, unlabeled, IPH). */
+export function lossChartSpec(records: readonly MetricsRecord[]): VegaLiteSpec | undefined {
+  const terms: Array<[string, string]> = [['loss', 'total'], ['supervisedLoss', 'supervised'], ['unlabeledLoss', 'unlabeled'], ['iphLoss', 'IPH']];
+  const values: Array<{ step: number; value: number; term: string }> = [];
+  for (const r of records) {
+    if (r.type !== 'step') continue;
+    for (const [key, term] of terms) {
+      const v = r[key];
+      if (typeof v === 'number' && Number.isFinite(v)) values.push({ step: r.step, value: v, term });
+    }
+  }
+  if (values.length === 0) return undefined;
+  return lineChart('Training losses', values, 'term', 'loss');
+}
+
+/** Validation top-1 and balanced accuracy over steps, for the student and the EMA model. */
+export function accuracyChartSpec(records: readonly MetricsRecord[]): VegaLiteSpec | undefined {
+  const values: Array<{ step: number; value: number; series: string }> = [];
+  for (const r of records) {
+    if (r.type !== 'eval' || r.split !== 'validation') continue;
+    if (Number.isFinite(r.top1)) values.push({ step: r.step, value: r.top1, series: `${r.model} top-1` });
+    if (Number.isFinite(r.balancedAccuracy)) values.push({ step: r.step, value: r.balancedAccuracy, series: `${r.model} balanced` });
+  }
+  if (values.length === 0) return undefined;
+  return lineChart('Validation accuracy', values, 'series', 'accuracy');
+}
+
+function lineChart(title: string, values: object[], colorField: string, yTitle: string): VegaLiteSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 480,
+    height: 260,
+    background: 'white',
+    data: { values },
+    mark: { type: 'line', point: values.length < 60 },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'step' },
+      y: { field: 'value', type: 'quantitative', title: yTitle },
+      color: { field: colorField, type: 'nominal', title: null },
+    },
+  };
+}
+
+/**
+ * Renders a Vega-Lite spec to an SVG string with vega-lite → vega (both optional dependencies, imported
+ * only here). Returns undefined, with the reason, when they are not installed.
+ */
+export async function renderSvg(spec: VegaLiteSpec): Promise<{ svg: string } | { missing: string }> {
+  let vega: typeof import('vega');
+  let vegaLite: typeof import('vega-lite');
+  try {
+    vega = await import('vega');
+    vegaLite = await import('vega-lite');
+  } catch (error) {
+    return { missing: `vega and vega-lite are optional dependencies and could not be loaded (${(error as Error).message.split('\n')[0]})` };
+  }
+  const compiled = vegaLite.compile(spec as unknown as Parameters<typeof vegaLite.compile>[0]).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return { svg: await view.toSVG() };
+  } finally {
+    view.finalize();
+  }
+}

@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliUsageError } from './cliError';
+import { readConfigFile } from './configFile';
+import { DATASET_PROFILES } from './datasetProfiles';
+import { COMMON_DEFAULTS, TRAIN_OPTIONS, parseOptionValue, type DatasetName, type TrainSettings } from './trainOptions';
+
+/**
+ * Merges, lowest first: common defaults < the data set's defaults < the config file < the flags given.
+ * `flags` holds only what the user typed (commander options carry no defaults), as strings or booleans.
+ * Throws CliUsageError for anything wrong that can be seen before loading data.
+ */
+export function resolveTrainSettings(flags: Record<string, unknown>, now: Date = new Date()): TrainSettings {
+  const fromFlags: Record<string, unknown> = {};
+  for (const spec of TRAIN_OPTIONS) {
+    if (flags[spec.key] !== undefined) fromFlags[spec.key] = parseOptionValue(spec, flags[spec.key], { kind: 'flag' });
+  }
+  const configPath = flags.config;
+  if (configPath !== undefined && (typeof configPath !== 'string' || configPath === '')) {
+    throw new CliUsageError('option --config must name a JSON file');
+  }
+  const fromConfig: Record<string, unknown> = configPath === undefined ? {} : readConfigFile(configPath);
+  const dataset = (fromFlags.dataset ?? fromConfig.dataset ?? 'digits') as DatasetName;
+  const profile = DATASET_PROFILES[dataset];
+  const given = { ...fromConfig, ...fromFlags };
+  const merged = { ...COMMON_DEFAULTS, ...profile.defaults, ...given, dataset } as Omit<TrainSettings, 'out'> & { out?: string };
+
+  if (dataset === 'isic2018' && given.labels !== undefined) {
+    throw new CliUsageError(`--labels does not apply to isic2018: pick a TEAR split with --budget (${[350, 600, 800, 1200, 2000].join(', ')})`);
+  }
+  if (dataset !== 'isic2018' && given.budget !== undefined) {
+    throw new CliUsageError(`--budget only applies to isic2018; use --labels N for ${dataset}`);
+  }
+  if (profile.hasTestSplit && given.test !== undefined) {
+    throw new CliUsageError(`--test only applies to data sets without a test split (digits); ${dataset} has its own test set`);
+  }
+  if (profile.embedded) {
+    if (given.data !== undefined) throw new CliUsageError(`--data is not used with --dataset ${dataset}: ${profile.dataHelp}`);
+  } else {
+    merged.data ??= profile.defaultData;
+    if (merged.data === undefined) {
+      throw new CliUsageError(`--dataset ${dataset} needs --data DIR: ${profile.dataHelp}`);
+    }
+    if (!existsSync(merged.data)) {
+      throw new CliUsageError(`--data ${merged.data} does not exist (--dataset ${dataset} expects ${profile.dataHelp})`);
+    }
+  }
+  if (merged.resume !== undefined && !existsSync(merged.resume)) {
+    throw new CliUsageError(`--resume ${merged.resume} does not exist`);
+  }
+  const out = merged.out ?? join('runs', `${dataset}-${merged.method}-${timestamp(now)}`);
+  return { ...merged, out };
+}
+
+/**
+ * Checks `--labels` against what a class-balanced split can give: at least one labeled image per class,
+ * and labels + validation + test per class within the smallest class.
+ */
+export function checkLabelBudget(settings: TrainSettings, classCounts: readonly number[], classNames: readonly string[]): void {
+  const numClasses = classCounts.length;
+  const { labels, validation, dataset } = settings;
+  const test = DATASET_PROFILES[dataset].hasTestSplit ? 0 : settings.test;
+  if (labels < numClasses) {
+    throw new CliUsageError(`--labels ${labels} is too small: a class-balanced split of ${dataset} needs at least one labeled image per class (≥ ${numClasses})`);
+  }
+  const smallest = Math.min(...classCounts);
+  const smallestName = classNames[classCounts.indexOf(smallest)] ?? String(classCounts.indexOf(smallest));
+  const perClassHeldOut = Math.ceil(validation / numClasses) + Math.ceil(test / numClasses);
+  const maxLabels = numClasses * (smallest - perClassHeldOut);
+  if (Math.ceil(labels / numClasses) + perClassHeldOut > smallest) {
+    throw new CliUsageError(
+      `--labels ${labels} is larger than the class-balanced budget allows for ${dataset}: the smallest class ('${smallestName}') has ` +
+      `${smallest} images, ${perClassHeldOut} per class go to validation/test, so at most ${Math.max(0, maxLabels)} labels (${Math.max(0, smallest - perClassHeldOut)} per class)`);
+  }
+}
+
+function timestamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
