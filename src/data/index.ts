@@ -7,3 +7,4 @@ export {
 } from './batchSource';
 export { loadIdx, FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, type IdxKind } from './idx';
 export { loadCifar10, CIFAR10_CLASS_NAMES } from './cifar10';
+export { makeSplit, writeSplit, readSplit, SPLIT_FORMAT, SPLIT_FORMAT_VERSION, type DataSplit, type MakeSplitOptions } from './splits';

@@ -1,0 +1,150 @@
+import { readFile } from 'node:fs/promises';
+import { deriveSeed } from '../state/random';
+import { check, checkNumber } from '../util/checks';
+import { writeFileAtomic } from './atomicWrite';
+import { DataFormatError } from './errors';
+import { seededPermutation } from './permutation';
+
+/**
+ * A partition of a training set's sample indices into labeled, validation and unlabeled parts
+ * (disjoint, each sorted ascending, together every index exactly once).
+ */
+export interface DataSplit {
+  dataset: string;
+  seed: number;
+  numClasses: number;
+  labeled: Int32Array;
+  validation: Int32Array;
+  unlabeled: Int32Array;
+}
+
+export interface MakeSplitOptions {
+  /** Labeled samples in total: ⌊numLabeled/C⌋ per class, the remainder one each to seed-chosen classes. */
+  numLabeled: number;
+  /** Validation samples in total, balanced the same way (default 0). */
+  numValidation?: number;
+  seed: number;
+  numClasses: number;
+  /** Name recorded in the split file (default 'unnamed'). */
+  dataset?: string;
+}
+
+export const SPLIT_FORMAT = 'tear-ssl-split';
+export const SPLIT_FORMAT_VERSION = 1;
+
+/** Purpose keys for deriveSeed, so the class shuffles and the remainder draws never share a stream. */
+const CLASS_ORDER_KEY = 1;
+const LABELED_REMAINDER_KEY = 2;
+const VALIDATION_REMAINDER_KEY = 3;
+
+/** Per-class quotas summing to `total`: ⌊total/C⌋ each, plus one for the first total mod C classes of a seeded class order. */
+function balancedQuotas(total: number, numClasses: number, seed: number): number[] {
+  const quotas = new Array<number>(numClasses).fill(Math.floor(total / numClasses));
+  const extra = seededPermutation(Array.from({ length: numClasses }, (_, c) => c), seed);
+  for (let i = 0; i < total % numClasses; i++) quotas[extra[i]]++;
+  return quotas;
+}
+
+/**
+ * Class-balanced split of the samples whose labels are given. Each class's samples are shuffled with
+ * deriveSeed(seed, 1, class); the first quota go to `labeled`, the next to `validation`, the rest to
+ * `unlabeled` (unlabeled = every index in neither labeled nor validation; the labeled samples are not
+ * repeated there). Deterministic for a seed. Throws when a class has too few samples.
+ */
+export function makeSplit(labels: Int32Array, options: MakeSplitOptions): DataSplit {
+  const fn = 'makeSplit';
+  check(labels instanceof Int32Array, fn, () => 'argument \'labels\' must be an Int32Array');
+  const { numLabeled, numValidation = 0, seed, numClasses, dataset = 'unnamed' } = options;
+  checkNumber(numClasses, 'numClasses', fn, { min: 1, integer: true });
+  checkNumber(numLabeled, 'numLabeled', fn, { min: 0, integer: true });
+  checkNumber(numValidation, 'numValidation', fn, { min: 0, integer: true });
+  checkNumber(seed, 'seed', fn, { integer: true });
+  check(typeof dataset === 'string', fn, () => 'option \'dataset\' must be a string');
+  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i];
+    check(label >= 0 && label < numClasses, fn, () => `labels[${i}] = ${label} is out of range [0, ${numClasses})`);
+    byClass[label].push(i);
+  }
+  const labeledQuota = balancedQuotas(numLabeled, numClasses, deriveSeed(seed, LABELED_REMAINDER_KEY));
+  const validationQuota = balancedQuotas(numValidation, numClasses, deriveSeed(seed, VALIDATION_REMAINDER_KEY));
+  const labeled: number[] = [];
+  const validation: number[] = [];
+  const unlabeled: number[] = [];
+  for (let c = 0; c < numClasses; c++) {
+    const need = labeledQuota[c] + validationQuota[c];
+    check(byClass[c].length >= need, fn, () =>
+      `class ${c} has ${byClass[c].length} samples, needs ${need} (labeled ${labeledQuota[c]} + validation ${validationQuota[c]})`);
+    const order = seededPermutation(byClass[c], deriveSeed(seed, CLASS_ORDER_KEY, c));
+    labeled.push(...order.subarray(0, labeledQuota[c]));
+    validation.push(...order.subarray(labeledQuota[c], need));
+    unlabeled.push(...order.subarray(need));
+  }
+  const sorted = (xs: number[]) => Int32Array.from(xs).sort();
+  return { dataset, seed, numClasses, labeled: sorted(labeled), validation: sorted(validation), unlabeled: sorted(unlabeled) };
+}
+
+/** Writes a split as JSON (format 'tear-ssl-split', formatVersion 1; each index list on one line), atomically. */
+export async function writeSplit(path: string, split: DataSplit): Promise<void> {
+  const list = (xs: Int32Array) => JSON.stringify(Array.from(xs));
+  const text = [
+    '{',
+    `  "format": ${JSON.stringify(SPLIT_FORMAT)},`,
+    `  "formatVersion": ${SPLIT_FORMAT_VERSION},`,
+    `  "dataset": ${JSON.stringify(split.dataset)},`,
+    `  "seed": ${split.seed},`,
+    `  "numClasses": ${split.numClasses},`,
+    `  "labeled": ${list(split.labeled)},`,
+    `  "validation": ${list(split.validation)},`,
+    `  "unlabeled": ${list(split.unlabeled)}`,
+    '}',
+    '',
+  ].join('\n');
+  await writeFileAtomic(path, text);
+}
+
+/**
+ * Reads and validates a split file written by writeSplit. Errors name the file and the field at fault
+ * (e.g. `labeled[3]`). With `numSamples`, every index must also be below it.
+ */
+export async function readSplit(path: string, options: { numSamples?: number } = {}): Promise<DataSplit> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new DataFormatError(path, `cannot read split file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new DataFormatError(path, `not valid JSON (${(e as Error).message})`);
+  }
+  const fail = (field: string, message: string): never => { throw new DataFormatError(path, message, { field }); };
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) fail('(root)', 'a split file must hold a JSON object');
+  const record = json as Record<string, unknown>;
+  if (record.format !== SPLIT_FORMAT) fail('format', `must be '${SPLIT_FORMAT}', got ${JSON.stringify(record.format)}`);
+  if (record.formatVersion !== SPLIT_FORMAT_VERSION) fail('formatVersion', `unsupported version ${JSON.stringify(record.formatVersion)}, expected ${SPLIT_FORMAT_VERSION}`);
+  if (typeof record.dataset !== 'string') fail('dataset', `must be a string, got ${JSON.stringify(record.dataset)}`);
+  if (!Number.isInteger(record.seed)) fail('seed', `must be an integer, got ${JSON.stringify(record.seed)}`);
+  if (!Number.isInteger(record.numClasses) || (record.numClasses as number) < 1) fail('numClasses', `must be a positive integer, got ${JSON.stringify(record.numClasses)}`);
+  const limit = options.numSamples ?? Number.MAX_SAFE_INTEGER;
+  const seen = new Map<number, string>();
+  const lists: Record<'labeled' | 'validation' | 'unlabeled', Int32Array> = { labeled: new Int32Array(0), validation: new Int32Array(0), unlabeled: new Int32Array(0) };
+  for (const key of ['labeled', 'validation', 'unlabeled'] as const) {
+    const value = record[key];
+    if (!Array.isArray(value)) fail(key, `must be an array of sample indices, got ${typeof value}`);
+    const xs = value as unknown[];
+    for (let i = 0; i < xs.length; i++) {
+      const v = xs[i];
+      if (!Number.isInteger(v) || (v as number) < 0 || (v as number) >= Math.min(limit, 2 ** 31)) {
+        fail(`${key}[${i}]`, `must be a sample index in [0, ${options.numSamples ?? '2^31'}), got ${JSON.stringify(v)}`);
+      }
+      const previous = seen.get(v as number);
+      if (previous !== undefined) fail(`${key}[${i}]`, `index ${v as number} also appears at ${previous}`);
+      seen.set(v as number, `${key}[${i}]`);
+    }
+    lists[key] = Int32Array.from(xs as number[]);
+  }
+  return { dataset: record.dataset as string, seed: record.seed as number, numClasses: record.numClasses as number, ...lists };
+}
