@@ -1,0 +1,13 @@
+import { checkLabels, checkNumClasses, checkSameLength, type NumberArray } from './labelChecks';
+
+/** C×C counts: `m[t][p]` = number of samples with true class t predicted as p (rows true, columns predicted). */
+export function confusionMatrix(yTrue: NumberArray, yPred: NumberArray, numClasses: number): number[][] {
+  const fn = 'confusionMatrix';
+  checkNumClasses(numClasses, fn);
+  checkSameLength(yTrue, 'yTrue', yPred, 'yPred', fn);
+  checkLabels(yTrue, 'yTrue', fn, numClasses);
+  checkLabels(yPred, 'yPred', fn, numClasses);
+  const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+  for (let i = 0; i < yTrue.length; i++) m[yTrue[i]][yPred[i]] += 1;
+  return m;
+}
