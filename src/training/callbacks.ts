@@ -1,3 +1,5 @@
+import type { ClassificationReport } from '../metrics/classificationReport';
+
 /**
  * Numbers logged after each step. Loss terms are the values that entered the total:
  * loss = supervised + λu·unlabeled + λiph·iph. Diagnostic fields appear only when the unlabeled
@@ -14,7 +16,7 @@ export interface StepLogs {
   lr: number;
   /** EMA momentum used by this step's EMA update. */
   emaMomentum: number;
-  /** Hidden-label diagnostics (see src/metrics/sslDiagnostics.ts). */
+  /** Hidden-label diagnostics (src/metrics/sslDiagnostics.ts): pseudo-label accuracy over all samples and over the masked-in ones. */
   pseudoLabelAccuracy?: number;
   maskedPseudoLabelAccuracy?: number;
   /** Spearman correlation between the AdaPL loss estimate L̂ and the true per-sample loss −log p(y). */
@@ -22,10 +24,10 @@ export interface StepLogs {
   [key: string]: number | undefined;
 }
 
-/** Evaluation numbers of the student and the EMA model on the validation source. */
+/** Evaluation of the student and the EMA model on the validation source (src/metrics classificationReport). */
 export interface EvalMetrics {
-  student: Record<string, unknown>;
-  ema: Record<string, unknown>;
+  student: ClassificationReport;
+  ema: ClassificationReport;
 }
 
 /** tfjs-layers-style callbacks; each may return a promise, which the trainer awaits. `step` is 0-based. */

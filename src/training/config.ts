@@ -58,7 +58,7 @@ export function defaultTrainerConfig(numClasses: number, totalSteps: number): Tr
     ema: { momentum: 0.999, warmup: false },
     reference: 'ema',
     adapl: { gamma: 1, wMin: 0.5, distance: 'kl', entropy: true, spread: 'uniform', mask: 'threshold' },
-    memory: { numSamples: 0, momentum: 0.9 },
+    memory: { numSamples: 0, momentum: 0.6 },
     iph: { numClusters: numClasses, reference: 'prediction', kmeans: { restarts: 3, maxIterations: 20, tolerance: 1e-4 } },
     evalEvery: 0,
   };
@@ -70,7 +70,7 @@ const usesUnlabeled = (m: TrainingMethod): boolean => m !== 'supervised';
 export const methodUses = { adapl: usesAdapl, iph: usesIph, unlabeled: usesUnlabeled };
 
 function merge<T extends object>(base: T, over: object | undefined): T {
-  const out: Record<string, unknown> = { ...base };
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [k, v] of Object.entries(over ?? {})) {
     if (v === undefined) continue;
     const b = (base as Record<string, unknown>)[k];
@@ -111,7 +111,7 @@ export function resolveTrainerConfig(input: TrainerConfigInput): TrainerConfig {
   check(typeof c.adapl.entropy === 'boolean', fn, () => 'option \'adapl.entropy\' must be a boolean');
   checkOneOf(c.adapl.spread, ['uniform', 'reference'] as const, 'adapl.spread', fn);
   checkOneOf(c.adapl.mask, ['threshold', 'none'] as const, 'adapl.mask', fn);
-  checkNumber(c.memory.momentum, 'memory.momentum', fn, { min: 0, max: 1 });
+  checkNumber(c.memory.momentum, 'memory.momentum', fn, { min: 0, max: 1, maxOpen: true });
   checkNumber(c.memory.numSamples, 'memory.numSamples', fn, { min: 0, integer: true });
   if (c.reference === 'memory' && usesAdapl(c.method)) {
     check(c.memory.numSamples > 0, fn, () => 'reference \'memory\' needs option \'memory.numSamples\' (the number of unlabeled sample ids)');

@@ -103,7 +103,7 @@ export function optimizerUpdate(
     }
     checkSameDim(g, `grads.${name}`, p, `params.${name}`, fn);
     const lambda = decays(name) ? config.weightDecay : 0;
-    const out = tf.tidy(() => {
+    const out = tf.tidy((): { p: tf.Tensor; slots: Record<string, tf.Tensor> } => {
       const lr = tf.scalar(opts.learningRate);
       if (config.type === 'sgd') {
         const gd = lambda > 0 ? g.add(p.mul(lambda)) : g;

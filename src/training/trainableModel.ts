@@ -39,7 +39,7 @@ export function modelHandle(model: TrainableModel, argName = 'model'): ModelHand
     check(model.outputs.length === 2, fn, () =>
       `option '${argName}' must have two outputs [logits, features], got ${model.outputs.length}`);
     const trainableIds = new Set(model.trainableWeights.map((w) => w.read().id));
-    const variables = model.weights.map((w) => w.read());
+    const variables = model.weights.map((w) => w.read() as tf.Variable);
     return {
       forward: (x, training) => {
         const out = model.apply(x, { training }) as tf.Tensor[];

@@ -1,0 +1,569 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LabeledBatch, UnlabeledBatch } from '../data/types';
+import { classificationReport } from '../metrics/classificationReport';
+import { maskRate, pseudoLabelAccuracy, spearmanCorrelation } from '../metrics/sslDiagnostics';
+import { safeLog, softmaxProbabilities } from '../math/probabilities';
+import { softCrossEntropy } from '../math/softCrossEntropy';
+import {
+  distributionAlignmentFromJSON, distributionAlignmentInit, distributionAlignmentToJSON,
+  type DistributionAlignmentJSON, type DistributionAlignmentState,
+} from '../state/distributionAlignment';
+import { emaFromJSON, emaInit, emaMomentum, emaToJSON, emaUpdate, type EmaJSON, type EmaState } from '../state/ema';
+import { deriveSeed } from '../state/random';
+import { deserializeTensor, disposeState, serializeTensor, type SerializedTensor } from '../state/serialize';
+import {
+  temporalMemoryFromJSON, temporalMemoryInit, temporalMemoryToJSON, temporalMemoryUpdate,
+  type TemporalMemoryJSON, type TemporalMemoryState,
+} from '../state/temporalMemory';
+import { check } from '../util/checks';
+import { dispatchCallbacks, type EvalMetrics, type StepLogs, type TrainerCallbacks } from './callbacks';
+import { CheckpointError, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { configDifferences, methodUses, resolveTrainerConfig, type TrainerConfig, type TrainerConfigInput } from './config';
+import { clipGradientValues } from './gradientClipping';
+import {
+  optimizerInit, optimizerStateFromJSON, optimizerStateToJSON, optimizerUpdate,
+  type OptimizerState, type OptimizerStateJSON,
+} from './optimizer';
+import { constantLearningRate, cosineLearningRate } from './schedules';
+import { buildTeacher, disposeModel, modelHandle, type ModelHandle, type TeacherFactory, type TrainableModel } from './trainableModel';
+import { objectiveGradients } from './trainStep';
+import { appliesWeightDecay, isBatchNormStatistic } from './weightDecay';
+
+/** A batched augmentation, deterministic for a seed (the shape of src/augment's weak/strong augmentations). */
+export type AugmentFunction = (images: tf.Tensor4D, seed: number) => tf.Tensor4D;
+
+/** A batch stream, or a factory that starts the stream at batch `startStep` (used on resume). */
+export type BatchSource<T> = AsyncIterable<T> | ((startStep: number) => AsyncIterable<T>);
+
+/** Finite validation batches, or a factory returning them (called once per evaluation). */
+export type ValidationSource =
+  | AsyncIterable<LabeledBatch> | Iterable<LabeledBatch>
+  | (() => AsyncIterable<LabeledBatch> | Iterable<LabeledBatch>);
+
+/** The parts of a run that are code, not numbers: they are not stored in checkpoints. */
+export interface TrainerSetup {
+  /** tf.LayersModel with outputs [logits, features], or a FunctionModel. */
+  model: TrainableModel;
+  /** Builds another model of the same architecture (required for function models). */
+  createTeacher?: TeacherFactory;
+  labeled: BatchSource<LabeledBatch>;
+  /** Needed by every method but 'supervised' (which never reads it). */
+  unlabeled?: BatchSource<UnlabeledBatch>;
+  validation?: ValidationSource;
+  /** Weak augmentation of labeled and unlabeled images (default: identity). */
+  weakAugment?: AugmentFunction;
+  /** Strong augmentation of unlabeled images (required by every method but 'supervised'). */
+  strongAugment?: AugmentFunction;
+  /** Applied after augmentation and to validation images (e.g. mean/std normalisation). */
+  preprocess?: (images: tf.Tensor4D) => tf.Tensor4D;
+  callbacks?: TrainerCallbacks | TrainerCallbacks[];
+}
+
+export interface TrainerOptions extends TrainerSetup {
+  config: TrainerConfigInput;
+}
+
+/** Purposes for deriveSeed(seed, step, purpose): every random draw of step k is a function of (seed, k). */
+export const SEED_PURPOSE = { weakLabeled: 1, weakUnlabeled: 2, strongUnlabeled: 3, kmeans: 4 } as const;
+
+const CHECKPOINT_KIND = 'tear-ssl/SemiSupervisedTrainer';
+
+interface CheckpointPayload {
+  kind: string;
+  config: TrainerConfig;
+  step: number;
+  variables: { names: string[]; values: SerializedTensor[] };
+  optimizer: OptimizerStateJSON;
+  ema: EmaJSON;
+  previous: SerializedTensor[] | null;
+  distributionAlignment: DistributionAlignmentJSON | null;
+  memory: TemporalMemoryJSON | null;
+  random: { seed: number; scheme: string };
+}
+
+interface ReferenceModel {
+  model: TrainableModel;
+  handle: ModelHandle;
+}
+
+const identity = (x: tf.Tensor4D): tf.Tensor4D => x;
+
+/**
+ * FixMatch / AdaPL / IPH / TEAR training of a model on labeled and unlabeled batch streams.
+ * Build with `SemiSupervisedTrainer.create(options)`, continue a saved run with
+ * `SemiSupervisedTrainer.resume(file, setup)`. See docs/trainer.md.
+ */
+export class SemiSupervisedTrainer {
+  readonly config: TrainerConfig;
+  private readonly setup: TrainerSetup;
+  private readonly callbacks: TrainerCallbacks[];
+  private readonly student: ModelHandle;
+  /** Stable per-position keys `v<i>` for the student's variables (tfjs renames variables on every build). */
+  private readonly keys: string[];
+  private readonly trainableKeys: string[];
+  private readonly nameOfKey: Map<string, string>;
+  private readonly ema: ReferenceModel;
+  private readonly previous: ReferenceModel | undefined;
+  private emaState: EmaState;
+  private optimizerState: OptimizerState;
+  private alignment: DistributionAlignmentState | undefined;
+  private memory: TemporalMemoryState | undefined;
+  private stepCount = 0;
+  private iterators: { labeled?: AsyncIterator<LabeledBatch>; unlabeled?: AsyncIterator<UnlabeledBatch> } = {};
+  private disposed = false;
+
+  private constructor(setup: TrainerSetup, config: TrainerConfig, ema: ReferenceModel, previous: ReferenceModel | undefined) {
+    this.setup = setup;
+    this.config = config;
+    this.callbacks = setup.callbacks === undefined ? [] : Array.isArray(setup.callbacks) ? setup.callbacks : [setup.callbacks];
+    this.student = modelHandle(setup.model);
+    this.keys = this.student.variables.map((_, i) => `v${i}`);
+    const trainableIds = new Set(this.student.trainable.map((v) => v.id));
+    this.trainableKeys = this.keys.filter((_, i) => trainableIds.has(this.student.variables[i].id));
+    this.nameOfKey = new Map(this.keys.map((k, i) => [k, this.student.variables[i].name]));
+    this.ema = ema;
+    this.previous = previous;
+    this.emaState = emaInit(this.studentWeights());
+    this.optimizerState = optimizerInit(config.optimizer, this.trainableParams());
+    this.alignment = methodUses.unlabeled(config.method) && config.distributionAlignment.enabled
+      ? distributionAlignmentInit(config.numClasses, { capacity: config.distributionAlignment.capacity })
+      : undefined;
+    this.memory = this.usesMemory()
+      ? temporalMemoryInit(config.memory.numSamples, config.numClasses, { momentum: config.memory.momentum })
+      : undefined;
+  }
+
+  /** Checks the options, builds the EMA teacher (and the previous-step model for reference 'previous'). */
+  static async create(options: TrainerOptions): Promise<SemiSupervisedTrainer> {
+    const fn = 'SemiSupervisedTrainer';
+    check(options !== null && typeof options === 'object', fn, () => 'argument \'options\' must be an object');
+    const config = resolveTrainerConfig(options.config);
+    checkSetup(options, config);
+    const ema = await buildTeacher(options.model, options.createTeacher);
+    const previous = config.reference === 'previous' && methodUses.unlabeled(config.method)
+      ? await buildTeacher(options.model, options.createTeacher)
+      : undefined;
+    return new SemiSupervisedTrainer(options, config, ema, previous);
+  }
+
+  /**
+   * Continues the run saved in `file`: the config comes from the checkpoint (only `evalEvery` may be
+   * overridden); `setup` supplies the model (any weights: they are overwritten), data factories and
+   * augmentations. Data factories are called with the saved step.
+   */
+  static async resume(file: string, setup: TrainerSetup & { config?: { evalEvery?: number } }): Promise<SemiSupervisedTrainer> {
+    const payload = checkPayloadShape(await readCheckpoint(file), file);
+    let config: TrainerConfig;
+    try {
+      config = resolveTrainerConfig({ ...payload.config, ...(setup.config ?? {}) });
+    } catch (e) {
+      throw new CheckpointError(file, `field 'config': ${(e as Error).message}`);
+    }
+    const trainer = await SemiSupervisedTrainer.create({ ...setup, config });
+    try {
+      trainer.restore(payload, file);
+    } catch (e) {
+      trainer.dispose();
+      throw e;
+    }
+    return trainer;
+  }
+
+  /** Steps completed so far (the next step's index). */
+  get step(): number {
+    return this.stepCount;
+  }
+
+  /** The EMA model (inference copy whose weights are the EMA state). */
+  get emaModel(): TrainableModel {
+    return this.ema.model;
+  }
+
+  /** Learning rate of step k under the configured schedule. */
+  learningRate(step: number): number {
+    const c = this.config;
+    return c.schedule === 'constant'
+      ? constantLearningRate(step, c)
+      : cosineLearningRate(step, { learningRate: c.learningRate, totalSteps: c.totalSteps, warmupSteps: c.warmupSteps, cycles: c.cosineCycles });
+  }
+
+  /** Runs steps until `untilStep` (default config.totalSteps) and returns their logs. */
+  async run(untilStep = this.config.totalSteps): Promise<StepLogs[]> {
+    this.checkAlive();
+    const history: StepLogs[] = [];
+    await dispatchCallbacks(this.callbacks, 'onTrainBegin', this.stepCount);
+    while (this.stepCount < untilStep) history.push(await this.trainStep());
+    await dispatchCallbacks(this.callbacks, 'onTrainEnd', this.stepCount);
+    return history;
+  }
+
+  /** One optimisation step; calls onStepEnd (and onEvalEnd every evalEvery steps). */
+  async trainStep(): Promise<StepLogs> {
+    this.checkAlive();
+    const c = this.config;
+    const k = this.stepCount;
+    const unlabeledUsed = methodUses.unlabeled(c.method);
+    const labeled = await this.nextBatch('labeled');
+    const unlabeled = unlabeledUsed ? await this.nextBatch('unlabeled') : undefined;
+    const owned: tf.Tensor[] = [labeled.images, labeled.labels];
+    if (unlabeled) owned.push(unlabeled.images, unlabeled.indices, ...(unlabeled.labels ? [unlabeled.labels] : []));
+    try {
+      const lr = this.learningRate(k);
+      const weak = this.setup.weakAugment ?? ((x: tf.Tensor4D) => x);
+      const strong = this.setup.strongAugment ?? ((x: tf.Tensor4D) => x);
+      const prep = this.setup.preprocess ?? identity;
+      const seed = (purpose: number): number => deriveSeed(c.seed, k, purpose);
+      const views = tf.tidy(() => ({
+        weakLabeled: prep(weak(labeled.images, seed(SEED_PURPOSE.weakLabeled))),
+        weakUnlabeled: unlabeled && prep(weak(unlabeled.images, seed(SEED_PURPOSE.weakUnlabeled))),
+        strongUnlabeled: unlabeled && prep(strong(unlabeled.images, seed(SEED_PURPOSE.strongUnlabeled))),
+      }));
+      for (const t of [views.weakLabeled, views.weakUnlabeled, views.strongUnlabeled]) if (t !== undefined) owned.push(t);
+      const referenceModel = this.referenceModel();
+      const reference = referenceModel && tf.tidy(() => {
+        const out = referenceModel.forward(views.weakUnlabeled as tf.Tensor4D, false);
+        return { probs: softmaxProbabilities(out.logits), features: out.features };
+      });
+      if (reference) owned.push(reference.probs, reference.features);
+
+      const { grads, outputs } = objectiveGradients({
+        student: this.student, config: c,
+        weakLabeled: views.weakLabeled, labels: labeled.labels,
+        weakUnlabeled: views.weakUnlabeled, strongUnlabeled: views.strongUnlabeled,
+        reference,
+        memory: this.memory && unlabeled ? { state: this.memory, indices: unlabeled.indices } : undefined,
+        distributionAlignment: this.alignment,
+        kmeansSeed: seed(SEED_PURPOSE.kmeans),
+      });
+      const emaMomentumUsed = emaMomentum(this.emaState.step, c.ema.momentum, c.ema.warmup);
+      this.applyGradients(grads, lr);
+      tf.dispose(Object.values(grads));
+      this.updateEma();
+      if (outputs.distributionAlignment) {
+        disposeState(this.alignment);
+        this.alignment = outputs.distributionAlignment;
+      }
+      if (this.memory && unlabeled && outputs.studentProbs) {
+        const next = temporalMemoryUpdate(this.memory, unlabeled.indices, outputs.studentProbs);
+        disposeState(this.memory);
+        this.memory = next;
+      }
+      const logs = await this.stepLogs(outputs, unlabeled, lr, emaMomentumUsed);
+      disposeState({ ...outputs, distributionAlignment: undefined });
+      this.stepCount = k + 1;
+      await dispatchCallbacks(this.callbacks, 'onStepEnd', k, logs);
+      if (c.evalEvery > 0 && this.setup.validation !== undefined && this.stepCount % c.evalEvery === 0) {
+        const metrics = await this.evaluate();
+        await dispatchCallbacks(this.callbacks, 'onEvalEnd', k, metrics);
+      }
+      return logs;
+    } finally {
+      tf.dispose(owned);
+    }
+  }
+
+  /** Classification report of the student and of the EMA model (inference mode) on the validation source. */
+  async evaluate(): Promise<EvalMetrics> {
+    this.checkAlive();
+    const source = this.setup.validation;
+    check(source !== undefined, 'SemiSupervisedTrainer.evaluate', () => 'no \'validation\' source was given');
+    const batches = typeof source === 'function' ? source() : source;
+    const prep = this.setup.preprocess ?? identity;
+    const yTrue: number[] = [];
+    const studentProbs: number[] = [];
+    const emaProbs: number[] = [];
+    for await (const batch of batches as AsyncIterable<LabeledBatch>) {
+      try {
+        const [ps, pe] = tf.tidy(() => {
+          const x = prep(batch.images);
+          return [softmaxProbabilities(this.student.forward(x, false).logits), softmaxProbabilities(this.ema.handle.forward(x, false).logits)];
+        });
+        const [ys, s, e] = await Promise.all([batch.labels.data(), ps.data(), pe.data()]);
+        tf.dispose([ps, pe]);
+        yTrue.push(...ys);
+        studentProbs.push(...s);
+        emaProbs.push(...e);
+      } finally {
+        tf.dispose([batch.images, batch.labels]);
+      }
+    }
+    const n = this.config.numClasses;
+    return { student: classificationReport(yTrue, studentProbs, n), ema: classificationReport(yTrue, emaProbs, n) };
+  }
+
+  /** Writes every piece of the run's state to `file` atomically (see docs/trainer.md, "Checkpoints"). */
+  async save(file: string): Promise<void> {
+    this.checkAlive();
+    const payload: CheckpointPayload = {
+      kind: CHECKPOINT_KIND,
+      config: this.config,
+      step: this.stepCount,
+      variables: {
+        names: this.student.variables.map((v) => v.name),
+        values: await Promise.all(this.student.variables.map((v) => serializeTensor(v))),
+      },
+      optimizer: await optimizerStateToJSON(this.optimizerState),
+      ema: await emaToJSON(this.emaState),
+      previous: this.previous ? await Promise.all(this.previous.handle.variables.map((v) => serializeTensor(v))) : null,
+      distributionAlignment: this.alignment ? await distributionAlignmentToJSON(this.alignment) : null,
+      memory: this.memory ? await temporalMemoryToJSON(this.memory) : null,
+      random: { seed: this.config.seed, scheme: 'deriveSeed(seed, step, purpose)' },
+    };
+    await writeCheckpoint(file, payload);
+  }
+
+  /**
+   * Loads `file` into this trainer; its config must equal this trainer's (except `evalEvery`).
+   * On any error the trainer is left unchanged. The data streams restart at the loaded step.
+   */
+  async load(file: string): Promise<void> {
+    this.checkAlive();
+    const payload = checkPayloadShape(await readCheckpoint(file), file);
+    this.restore(payload, file);
+  }
+
+  /** Frees the EMA and previous-step models and every state tensor (not the student model). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    void this.closeIterators();
+    disposeModel(this.ema.model);
+    if (this.previous) disposeModel(this.previous.model);
+    disposeState([this.emaState, this.optimizerState.slots, this.alignment, this.memory]);
+  }
+
+  private usesMemory(): boolean {
+    return this.config.reference === 'memory' && methodUses.adapl(this.config.method);
+  }
+
+  private referenceModel(): ModelHandle | undefined {
+    const c = this.config;
+    const needed = methodUses.iph(c.method) || (methodUses.adapl(c.method) && c.reference !== 'memory');
+    if (!needed) return undefined;
+    return c.reference === 'previous' ? (this.previous as ReferenceModel).handle : this.ema.handle;
+  }
+
+  private studentWeights(): Record<string, tf.Tensor> {
+    return Object.fromEntries(this.keys.map((k, i) => [k, this.student.variables[i]]));
+  }
+
+  private trainableParams(): Record<string, tf.Tensor> {
+    const all = this.studentWeights();
+    return Object.fromEntries(this.trainableKeys.map((k) => [k, all[k]]));
+  }
+
+  /** Clip, snapshot the pre-update weights into the previous-step model, optimizer update, assign. */
+  private applyGradients(gradsByName: Record<string, tf.Tensor>, lr: number): void {
+    const c = this.config;
+    const byKey: Record<string, tf.Tensor> = {};
+    this.trainableKeys.forEach((k) => {
+      const g = gradsByName[this.nameOfKey.get(k) as string];
+      if (g !== undefined) byKey[k] = g;
+    });
+    const grads = c.clipGradients === null ? byKey : clipGradientValues(byKey, c.clipGradients);
+    if (this.previous) this.previous.handle.variables.forEach((v, i) => v.assign(this.student.variables[i]));
+    const update = optimizerUpdate(c.optimizer, this.optimizerState, this.trainableParams(), grads, {
+      learningRate: lr, decays: (key) => appliesWeightDecay(this.nameOfKey.get(key) as string),
+    });
+    const variables = this.studentWeights() as Record<string, tf.Variable>;
+    for (const [k, value] of Object.entries(update.params)) variables[k].assign(value);
+    tf.dispose(Object.values(update.params));
+    if (grads !== byKey) tf.dispose(Object.values(grads));
+    disposeState(this.optimizerState.slots);
+    this.optimizerState = update.state;
+  }
+
+  /** EMA update over every student variable (BN moving statistics copied), then the teacher takes the EMA weights. */
+  private updateEma(): void {
+    const c = this.config;
+    const next = emaUpdate(this.emaState, this.studentWeights(), {
+      momentum: c.ema.momentum, warmup: c.ema.warmup, copy: (key) => isBatchNormStatistic(this.nameOfKey.get(key) as string),
+    });
+    disposeState(this.emaState);
+    this.emaState = next;
+    this.assignTeacher();
+  }
+
+  private assignTeacher(): void {
+    this.ema.handle.variables.forEach((v, i) => v.assign(this.emaState.weights[this.keys[i]]));
+  }
+
+  private async stepLogs(
+    outputs: ReturnType<typeof objectiveGradients>['outputs'], unlabeled: UnlabeledBatch | undefined, lr: number, emaMomentumUsed: number,
+  ): Promise<StepLogs> {
+    const [loss, supervised, unl, iph] = await Promise.all(
+      [outputs.total, outputs.supervised, outputs.unlabeled, outputs.iph].map(async (t) => (await t.data())[0]));
+    const mask = outputs.mask ? await outputs.mask.data() : undefined;
+    const logs: StepLogs = {
+      loss, supervised, unlabeled: unl, iph, maskRate: mask ? maskRate(mask) : 0, lr, emaMomentum: emaMomentumUsed,
+    };
+    if (unlabeled?.labels && outputs.pseudoLabels && mask) {
+      const hidden = await unlabeled.labels.data();
+      const pseudo = await outputs.pseudoLabels.data();
+      logs.pseudoLabelAccuracy = pseudoLabelAccuracy(pseudo, hidden);
+      logs.maskedPseudoLabelAccuracy = pseudoLabelAccuracy(pseudo, hidden, mask);
+      if (outputs.estimates && outputs.studentProbs) {
+        const studentProbs = outputs.studentProbs;
+        const trueLoss = tf.tidy(() => softCrossEntropy(
+          tf.oneHot(unlabeled.labels as tf.Tensor1D, this.config.numClasses).toFloat() as tf.Tensor2D,
+          safeLog(studentProbs), { reduction: 'none' }));
+        const [estimates, actual] = await Promise.all([outputs.estimates.data(), trueLoss.data()]);
+        trueLoss.dispose();
+        logs.estimateSpearman = spearmanCorrelation(estimates, actual);
+      }
+    }
+    return logs;
+  }
+
+  private async nextBatch(which: 'labeled'): Promise<LabeledBatch>;
+  private async nextBatch(which: 'unlabeled'): Promise<UnlabeledBatch>;
+  private async nextBatch(which: 'labeled' | 'unlabeled'): Promise<LabeledBatch | UnlabeledBatch> {
+    let iterator = this.iterators[which] as AsyncIterator<LabeledBatch | UnlabeledBatch> | undefined;
+    if (iterator === undefined) {
+      const source = this.setup[which] as BatchSource<LabeledBatch | UnlabeledBatch>;
+      const iterable = typeof source === 'function' ? source(this.stepCount) : source;
+      iterator = iterable[Symbol.asyncIterator]();
+      if (which === 'labeled') this.iterators.labeled = iterator as AsyncIterator<LabeledBatch>;
+      else this.iterators.unlabeled = iterator as AsyncIterator<UnlabeledBatch>;
+    }
+    const r = await iterator.next();
+    check(r.done !== true, 'SemiSupervisedTrainer', () => `the '${which}' source ended at step ${this.stepCount}; batch sources must be endless`);
+    return r.value;
+  }
+
+  private async closeIterators(): Promise<void> {
+    const its = [this.iterators.labeled, this.iterators.unlabeled];
+    this.iterators = {};
+    for (const it of its) await it?.return?.();
+  }
+
+  /** Builds every state from `payload` first, then swaps them in: an error leaves the trainer as it was. */
+  private restore(payload: CheckpointPayload, file: string): void {
+    const differing = configDifferences(this.config, payload.config);
+    if (differing.length > 0) {
+      throw new CheckpointError(file, `field 'config' differs from this trainer's config at ${differing.map((d) => `'${d}'`).join(', ')}`);
+    }
+    const made: unknown[] = [];
+    const field = <T>(name: string, build: () => T): T => {
+      try {
+        const value = build();
+        made.push(value);
+        return value;
+      } catch (e) {
+        disposeState(made);
+        throw e instanceof CheckpointError ? e : new CheckpointError(file, `field '${name}': ${(e as Error).message}`);
+      }
+    };
+    const vars = this.student.variables;
+    const values = field('variables', () => {
+      check(payload.variables.values.length === vars.length, 'checkpoint', () =>
+        `holds ${payload.variables.values.length} variables, the model has ${vars.length}`);
+      return payload.variables.values.map((s, i) => {
+        const t = deserializeTensor(s, `variables[${i}]`);
+        made.push(t);
+        checkShape(t, vars[i], `variables[${i}] ('${payload.variables.names[i]}')`);
+        return t;
+      });
+    });
+    const ema = field('ema', () => {
+      const state = emaFromJSON(payload.ema);
+      made.push(state);
+      this.keys.forEach((k, i) => {
+        check(state.weights[k] !== undefined, 'checkpoint', () => `has no EMA weight '${k}'`);
+        checkShape(state.weights[k], vars[i], `ema.weights.${k}`);
+      });
+      return state;
+    });
+    const optimizer = field('optimizer', () => {
+      const state = optimizerStateFromJSON(payload.optimizer);
+      made.push(state.slots);
+      this.trainableKeys.forEach((k) => {
+        const slot = state.slots[k];
+        check(slot !== undefined, 'checkpoint', () => `has no optimizer slots for '${k}'`);
+        const expected = this.config.optimizer.type === 'sgd' ? ['momentum'] : ['m', 'v'];
+        check(expected.every((s) => slot[s] !== undefined), 'checkpoint', () => `slots of '${k}' must be ${expected.join(', ')}`);
+        for (const [s, t] of Object.entries(slot)) checkShape(t, vars[this.keys.indexOf(k)], `optimizer.slots.${k}.${s}`);
+      });
+      return state;
+    });
+    const previous = field('previous', () => {
+      if (!this.previous) return undefined;
+      check(Array.isArray(payload.previous) && payload.previous.length === vars.length, 'checkpoint', () =>
+        `must hold ${vars.length} previous-step weights`);
+      return (payload.previous as SerializedTensor[]).map((s, i) => {
+        const t = deserializeTensor(s, `previous[${i}]`);
+        made.push(t);
+        checkShape(t, vars[i], `previous[${i}]`);
+        return t;
+      });
+    });
+    const alignment = field('distributionAlignment', () => {
+      if (!this.alignment) return undefined;
+      check(payload.distributionAlignment !== null, 'checkpoint', () => 'is missing the distribution-alignment queue');
+      return distributionAlignmentFromJSON(payload.distributionAlignment as DistributionAlignmentJSON);
+    });
+    const memory = field('memory', () => {
+      if (!this.memory) return undefined;
+      check(payload.memory !== null, 'checkpoint', () => 'is missing the temporal memory');
+      const state = temporalMemoryFromJSON(payload.memory as TemporalMemoryJSON);
+      made.push(state);
+      check(state.probs.shape[0] === this.config.memory.numSamples, 'checkpoint', () =>
+        `memory holds ${state.probs.shape[0]} samples, the config says ${this.config.memory.numSamples}`);
+      return state;
+    });
+
+    vars.forEach((v, i) => v.assign(values[i]));
+    tf.dispose(values);
+    disposeState([this.emaState, this.optimizerState.slots, this.alignment, this.memory]);
+    this.emaState = ema;
+    this.optimizerState = optimizer;
+    this.alignment = alignment;
+    this.memory = memory;
+    this.assignTeacher();
+    if (this.previous && previous) {
+      this.previous.handle.variables.forEach((v, i) => v.assign(previous[i]));
+      tf.dispose(previous);
+    }
+    this.stepCount = payload.step;
+    void this.closeIterators();
+  }
+
+  private checkAlive(): void {
+    check(!this.disposed, 'SemiSupervisedTrainer', () => 'this trainer has been disposed');
+  }
+}
+
+function checkShape(t: tf.Tensor, v: tf.Variable, field: string): void {
+  check(t.dtype === v.dtype && t.shape.length === v.shape.length && t.shape.every((d, i) => d === v.shape[i]), 'checkpoint', () =>
+    `${field} is ${t.dtype} [${t.shape.join(',')}], the model's '${v.name}' is ${v.dtype} [${v.shape.join(',')}]`);
+}
+
+function checkSetup(options: TrainerSetup, config: TrainerConfig): void {
+  const fn = 'SemiSupervisedTrainer';
+  const isSource = (s: unknown): boolean => typeof s === 'function'
+    || (s !== null && typeof s === 'object' && typeof (s as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function');
+  check(isSource(options.labeled), fn, () => 'option \'labeled\' must be an AsyncIterable of LabeledBatch or a factory (startStep) => AsyncIterable');
+  if (methodUses.unlabeled(config.method)) {
+    check(isSource(options.unlabeled), fn, () => `method '${config.method}' needs option 'unlabeled' (an AsyncIterable of UnlabeledBatch or a factory)`);
+    check(typeof options.strongAugment === 'function', fn, () => `method '${config.method}' needs option 'strongAugment' (images, seed) => images`);
+  }
+  for (const name of ['weakAugment', 'strongAugment', 'preprocess'] as const) {
+    const f = options[name];
+    check(f === undefined || typeof f === 'function', fn, () => `option '${name}' must be a function`);
+  }
+}
+
+function checkPayloadShape(payload: unknown, file: string): CheckpointPayload {
+  const p = payload as CheckpointPayload;
+  if (p === null || typeof p !== 'object' || p.kind !== CHECKPOINT_KIND) {
+    throw new CheckpointError(file, `field 'kind' must be '${CHECKPOINT_KIND}'`);
+  }
+  if (!Number.isInteger(p.step) || p.step < 0) throw new CheckpointError(file, `field 'step' must be a non-negative integer, got ${String(p.step)}`);
+  if (p.variables === null || typeof p.variables !== 'object' || !Array.isArray(p.variables.values) || !Array.isArray(p.variables.names)) {
+    throw new CheckpointError(file, 'field \'variables\' must be { names, values }');
+  }
+  for (const key of ['config', 'optimizer', 'ema'] as const) {
+    if (p[key] === null || typeof p[key] !== 'object') throw new CheckpointError(file, `field '${key}' is missing`);
+  }
+  return p;
+}
