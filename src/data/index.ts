@@ -8,3 +8,9 @@ export {
 export { loadIdx, FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, type IdxKind } from './idx';
 export { loadCifar10, CIFAR10_CLASS_NAMES } from './cifar10';
 export { makeSplit, writeSplit, readSplit, SPLIT_FORMAT, SPLIT_FORMAT_VERSION, type DataSplit, type MakeSplitOptions } from './splits';
+export {
+  loadIsic2018, ISIC2018_NORMALIZATION, ISIC2018_BUDGETS,
+  type Isic2018Budget, type Isic2018Data, type LoadIsic2018Options,
+} from './isic2018';
+export { ISIC2018_CLASS_NAMES, readIsicSplitFile, type IsicSplitEntry } from './isicSplitFile';
+export { readIsicGroundTruth } from './isicGroundTruth';
