@@ -1,5 +1,8 @@
 import { defineConfig } from 'tsup';
 
+/** Optional dependencies are loaded dynamically; tsup bundles them unless told not to. */
+const external = ['sharp', 'vega', 'vega-lite'];
+
 export default defineConfig([
   {
     entry: { index: 'src/index.ts', wasm: 'src/wasm.ts' },
@@ -9,6 +12,8 @@ export default defineConfig([
     clean: true,
     target: 'node20',
     splitting: false,
+    shims: true,
+    external,
   },
   {
     entry: { cli: 'src/cli/main.ts' },
@@ -16,5 +21,6 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+    external,
   },
 ]);
