@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs';
+import { check, checkNumber, checkOneOf, checkSameDim, checkTensor, shapeString } from '../util/checks';
+import { deriveSeed } from '../state/random';
+import { clusterPrototypes } from './clusterPrototypes';
+import { detach, kmeans, type KMeansOptions } from './kmeans';
+import { COSINE_EPSILON, matchPrototypes } from './matchPrototypes';
+
+const FN = 'iphLoss';
+
+export interface IphOptions {
+  /** K, the number of student clusters (TEAR uses K = C). Required. */
+  numClusters: number;
+  /** Reference groups: the reference model's predicted class (`referenceAssignments`, default) or k-means on f̃. */
+  reference?: 'prediction' | 'kmeans';
+  /** Number of reference groups: classes C in 'prediction' mode, clusters in 'kmeans' mode. Default numClusters. */
+  referenceGroups?: number;
+  /** Seed of the student k-means (the reference k-means uses deriveSeed(seed, 1)). Default kmeans.seed, else 0. */
+  seed?: number;
+  /** restarts, maxIterations, tolerance for both k-means runs. */
+  kmeans?: KMeansOptions;
+}
+
+export interface IphArgs {
+  /** f [U,d], student features of the weak unlabeled views; the only input that receives gradient. */
+  studentFeatures: tf.Tensor2D;
+  /** f̃ [U,d], reference (EMA) features of the same views; treated as a constant. */
+  referenceFeatures: tf.Tensor2D;
+  /** ã int32 [U], argmax p̃ of the reference model; required when reference = 'prediction'. */
+  referenceAssignments?: tf.Tensor1D;
+  /** int32 [U] student cluster ids in [0,K); skips the student k-means (tests, or clustering done elsewhere). */
+  studentAssignments?: tf.Tensor1D;
+}
+
+export interface IphResult {
+  /** L_IPH, a scalar in [0, 2]. */
+  loss: tf.Scalar;
+  /** int32 [U], the student cluster ids used. The caller disposes it. */
+  assignments: tf.Tensor1D;
+  /** Matched [studentCluster, referenceGroup] pairs, sorted by student cluster. */
+  pairs: Array<[number, number]>;
+}
+
+/**
+ * ‖x_n‖ for each row [n] with a zero gradient (not NaN) at a zero row: sqrt(where(s > 0, s, 1))·[s > 0], s = Σ x²
+ * (the mask [s > 0] is read through a detached view: comparisons have no gradient in tfjs).
+ */
+export function safeRowNorms(x: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const squared = tf.sum(tf.square(x), 1);
+    const positive = tf.greater(detach(squared), 0);
+    return tf.sqrt(tf.where(positive, squared, tf.onesLike(squared))).mul(tf.cast(positive, 'float32')) as tf.Tensor1D;
+  });
+}
+
+/** cos_n = a_n·b_n / (‖a_n‖‖b_n‖ + 1e-4) for paired rows of a, b [n,d] → [n]; differentiable, finite at zero rows. */
+export function pairedCosine(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => tf.sum(tf.mul(a, b), 1).div(safeRowNorms(a).mul(safeRowNorms(b)).add(COSINE_EPSILON)) as tf.Tensor1D);
+}
+
+function checkFinite(t: tf.Tensor, name: string): void {
+  const finite = t.size === 0 || tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0]) === 1;
+  check(finite, FN, () => `argument '${name}' ${shapeString(t.shape)} contains NaN or infinite values`);
+}
+
+/**
+ * Iterative prototype harmonizing (TEAR spec §4, with the release's bugs fixed):
+ *   a = kmeans(f, K) (no gradient),  ã = argmax p̃ or kmeans(f̃),  P_i = mean{f_n : a_n = i},  P̃_j = mean{f̃_n : ã_n = j},
+ *   π = Hungarian matching maximising Σ cos(P_i, P̃_π(i)) over groups non-empty on both sides,
+ *   L = (1/|I|) Σ_{i∈I} (1 − P_i·P̃_π(i) / (‖P_i‖‖P̃_π(i)‖ + 1e-4)),   L = 0 (zero gradient) when I is empty.
+ * Gradient flows into studentFeatures only. Synchronous (k-means and matching read values).
+ * Non-finite features throw.
+ */
+export function iphLoss(args: IphArgs, opts?: IphOptions): IphResult {
+  check(opts !== undefined && opts !== null, FN, () => "option 'numClusters' is required (pass { numClusters })");
+  const { numClusters, reference = 'prediction' } = opts;
+  checkNumber(numClusters, 'numClusters', FN, { min: 1, integer: true });
+  checkOneOf(reference, ['prediction', 'kmeans'] as const, 'reference', FN);
+  const referenceGroups = opts.referenceGroups ?? numClusters;
+  checkNumber(referenceGroups, 'referenceGroups', FN, { min: 1, integer: true });
+  const seed = opts.seed ?? opts.kmeans?.seed ?? 0;
+  checkNumber(seed, 'seed', FN, { integer: true });
+  const { studentFeatures, referenceFeatures, referenceAssignments, studentAssignments } = args ?? ({} as IphArgs);
+  checkTensor(studentFeatures, 'studentFeatures', FN, { rank: 2, dtype: 'float32' });
+  checkTensor(referenceFeatures, 'referenceFeatures', FN, { rank: 2, dtype: 'float32' });
+  checkSameDim(studentFeatures, 'studentFeatures', referenceFeatures, 'referenceFeatures', FN);
+  if (reference === 'prediction') {
+    check(referenceAssignments !== undefined, FN, () => "argument 'referenceAssignments' (argmax p̃, int32 [U]) is required when reference = 'prediction'");
+    checkTensor(referenceAssignments, 'referenceAssignments', FN, { rank: 1, dtype: 'int32' });
+    checkSameDim(studentFeatures, 'studentFeatures', referenceAssignments, 'referenceAssignments', FN, 0, 0);
+  } else {
+    check(referenceAssignments === undefined, FN, () => "argument 'referenceAssignments' is only used when reference = 'prediction'");
+  }
+  if (studentAssignments !== undefined) {
+    checkTensor(studentAssignments, 'studentAssignments', FN, { rank: 1, dtype: 'int32' });
+    checkSameDim(studentFeatures, 'studentFeatures', studentAssignments, 'studentAssignments', FN, 0, 0);
+  }
+  checkFinite(studentFeatures, 'studentFeatures');
+  checkFinite(referenceFeatures, 'referenceFeatures');
+
+  const kmeansOptions = { ...opts.kmeans };
+  const assignments = studentAssignments !== undefined
+    ? studentAssignments.clone()
+    : dropCentroids(kmeans(studentFeatures, numClusters, { ...kmeansOptions, seed }));
+  const ownedReference = reference === 'kmeans'
+    ? dropCentroids(kmeans(referenceFeatures, referenceGroups, { ...kmeansOptions, seed: deriveSeed(seed, 1) }))
+    : undefined;
+  try {
+    const { loss, pairs } = tf.tidy(() => {
+      const student = clusterPrototypes(studentFeatures, assignments, numClusters);
+      const target = clusterPrototypes(detach(referenceFeatures), ownedReference ?? (referenceAssignments as tf.Tensor1D), referenceGroups);
+      const matched = matchPrototypes(student.prototypes, target.prototypes, student.counts, target.counts);
+      if (matched.length === 0) return { loss: tf.mul(tf.sum(studentFeatures), 0) as tf.Scalar, pairs: matched };
+      const rows = (side: 0 | 1) => tf.tensor1d(matched.map((p) => p[side]), 'int32');
+      const cosine = pairedCosine(
+        tf.gather(student.prototypes, rows(0)) as tf.Tensor2D,
+        tf.gather(target.prototypes, rows(1)) as tf.Tensor2D,
+      );
+      return { loss: tf.mean(tf.sub(1, cosine)) as tf.Scalar, pairs: matched };
+    });
+    return { loss, assignments, pairs };
+  } catch (error) {
+    assignments.dispose();
+    throw error;
+  } finally {
+    ownedReference?.dispose();
+  }
+}
+
+function dropCentroids(result: ReturnType<typeof kmeans>): tf.Tensor1D {
+  result.centroids.dispose();
+  return result.assignments;
+}
