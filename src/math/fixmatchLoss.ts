@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkNumber, checkSameDim, checkTensor } from '../util/checks';
 import { stopGradient } from '../util/numerics';
-import { confidenceMask, hardPseudoLabels } from './pseudoLabels';
+import { confidenceMask, hardPseudoLabels, oneHotPseudoLabels } from './pseudoLabels';
 import { softCrossEntropy } from './softCrossEntropy';
 
 /**
@@ -44,7 +44,7 @@ export function fixmatchLoss(args: FixmatchLossArgs): {
     const { labels, confidence } = hardPseudoLabels(weakProbs);
     confidence.dispose();
     const mask = stopGradient(confidenceMask(weakProbs, threshold));
-    const targets = stopGradient(tf.cast(tf.oneHot(labels, weakProbs.shape[1]), 'float32') as tf.Tensor2D);
+    const targets = stopGradient(oneHotPseudoLabels(labels, weakProbs.shape[1]));
     const loss = maskedUnlabeledLoss(targets, strongLogits, mask);
     return { loss, mask, pseudoLabels: labels, targets };
   });

@@ -16,3 +16,12 @@ export function confidenceMask(probs: tf.Tensor2D, threshold = 0.95): tf.Tensor1
   checkNumber(threshold, 'threshold', 'confidenceMask', { min: 0, max: 1 });
   return tf.tidy(() => tf.cast(tf.greaterEqual(tf.max(probs, 1), threshold), 'float32') as tf.Tensor1D);
 }
+
+/** One-hot float32 targets [U,C] from int32 labels [U] (values in [0, C)); C = 1 gives a column of ones. */
+export function oneHotPseudoLabels(labels: tf.Tensor1D, numClasses: number): tf.Tensor2D {
+  const fn = 'oneHotPseudoLabels';
+  checkTensor(labels, 'labels', fn, { rank: 1, dtype: 'int32' });
+  checkNumber(numClasses, 'numClasses', fn, { min: 1, integer: true });
+  if (numClasses === 1) return tf.ones([labels.shape[0], 1]);
+  return tf.tidy(() => tf.cast(tf.oneHot(labels, numClasses), 'float32') as tf.Tensor2D);
+}

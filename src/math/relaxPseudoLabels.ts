@@ -48,9 +48,9 @@ export function relaxPseudoLabels(
     if (spread === 'reference' && referenceProbs !== undefined) {
       const offMass = tf.mul(referenceProbs, others);
       const total = tf.sum(offMass, 1, true);
-      const hasMass = tf.greater(total, 0);
-      const proportional = tf.div(offMass, tf.where(hasMass, total, tf.onesLike(total)));
-      share = tf.where(tf.broadcastTo(hasMass, offMass.shape), proportional, uniformShare);
+      const noMass = tf.greaterEqual(tf.neg(total), 0);
+      const proportional = tf.div(offMass, tf.where(noMass, tf.onesLike(total), total));
+      share = tf.where(tf.broadcastTo(noMass, offMass.shape), uniformShare, proportional);
     }
     return tf.add(tf.mul(onehot, w), tf.mul(share, rest)) as tf.Tensor2D;
   });

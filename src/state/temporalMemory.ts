@@ -47,7 +47,7 @@ export function temporalMemoryRead(
   return tf.tidy(() => {
     const seen = tf.gather(state.seen, indices) as tf.Tensor1D;
     let probs = tf.gather(state.probs, indices) as tf.Tensor2D;
-    if (fallback !== undefined) probs = tf.where(tf.greater(tf.expandDims(seen, 1), 0), probs, fallback);
+    if (fallback !== undefined) probs = tf.where(tf.greaterEqual(tf.expandDims(seen, 1), 0.5), probs, fallback);
     return { probs, seen };
   });
 }
@@ -68,7 +68,7 @@ export function temporalMemoryUpdate(state: TemporalMemoryState, indices: tf.Ten
   const next = tf.tidy(() => {
     if (indices.shape[0] === 0) return { probs: state.probs.clone(), seen: state.seen.clone() };
     const old = tf.gather(state.probs, indices);
-    const wasSeen = tf.greater(tf.expandDims(tf.gather(state.seen, indices), 1), 0);
+    const wasSeen = tf.greaterEqual(tf.expandDims(tf.gather(state.seen, indices), 1), 0.5);
     const blended = tf.add(tf.mul(old, momentum), tf.mul(probs, 1 - momentum));
     const rows = tf.where(wasSeen, blended, probs);
     const at = tf.expandDims(indices, 1);

@@ -46,6 +46,8 @@ const stopGradientOp = tf.customGrad((x) => ({
 /**
  * Identity in the forward pass, zero gradient in the backward pass (tfjs 4.22 has no
  * `tf.stopGradient`). Returns a new tensor the caller owns. Float tensors only.
+ * tfjs still walks the ops that produced `x` (passing zeros), so each needs a registered gradient:
+ * use `greaterEqual`, not `greater`/`less`, on such paths.
  */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
   return stopGradientOp(x) as T;
