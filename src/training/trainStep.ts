@@ -107,7 +107,10 @@ function objectiveTerms(inputs: ObjectiveInputs): ObjectiveOutputs {
       const referenceAssignments = config.iph.reference === 'prediction' ? hardPseudoLabels(reference.probs).labels : undefined;
       iph = iphLoss(
         { studentFeatures: weakFeatures, referenceFeatures: reference.features, referenceAssignments },
-        { numClusters: config.iph.numClusters, reference: config.iph.reference, seed: inputs.kmeansSeed, kmeans: { ...config.iph.kmeans } },
+        {
+          numClusters: config.iph.numClusters, reference: config.iph.reference, seed: inputs.kmeansSeed, kmeans: { ...config.iph.kmeans },
+          referenceGroups: config.iph.reference === 'prediction' ? config.numClasses : config.iph.numClusters,
+        },
       ).loss;
     }
     const total = tf.addN([supervised, tf.mul(unlabeledLoss, config.lambdaU), tf.mul(iph, config.lambdaIph)]) as tf.Scalar;

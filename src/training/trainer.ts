@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Augment } from '../augment/types';
 import type { LabeledBatch, UnlabeledBatch } from '../data/types';
 import { classificationReport } from '../metrics/classificationReport';
 import { maskRate, pseudoLabelAccuracy, spearmanCorrelation } from '../metrics/sslDiagnostics';
@@ -29,9 +30,6 @@ import { buildTeacher, disposeModel, modelHandle, type ModelHandle, type Teacher
 import { objectiveGradients } from './trainStep';
 import { appliesWeightDecay, isBatchNormStatistic } from './weightDecay';
 
-/** A batched augmentation, deterministic for a seed (the shape of src/augment's weak/strong augmentations). */
-export type AugmentFunction = (images: tf.Tensor4D, seed: number) => tf.Tensor4D;
-
 /** A batch stream, or a factory that starts the stream at batch `startStep` (used on resume). */
 export type BatchSource<T> = AsyncIterable<T> | ((startStep: number) => AsyncIterable<T>);
 
@@ -51,9 +49,9 @@ export interface TrainerSetup {
   unlabeled?: BatchSource<UnlabeledBatch>;
   validation?: ValidationSource;
   /** Weak augmentation of labeled and unlabeled images (default: identity). */
-  weakAugment?: AugmentFunction;
+  weakAugment?: Augment;
   /** Strong augmentation of unlabeled images (required by every method but 'supervised'). */
-  strongAugment?: AugmentFunction;
+  strongAugment?: Augment;
   /** Applied after augmentation and to validation images (e.g. mean/std normalisation). */
   preprocess?: (images: tf.Tensor4D) => tf.Tensor4D;
   callbacks?: TrainerCallbacks | TrainerCallbacks[];

@@ -14,7 +14,7 @@ const GRADS = [[0.3, -0.1, 0.7], [-0.2, 0.4, 0.05], [0.1, 0.1, -0.6]];
 /** Runs the optimizer over GRADS and returns the parameter values after each update. */
 function runOptimizer(type: 'sgd' | 'adam' | 'adamw', lrs: number[], decays = true, extra = {}): number[][] {
   const config = resolveOptimizerConfig({ type, weightDecay: 0.01, ...extra });
-  let p = tf.tensor1d(P0);
+  let p: tf.Tensor = tf.tensor1d(P0);
   let state: OptimizerState = optimizerInit(config, { w: p });
   const out: number[][] = [];
   GRADS.forEach((g, i) => {
@@ -58,7 +58,7 @@ describe('optimizerUpdate', () => {
     const expected: number[][] = [];
     for (const g of GRADS) {
       const grad = tf.tensor1d(g);
-      opt.applyGradients({ [v.name]: grad });
+      opt.applyGradients([{ name: v.name, tensor: grad }]);
       grad.dispose();
       expected.push(Array.from(v.dataSync()));
     }

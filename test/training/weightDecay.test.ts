@@ -25,7 +25,7 @@ describe('appliesWeightDecay', () => {
     const flat = tf.layers.flatten().apply(bn) as tf.SymbolicTensor;
     const out = tf.layers.dense({ units: 2 }).apply(flat) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: out });
-    const decays = model.weights.map((w) => [w.name.replace(/.*\//, ''), appliesWeightDecay(w.read().name)]);
+    const decays = model.weights.map((w) => [w.name.replace(/.*\//, ''), appliesWeightDecay((w.read() as tf.Variable).name)]);
     expect(Object.fromEntries(decays.map(([n, d]) => [String(n).replace(/_\d+$/, ''), d]))).toEqual({
       kernel: true, bias: true, gamma: false, beta: false, moving_mean: false, moving_variance: false,
     });
