@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { labeledBatches, unlabeledBatches, evaluationBatches } from '../../src/data/batchSource';
 import type { ImageDataset } from '../../src/data/types';
 import { Random } from '../../src/state/random';
+import type { TrainerConfigInput } from '../../src/training/config';
 import type { TrainerOptions } from '../../src/training/trainer';
 import type { FunctionModel } from '../../src/training/trainableModel';
 
@@ -65,7 +66,9 @@ export const LABELED = Array.from({ length: 12 }, (_, i) => i);
 export const UNLABELED = Array.from({ length: 48 }, (_, i) => 12 + i);
 
 /** Options for a trainer on the synthetic data (B = 4, U = 8), with data factories so it can resume. */
-export function trainerOptions(overrides: Partial<TrainerOptions> & { config?: Partial<TrainerOptions['config']> } = {}, hidden = false): TrainerOptions {
+export function trainerOptions(
+  overrides: Omit<Partial<TrainerOptions>, 'config'> & { config?: Partial<TrainerConfigInput> } = {}, hidden = false,
+): TrainerOptions {
   const { config, ...rest } = overrides;
   return {
     model: tinyModel(),
