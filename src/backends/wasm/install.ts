@@ -1,4 +1,3 @@
-import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
 import { broadcastBatchNormGradient } from './batchNormGradient';
 import { conv2DBackpropFilterViaConv } from './kernels/conv2DBackpropFilter';
