@@ -71,7 +71,7 @@ export function trainerOptions(
 ): TrainerOptions {
   const { config, ...rest } = overrides;
   return {
-    model: tinyModel(),
+    model: rest.model ?? tinyModel(),
     labeled: (startStep) => labeledBatches(DATA, LABELED, 4, { seed: 5, startStep, prefetch: 0 }),
     unlabeled: (startStep) => unlabeledBatches(DATA, UNLABELED, 8, { seed: 6, startStep, prefetch: 0, withHiddenLabels: hidden }),
     validation: () => evaluationBatches(DATA, LABELED, 6),

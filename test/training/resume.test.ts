@@ -1,0 +1,119 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CheckpointError } from '../../src/training/checkpoint';
+import type { TrainerConfigInput } from '../../src/training/config';
+import { SemiSupervisedTrainer } from '../../src/training/trainer';
+import { expectClose, expectNoLeak } from '../helpers/tensors';
+import { tinyModel, trainerOptions, variableValues } from './fixtures';
+
+let dir: string;
+beforeAll(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tear-resume-')); });
+afterAll(async () => { await fs.rm(dir, { recursive: true, force: true }); });
+
+const weightsOf = (m: tf.LayersModel): tf.Variable[] => m.weights.map((w) => w.read() as tf.Variable);
+
+/** N steps straight vs k steps + save + resume (fresh model, other init) + N − k steps. */
+async function checkResume(config: Partial<TrainerConfigInput>, n: number, k: number, file: string): Promise<void> {
+  const straightOptions = trainerOptions({ config });
+  const straight = await SemiSupervisedTrainer.create(straightOptions);
+  const straightLogs = await straight.run(n);
+  const straightWeights = await variableValues(weightsOf(straightOptions.model as tf.LayersModel));
+  const straightEma = await variableValues(weightsOf(straight.emaModel as tf.LayersModel));
+
+  const firstOptions = trainerOptions({ config });
+  const first = await SemiSupervisedTrainer.create(firstOptions);
+  await first.run(k);
+  await first.save(file);
+  first.dispose();
+  (firstOptions.model as tf.LayersModel).dispose();
+
+  const secondModel = tinyModel(99);
+  const { config: _unused, ...setup } = trainerOptions({ model: secondModel });
+  const second = await SemiSupervisedTrainer.resume(file, setup);
+  expect(second.step).toBe(k);
+  const resumedLogs = await second.run(n);
+  expect(resumedLogs.length).toBe(n - k);
+  resumedLogs.forEach((logs, i) => {
+    const reference = straightLogs[k + i];
+    for (const key of ['loss', 'supervised', 'unlabeled', 'iph', 'maskRate', 'lr'] as const) {
+      expect(Math.abs(logs[key] - reference[key]), `step ${k + i} ${key}: ${logs[key]} vs ${reference[key]}`).toBeLessThanOrEqual(1e-6);
+    }
+  });
+  const resumedWeights = await variableValues(weightsOf(secondModel));
+  resumedWeights.forEach((w, i) => expectClose(w, straightWeights[i], 1e-6, 1e-6));
+  const resumedEma = await variableValues(weightsOf(second.emaModel as tf.LayersModel));
+  resumedEma.forEach((w, i) => expectClose(w, straightEma[i], 1e-6, 1e-6));
+  second.dispose();
+  secondModel.dispose();
+  straight.dispose();
+  (straightOptions.model as tf.LayersModel).dispose();
+}
+
+describe('resume', () => {
+  it('TEAR (EMA reference, DA, EMA warm-up, SGD-Nesterov): k steps + checkpoint + resume = N straight steps', () => expectNoLeak(() =>
+    checkResume({ method: 'tear', ema: { momentum: 0.99, warmup: true }, totalSteps: 6 }, 6, 3, path.join(dir, 'tear.ckpt'))));
+
+  it('AdaPL with the previous-step reference and AdamW resumes exactly', () => expectNoLeak(() =>
+    checkResume({ method: 'adapl', reference: 'previous', optimizer: { type: 'adamw', weightDecay: 0.01 }, learningRate: 0.01 }, 5, 2,
+      path.join(dir, 'previous.ckpt'))));
+
+  it('AdaPL with the temporal memory (no teacher forward) and warm-up lr resumes exactly', () => expectNoLeak(() =>
+    checkResume({ method: 'adapl', reference: 'memory', memory: { numSamples: 60 }, warmupSteps: 2, adapl: { mask: 'none' } }, 5, 3,
+      path.join(dir, 'memory.ckpt'))));
+});
+
+describe('loading broken checkpoints', () => {
+  it('a flipped byte or a truncation gives a CheckpointError naming the file; the trainer and the good file stay usable', () => expectNoLeak(async () => {
+    const options = trainerOptions({ config: { method: 'fixmatch' } });
+    const model = options.model as tf.LayersModel;
+    const trainer = await SemiSupervisedTrainer.create(options);
+    await trainer.trainStep();
+    const good = path.join(dir, 'good.ckpt');
+    await trainer.save(good);
+    const bytes = await fs.readFile(good);
+    const flipped = path.join(dir, 'flipped.ckpt');
+    const copy = Buffer.from(bytes);
+    copy[copy.length - 100] ^= 0x01;
+    await fs.writeFile(flipped, copy);
+    const truncated = path.join(dir, 'truncated.ckpt');
+    await fs.writeFile(truncated, bytes.subarray(0, bytes.length - 1000));
+    await fs.writeFile(`${good}.tmp-1-00000000`, bytes.subarray(0, 50)); // a crashed writer's leftover
+
+    await trainer.trainStep();
+    const stepTwo = await variableValues(weightsOf(model));
+    await expect(trainer.load(flipped)).rejects.toThrow(CheckpointError);
+    await expect(trainer.load(flipped)).rejects.toThrow(/flipped\.ckpt: field 'checksum'/);
+    await expect(trainer.load(truncated)).rejects.toThrow(/truncated\.ckpt: file is .* bytes .*truncated/);
+    expect(trainer.step).toBe(2);
+    (await variableValues(weightsOf(model))).forEach((w, i) => expectClose(w, stepTwo[i], 0, 0));
+
+    await trainer.load(good);
+    expect(trainer.step).toBe(1);
+    const logs = await trainer.trainStep();
+    expect(Number.isFinite(logs.loss)).toBe(true);
+    trainer.dispose();
+    model.dispose();
+  }));
+
+  it('a checkpoint of another config or architecture is refused with the field named', () => expectNoLeak(async () => {
+    const options = trainerOptions({ config: { method: 'fixmatch' } });
+    const trainer = await SemiSupervisedTrainer.create(options);
+    const file = path.join(dir, 'fixmatch.ckpt');
+    await trainer.save(file);
+    const otherOptions = trainerOptions({ config: { method: 'tear', threshold: 0.9 } });
+    const other = await SemiSupervisedTrainer.create(otherOptions);
+    await expect(other.load(file)).rejects.toThrow(/field 'config' differs .*'method'.*'threshold'/);
+    const input = tf.input({ shape: [8, 8, 1] });
+    const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
+    const features = tf.layers.dense({ units: 4 }).apply(flat) as tf.SymbolicTensor;
+    const logits = tf.layers.dense({ units: 3 }).apply(features) as tf.SymbolicTensor;
+    const wrongModel = tf.model({ inputs: input, outputs: [logits, features] });
+    const { config: _c, ...setup } = trainerOptions({ model: wrongModel });
+    await expect(SemiSupervisedTrainer.resume(file, setup)).rejects.toThrow(/fixmatch\.ckpt: field 'variables'/);
+    for (const t of [trainer, other]) t.dispose();
+    for (const m of [options.model, otherOptions.model, wrongModel]) (m as tf.LayersModel).dispose();
+  }));
+});
