@@ -35,8 +35,8 @@ export function numericalGradient(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, 
     plus[i] += h;
     const minus = base.slice();
     minus[i] -= h;
-    const fp = tf.tidy(() => f(tf.tensor(plus, x.shape, 'float32')).dataSync()[0]);
-    const fm = tf.tidy(() => f(tf.tensor(minus, x.shape, 'float32')).dataSync()[0]);
+    const fp = tf.tidy(() => f(tf.tensor(Array.from(plus), x.shape, 'float32')).dataSync()[0]);
+    const fm = tf.tidy(() => f(tf.tensor(Array.from(minus), x.shape, 'float32')).dataSync()[0]);
     grad[i] = (fp - fm) / (2 * h);
   }
   return grad;
