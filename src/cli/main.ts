@@ -1,1 +1,5 @@
-export {};
+import { runCli } from './runCli';
+
+/** The `tear-ssl` bin: runs the CLI on this process's arguments and exits with its code. */
+const code = await runCli(process.argv.slice(2));
+process.exitCode = code;

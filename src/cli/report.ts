@@ -35,7 +35,7 @@ export function renderReport(input: ReportInput): string {
     `Run finished ${run.date}: steps ${run.startStep}→${run.endStep}${resumed} in ${formatSeconds(run.seconds)}, ` +
       `${run.imagesPerSecond.toFixed(1)} training images/s.`,
     '',
-    `Backend: **${input.backend.name}** (${input.backend.reason}).`,
+    `Backend: ${input.backend.reason}.`,
     '',
     `Data: ${input.dataSummary}`,
     '',

@@ -53,24 +53,25 @@ export function resolveTrainSettings(flags: Record<string, unknown>, now: Date =
 }
 
 /**
- * Checks `--labels` against what a class-balanced split can give: at least one labeled image per class,
- * and labels + validation + test per class within the smallest class.
+ * Checks `--labels` against what a class-balanced split of the training pool can give (`classCounts`:
+ * images per class in the pool, after any test hold-out): at least one labeled image per class, and
+ * ⌈labels/C⌉ + ⌈validation/C⌉ within the smallest class.
  */
-export function checkLabelBudget(settings: TrainSettings, classCounts: readonly number[], classNames: readonly string[]): void {
+export function checkLabelBudget(settings: Pick<TrainSettings, 'labels' | 'validation' | 'dataset'>, classCounts: readonly number[], classNames: readonly string[]): void {
   const numClasses = classCounts.length;
-  const { labels, validation, dataset } = settings;
-  const test = DATASET_PROFILES[dataset].hasTestSplit ? 0 : settings.test;
+  const { validation, dataset } = settings;
+  const labels = settings.labels ?? 0;
   if (labels < numClasses) {
     throw new CliUsageError(`--labels ${labels} is too small: a class-balanced split of ${dataset} needs at least one labeled image per class (≥ ${numClasses})`);
   }
   const smallest = Math.min(...classCounts);
   const smallestName = classNames[classCounts.indexOf(smallest)] ?? String(classCounts.indexOf(smallest));
-  const perClassHeldOut = Math.ceil(validation / numClasses) + Math.ceil(test / numClasses);
-  const maxLabels = numClasses * (smallest - perClassHeldOut);
-  if (Math.ceil(labels / numClasses) + perClassHeldOut > smallest) {
+  const heldOut = Math.ceil(validation / numClasses);
+  const perClass = Math.max(0, smallest - heldOut);
+  if (Math.ceil(labels / numClasses) > perClass) {
     throw new CliUsageError(
       `--labels ${labels} is larger than the class-balanced budget allows for ${dataset}: the smallest class ('${smallestName}') has ` +
-      `${smallest} images, ${perClassHeldOut} per class go to validation/test, so at most ${Math.max(0, maxLabels)} labels (${Math.max(0, smallest - perClassHeldOut)} per class)`);
+      `${smallest} training images and ${heldOut} of them go to validation, so at most ${numClasses * perClass} labels (${perClass} per class)`);
   }
 }
 

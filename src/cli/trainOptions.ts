@@ -14,14 +14,14 @@ export interface TrainSettings {
   dataset: DatasetName;
   /** Folder holding the data set's files (not needed for digits). */
   data?: string;
-  /** Labeled images, class-balanced (not ISIC: there `budget` picks a TEAR split). */
-  labels: number;
-  /** ISIC 2018 labeled budget: one of ISIC_BUDGETS. */
-  budget: number;
+  /** Labeled images, class-balanced (every data set but ISIC, where `budget` picks a TEAR split). */
+  labels?: number;
+  /** ISIC 2018 only: the labeled budget, one of ISIC_BUDGETS. */
+  budget?: number;
   /** Class-balanced validation images taken out of the training pool (ISIC: the fixed Val split). */
   validation: number;
-  /** Class-balanced test images held out, only for data sets without a test set of their own (digits). */
-  test: number;
+  /** Digits only (it has no test split): class-balanced test images held out. */
+  test?: number;
   method: MethodName;
   steps: number;
   batchSize: number;
@@ -113,10 +113,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
 
 /** Settings every data set shares; `datasetDefaults` overrides some per data set. */
 export const COMMON_DEFAULTS: Omit<TrainSettings, 'dataset' | 'out'> = {
-  labels: 40,
-  budget: 350,
   validation: 0,
-  test: 360,
   method: 'tear',
   steps: 1000,
   batchSize: 64,

@@ -111,20 +111,20 @@ describe('config files', () => {
 });
 
 describe('checkLabelBudget', () => {
-  const settings = resolveTrainSettings({ dataset: 'digits', validation: '100', test: '360' });
-  const counts = [178, 182, 177, 183, 181, 182, 181, 179, 174, 180];
+  const settings = resolveTrainSettings({ dataset: 'digits', validation: '100' });
+  const counts = [142, 146, 141, 147, 145, 146, 145, 143, 138, 144]; // digits after the 36-per-class test hold-out
   const names = counts.map((_, i) => String(i));
 
   it('accepts budgets a class-balanced split can give', () => {
     expect(() => checkLabelBudget({ ...settings, labels: 10 }, counts, names)).not.toThrow();
-    // 174 − (10 + 36) = 128 per class
+    // 138 − 10 = 128 per class
     expect(() => checkLabelBudget({ ...settings, labels: 1280 }, counts, names)).not.toThrow();
   });
 
   it('rejects too many labels, naming the smallest class and the maximum', () => {
     expect(usage(() => checkLabelBudget({ ...settings, labels: 1281 }, counts, names))).toBe(
-      "--labels 1281 is larger than the class-balanced budget allows for digits: the smallest class ('8') has 174 images, " +
-      '46 per class go to validation/test, so at most 1280 labels (128 per class)');
+      "--labels 1281 is larger than the class-balanced budget allows for digits: the smallest class ('8') has 138 training images " +
+      'and 10 of them go to validation, so at most 1280 labels (128 per class)');
   });
 
   it('rejects fewer labels than classes', () => {

@@ -1,0 +1,95 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { labeledBatches, unlabeledBatches } from '../data/index';
+import { SemiSupervisedTrainer } from '../training/trainer';
+import { resolveCheckpoint, runFolderOf } from './checkpointFiles';
+import { CliUsageError } from './cliError';
+import { evalNumbers, evaluateModels } from './evaluateModel';
+import type { CliIo } from './io';
+import type { EvalNumbers } from './metricsLog';
+import { prepareData } from './prepareData';
+import { resolveTrainSettings } from './resolveSettings';
+import { augmentations, buildModel, normalizer } from './runRecipe';
+import type { BackendName, DatasetName, TrainSettings } from './trainOptions';
+import { useBackend } from './useBackend';
+
+export interface EvalCommandOptions {
+  checkpoint: string;
+  dataset?: DatasetName;
+  data?: string;
+  backend: BackendName;
+  batchSize: number;
+}
+
+export interface EvalOutcome {
+  checkpoint: string;
+  step: number;
+  rows: Array<{ model: 'student' | 'ema'; split: 'validation' | 'test'; metrics: EvalNumbers }>;
+}
+
+/**
+ * `tear-ssl eval`: loads a checkpoint into the model of the run that wrote it (its run.json gives the
+ * data set, split and model; --dataset/--data override) and prints test and validation metrics of the
+ * student and the EMA model.
+ */
+export async function runEvalCommand(opts: EvalCommandOptions, io: CliIo): Promise<EvalOutcome> {
+  const file = resolveCheckpoint(opts.checkpoint, '--checkpoint');
+  const settings = evalSettings(file, opts);
+  const backend = await useBackend(opts.backend, io);
+  const data = await prepareData(settings);
+  io.out(`data: ${data.summary}`);
+  const model = buildModel(settings.dataset, data, settings.seed);
+  const augment = augmentations(settings.dataset);
+  let trainer: SemiSupervisedTrainer | undefined;
+  try {
+    // The trainer reads the checkpoint (config, weights, EMA) and checks every shape; its data sources are never consumed here.
+    trainer = await SemiSupervisedTrainer.resume(file, {
+      model,
+      labeled: (start) => labeledBatches(data.labeled.dataset, data.labeled.indices, 1, { seed: 0, startStep: start }),
+      unlabeled: (start) => unlabeledBatches(data.unlabeled.dataset, data.unlabeled.indices, 1, { seed: 0, startStep: start }),
+      weakAugment: augment.weak,
+      strongAugment: augment.strong,
+    });
+    const preprocess = normalizer(data.normalization);
+    const rows: EvalOutcome['rows'] = [];
+    for (const split of ['test', 'validation'] as const) {
+      const part = data[split];
+      if (part.indices.length === 0) continue;
+      const [student, ema] = await evaluateModels([model, trainer.emaModel as tf.LayersModel], part, data.numClasses, { batchSize: opts.batchSize, preprocess });
+      rows.push({ model: 'ema', split, metrics: evalNumbers(ema) }, { model: 'student', split, metrics: evalNumbers(student) });
+    }
+    io.out(`checkpoint ${file} (step ${trainer.step}, method ${trainer.config.method}) on ${backend.name}:`);
+    io.out('| model | split | top-1 | balanced acc. | macro-F1 | macro AUC |');
+    io.out('|---|---|---:|---:|---:|---:|');
+    for (const r of rows) {
+      const m = r.metrics;
+      io.out(`| ${r.model} | ${r.split} | ${pct(m.top1)} | ${pct(m.balancedAccuracy)} | ${pct(m.macroF1)} | ${Number.isFinite(m.macroAuc) ? m.macroAuc.toFixed(4) : '–'} |`);
+    }
+    return { checkpoint: file, step: trainer.step, rows };
+  } finally {
+    trainer?.dispose();
+    model.dispose();
+  }
+}
+
+/** The settings of the run that wrote `file` (its run.json), with --dataset/--data applied. */
+function evalSettings(file: string, opts: EvalCommandOptions): TrainSettings {
+  const folder = runFolderOf(file);
+  const runJson = folder === undefined ? undefined : join(folder, 'run.json');
+  let saved: Partial<TrainSettings> = {};
+  if (runJson !== undefined && existsSync(runJson)) {
+    saved = (JSON.parse(readFileSync(runJson, 'utf8')) as { settings?: Partial<TrainSettings> }).settings ?? {};
+  } else if (opts.dataset === undefined) {
+    throw new CliUsageError(`--checkpoint ${file}: no run.json found next to it, so pass --dataset (and --data) to say what it was trained on`);
+  }
+  const sameDataset = opts.dataset === undefined || opts.dataset === saved.dataset;
+  const flags: Record<string, unknown> = sameDataset ? { ...saved } : { seed: saved.seed };
+  delete flags.resume;
+  delete flags.out;
+  if (opts.dataset !== undefined) flags.dataset = opts.dataset;
+  if (opts.data !== undefined) flags.data = opts.data;
+  return resolveTrainSettings(flags);
+}
+
+const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(2)}%` : '–');

@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import { ISIC2018_NORMALIZATION, loadCifar10, loadDigits, loadIdx, loadIsic2018, makeSplit, type ImageDataset, type Isic2018Budget } from '../data/index';
+import { packageRoot } from '../data/packageRoot';
+import { deriveSeed } from '../state/random';
+import { CliUsageError } from './cliError';
+import { checkLabelBudget } from './resolveSettings';
+import type { TrainSettings } from './trainOptions';
+
+/** Some samples of a data set. */
+export interface DataPart {
+  dataset: ImageDataset;
+  indices: Int32Array;
+}
+
+/** A data set cut into the parts a run uses. */
+export interface PreparedData {
+  labeled: DataPart;
+  unlabeled: DataPart;
+  validation: DataPart;
+  test: DataPart;
+  numClasses: number;
+  classNames: string[];
+  /** [H, W, C] of every image. */
+  shape: [number, number, number];
+  /** Per-channel normalisation applied after augmentation (ISIC), or none. */
+  normalization?: { mean: readonly number[]; std: readonly number[] };
+  /** One line for the report: sizes of each part. */
+  summary: string;
+}
+
+/** Seed of the digits test hold-out: fixed, so that runs with different --seed share one test set. */
+const DIGITS_TEST_SEED = deriveSeed(0x7e57, 1);
+
+function classCounts(labels: Int32Array, numClasses: number): number[] {
+  const counts = new Array<number>(numClasses).fill(0);
+  for (const y of labels) counts[y]++;
+  return counts;
+}
+
+const allIndices = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+
+/**
+ * Loads the data set of `settings` and cuts it. ISIC 2018 uses TEAR's split files for `budget`.
+ * The others get a class-balanced split seeded by settings.seed: `labels` labeled, `validation`
+ * validation, the rest unlabeled; digits has no test split, so a class-balanced test set of
+ * `settings.test` images is held out first with a fixed seed (the same for every --seed).
+ */
+export async function prepareData(settings: TrainSettings): Promise<PreparedData> {
+  if (settings.dataset === 'isic2018') return prepareIsic(settings);
+  const { dataset } = settings;
+  let pool: ImageDataset;
+  let poolIndices: Int32Array;
+  let test: DataPart;
+  if (dataset === 'digits') {
+    const digits = await loadDigits();
+    const held = makeSplit(digits.labels, { numLabeled: settings.test as number, seed: DIGITS_TEST_SEED, numClasses: digits.numClasses, dataset: 'digits-test' });
+    pool = digits;
+    poolIndices = held.unlabeled;
+    test = { dataset: digits, indices: held.labeled };
+  } else {
+    const dir = settings.data as string;
+    const loaded = dataset === 'cifar10' ? await loadCifar10(dir) : await loadIdx(dir, { kind: dataset });
+    pool = loaded.train;
+    poolIndices = allIndices(pool.labels.length);
+    test = { dataset: loaded.test, indices: allIndices(loaded.test.labels.length) };
+  }
+  const poolLabels = Int32Array.from(poolIndices, (i) => pool.labels[i]);
+  checkLabelBudget(settings, classCounts(poolLabels, pool.numClasses), pool.classNames);
+  const split = makeSplit(poolLabels, { numLabeled: settings.labels as number, numValidation: settings.validation, seed: settings.seed, numClasses: pool.numClasses, dataset });
+  const part = (xs: Int32Array): DataPart => ({ dataset: pool, indices: Int32Array.from(xs, (i) => poolIndices[i]) });
+  const prepared = {
+    labeled: part(split.labeled),
+    unlabeled: part(split.unlabeled),
+    validation: part(split.validation),
+    test,
+    numClasses: pool.numClasses,
+    classNames: pool.classNames,
+    shape: pool.shape,
+  };
+  return { ...prepared, summary: describe(dataset, prepared, `class-balanced split, seed ${settings.seed}`) };
+}
+
+/** The TEAR split files shipped with tear-ssl (examples/isic2018/splits). */
+export function isicSplitsDir(): string {
+  return join(packageRoot(), 'examples', 'isic2018', 'splits');
+}
+
+async function prepareIsic(settings: TrainSettings): Promise<PreparedData> {
+  const data = await loadIsic2018({
+    imagesDir: settings.data as string,
+    splitsDir: isicSplitsDir(),
+    budget: settings.budget as Isic2018Budget,
+    cacheDir: join('.tear-cache', 'isic2018'),
+  });
+  const whole = (dataset: ImageDataset): DataPart => ({ dataset, indices: allIndices(dataset.labels.length) });
+  const prepared = {
+    labeled: whole(data.labeled),
+    unlabeled: whole(data.unlabeled),
+    validation: whole(data.validation),
+    test: whole(data.test),
+    numClasses: data.labeled.numClasses,
+    classNames: data.labeled.classNames,
+    shape: data.labeled.shape,
+    normalization: ISIC2018_NORMALIZATION,
+  };
+  return { ...prepared, summary: describe('isic2018', prepared, `TEAR split files, budget ${settings.budget}`) };
+}
+
+function describe(name: string, p: Omit<PreparedData, 'summary'>, how: string): string {
+  return `${name}: ${p.labeled.indices.length} labeled, ${p.unlabeled.indices.length} unlabeled, ${p.validation.indices.length} validation, ` +
+    `${p.test.indices.length} test images of ${p.shape.join('×')}, ${p.numClasses} classes (${how})`;
+}

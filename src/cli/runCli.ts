@@ -1,0 +1,116 @@
+import { Command, CommanderError, Option } from 'commander';
+import { TearArgumentError } from '../util/checks';
+import { CliUsageError } from './cliError';
+import { runDemoCommand } from './demoCommand';
+import { runEvalCommand } from './evalCommand';
+import { processIo, type CliIo } from './io';
+import { resolveTrainSettings } from './resolveSettings';
+import { runTrainCommand } from './trainCommand';
+import { BACKEND_NAMES, DATASET_NAMES, TRAIN_OPTIONS, parseOptionValue, optionSpec, type BackendName, type DatasetName } from './trainOptions';
+
+/** Builds the `tear-ssl` commander program; each action stores its promise in `run`. */
+function buildProgram(io: CliIo, run: { task?: Promise<void> }): Command {
+  const program = new Command('tear-ssl')
+    .description('Semi-supervised image classification with TEAR (AdaPL, IPH) and FixMatch on TensorFlow.js')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
+    .showHelpAfterError('(run with --help for the options)')
+    .allowExcessArguments(false);
+
+  const train = program.command('train')
+    .description('train a model (supervised, FixMatch, AdaPL, IPH or TEAR) and write metrics, checkpoints and a report')
+    .option('--config <FILE>', 'JSON file of options (camelCase keys, e.g. {"batchSize": 32}); flags override it');
+  for (const spec of TRAIN_OPTIONS) {
+    if (spec.kind.type === 'boolean') {
+      train.addOption(new Option(`--${spec.flag}`, spec.help));
+      train.addOption(new Option(`--no-${spec.flag}`).hideHelp());
+    } else {
+      train.addOption(new Option(`--${spec.flag} <${spec.valueName ?? spec.key.toUpperCase()}>`, spec.help));
+    }
+  }
+  train.action((opts: Record<string, unknown>) => {
+    run.task = runTrainCommand(resolveTrainSettings(opts), io).then(() => undefined);
+  });
+
+  program.command('eval')
+    .description('evaluate a checkpoint on the test (and validation) set of the run that wrote it')
+    .requiredOption('--checkpoint <PATH>', 'a checkpoint folder, or a run folder (its latest checkpoint)')
+    .option('--dataset <NAME>', `data set (default: the run's): ${DATASET_NAMES.join(', ')}`)
+    .option('--data <DIR>', "data folder (default: the run's)")
+    .option('--backend <NAME>', `tfjs backend: ${BACKEND_NAMES.join(', ')}`)
+    .option('--batch-size <B>', 'evaluation batch size (default 256)')
+    .action((opts: Record<string, unknown>) => {
+      run.task = runEvalCommand({
+        checkpoint: opts.checkpoint as string,
+        dataset: opts.dataset === undefined ? undefined : flagValue('dataset', opts.dataset) as DatasetName,
+        data: opts.data as string | undefined,
+        backend: (opts.backend === undefined ? 'auto' : flagValue('backend', opts.backend)) as BackendName,
+        batchSize: opts.batchSize === undefined ? 256 : flagValue('batchSize', opts.batchSize) as number,
+      }, io).then(() => undefined);
+    });
+
+  program.command('demo')
+    .description('supervised vs FixMatch vs TEAR on the embedded digits data: a table of test accuracy (a few minutes on a CPU)')
+    .option('--quick', 'a seconds-long smoke run (tiny steps; the numbers mean nothing)')
+    .option('--backend <NAME>', `tfjs backend: ${BACKEND_NAMES.join(', ')} (default auto)`)
+    .option('--seed <S>', 'random seed (default 0)')
+    .option('--steps <K>', 'training steps per method (overrides the preset)')
+    .option('--out <DIR>', 'also write each method\'s metrics, checkpoint and report under DIR')
+    .action((opts: Record<string, unknown>) => {
+      run.task = runDemoCommand({
+        quick: opts.quick === true,
+        backend: (opts.backend === undefined ? 'auto' : flagValue('backend', opts.backend)) as BackendName,
+        seed: opts.seed === undefined ? 0 : flagValue('seed', opts.seed) as number,
+        steps: opts.steps === undefined ? undefined : flagValue('steps', opts.steps) as number,
+        out: opts.out as string | undefined,
+      }, io).then(() => undefined);
+    });
+  return program;
+}
+
+function flagValue(key: string, raw: unknown): unknown {
+  const spec = optionSpec(key);
+  if (spec === undefined) throw new Error(`tear-ssl: internal: no option '${key}'`);
+  return parseOptionValue(spec, raw, { kind: 'flag' });
+}
+
+/**
+ * Runs the `tear-ssl` command line in this process. `argv` is the user's arguments only
+ * (`['train', '--dataset', 'digits']`). Returns the exit code: 0 success, 1 failure, 2 usage error.
+ * Usage errors print `tear-ssl: error: <message>` on `io.err`.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const run: { task?: Promise<void> } = {};
+  const program = buildProgram(io, run);
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 2;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    await run.task;
+    return 0;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    // commander printed its own message already; help and version are not failures
+    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+  }
+  if (error instanceof CliUsageError) {
+    io.err(`tear-ssl: error: ${error.message}`);
+    return 2;
+  }
+  if (error instanceof TearArgumentError) {
+    io.err(`tear-ssl: error: ${error.message}`);
+    return 2;
+  }
+  const e = error instanceof Error ? error : new Error(String(error));
+  io.err(`tear-ssl: ${e.name}: ${e.message}`);
+  if (process.env.TEAR_SSL_DEBUG) io.err(e.stack ?? '');
+  else io.err('(set TEAR_SSL_DEBUG=1 for the stack trace)');
+  return 1;
+}
