@@ -223,6 +223,8 @@ export class SemiSupervisedTrainer {
         return { probs: softmaxProbabilities(out.logits), features: out.features };
       });
       if (reference) owned.push(reference.probs, reference.features);
+      // The previous-step model now takes θ_k (weights and BN statistics before this step's forward), for step k + 1.
+      this.snapshotPrevious();
 
       const { grads, outputs } = objectiveGradients({
         student: this.student, config: c,
@@ -350,7 +352,11 @@ export class SemiSupervisedTrainer {
     return Object.fromEntries(this.trainableKeys.map((k) => [k, all[k]]));
   }
 
-  /** Clip, snapshot the pre-update weights into the previous-step model, optimizer update, assign. */
+  private snapshotPrevious(): void {
+    if (this.previous) this.previous.handle.variables.forEach((v, i) => v.assign(this.student.variables[i]));
+  }
+
+  /** Clip, optimizer update, assign. */
   private applyGradients(gradsByName: Record<string, tf.Tensor>, lr: number): void {
     const c = this.config;
     const byKey: Record<string, tf.Tensor> = {};
@@ -359,7 +365,6 @@ export class SemiSupervisedTrainer {
       if (g !== undefined) byKey[k] = g;
     });
     const grads = c.clipGradients === null ? byKey : clipGradientValues(byKey, c.clipGradients);
-    if (this.previous) this.previous.handle.variables.forEach((v, i) => v.assign(this.student.variables[i]));
     const update = optimizerUpdate(c.optimizer, this.optimizerState, this.trainableParams(), grads, {
       learningRate: lr, decays: (key) => appliesWeightDecay(this.nameOfKey.get(key) as string),
     });

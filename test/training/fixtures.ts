@@ -43,8 +43,8 @@ export function tinyModel(seed = 1): tf.LayersModel {
 /** Linear function model: logits = flatten(x)·W, features = flatten(x)·V (V fixed, not trainable). */
 export function linearFunctionModel(seed = 3): FunctionModel {
   const d = SIDE * SIDE;
-  const w = tf.variable(tf.randomNormal([d, NUM_CLASSES], 0, 0.3, 'float32', seed), true, `lin${seed}_${Math.random()}/kernel`);
-  const v = tf.variable(tf.randomNormal([d, 4], 0, 0.3, 'float32', seed + 1), false, `lin${seed}_${Math.random()}/projection`);
+  const w = tf.tidy(() => tf.variable(tf.randomNormal([d, NUM_CLASSES], 0, 0.3, 'float32', seed), true, `lin${seed}_${Math.random()}/kernel`));
+  const v = tf.tidy(() => tf.variable(tf.randomNormal([d, 4], 0, 0.3, 'float32', seed + 1), false, `lin${seed}_${Math.random()}/projection`));
   return {
     apply: (x) => tf.tidy(() => {
       const flat = tf.reshape(x, [x.shape[0], d]) as tf.Tensor2D;
@@ -86,5 +86,5 @@ export function trainerOptions(
 }
 
 export async function variableValues(vars: readonly tf.Variable[]): Promise<Float32Array[]> {
-  return Promise.all(vars.map(async (v) => (await v.data()) as Float32Array));
+  return Promise.all(vars.map(async (v) => ((await v.data()) as Float32Array).slice()));
 }
