@@ -5,6 +5,7 @@ import { conv2DBackpropInputViaConv } from './kernels/conv2DBackpropInput';
 import { depthwiseBackpropFilterViaConv, depthwiseBackpropInputViaConv } from './kernels/depthwiseBackprop';
 import { meanLeadingAxes, sumLeadingAxes } from './kernels/leadingAxesReduce';
 import { maxPoolGradScatter } from './kernels/maxPoolGrad';
+import { unsortedSegmentSumOnHeap } from './kernels/unsortedSegmentSum';
 import { captureNativeKernels } from './nativeKernels';
 
 /** Options of {@link installWasmTrainingKernels}. */
@@ -37,6 +38,7 @@ const REPLACEMENTS: Replacement[] = [
   { name: 'MaxPoolGrad', kernelFunc: maxPoolGradScatter, enabled: (o) => o.maxPoolGrad },
   { name: 'Sum', kernelFunc: sumLeadingAxes, enabled: (o) => o.leadingAxisReductions },
   { name: 'Mean', kernelFunc: meanLeadingAxes, enabled: (o) => o.leadingAxisReductions },
+  { name: 'UnsortedSegmentSum', kernelFunc: unsortedSegmentSumOnHeap, enabled: () => true },
 ];
 
 let installed: InstalledWasmTrainingKernels | null = null;
@@ -46,7 +48,7 @@ let displacedGradient: tf.GradConfig | undefined;
 /**
  * Registers tear-ssl's training kernels for the 'wasm' backend: Conv2DBackpropFilter/Input and the
  * depthwise pair as forward XNNPACK convolutions, MaxPoolGrad and leading-axis Sum/Mean as one-pass
- * heap loops; optionally (default on) the broadcasting FusedBatchNorm gradient, which is global.
+ * heap loops, UnsortedSegmentSum (missing from wasm; k-means and IPH need it); optionally (default on) the broadcasting FusedBatchNorm gradient, which is global.
  * Other backends' kernels are untouched. A second call is a no-op and returns the first result.
  * Requires '@tensorflow/tfjs-backend-wasm' to be imported (the `tear-ssl/wasm` entry does it).
  */

@@ -192,3 +192,26 @@ describe('MaxPoolGrad and leading-axis Sum/Mean on wasm agree with cpu', () => {
     });
   });
 });
+
+describe('UnsortedSegmentSum on wasm agrees with cpu', () => {
+  for (const dtype of ['float32', 'int32'] as const) {
+    it(`${dtype}: rows summed per id, out-of-range ids dropped, empty segments zero`, async () => {
+      const x = Array.from(randomValues(6 * 3, 77), (v) => (dtype === 'int32' ? Math.round(v * 10) : v));
+      const ids = [2, 0, 2, -1, 5, 0];
+      const run = async (backend: string) => {
+        await tf.setBackend(backend);
+        return expectNoLeak(() => tf.tidy(() => {
+          const out = tf.unsortedSegmentSum(tf.tensor2d(x, [6, 3], dtype), tf.tensor1d(ids, 'int32'), 4);
+          return { values: Array.from(out.dataSync()), dtype: out.dtype, shape: out.shape };
+        }));
+      };
+      const wasm = await run('wasm');
+      const cpu = await run('cpu');
+      expect(wasm.shape).toEqual([4, 3]);
+      expect(wasm.dtype).toBe(dtype);
+      expectClose(wasm.values, cpu.values, 1e-6, 1e-6);
+      expectClose(wasm.values.slice(3, 6), [0, 0, 0]);
+      expectClose(wasm.values.slice(0, 3), [0, 1, 2].map((j) => x[3 + j] + x[15 + j]), 1e-6, 1e-6);
+    });
+  }
+});

@@ -5,7 +5,7 @@ import { createSmallCnn } from '../../../src/models/smallCnn';
 import { expectClose, expectNoLeak } from '../../helpers/tensors';
 
 const TOUCHED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter',
-  'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean'];
+  'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean', 'UnsortedSegmentSum'];
 
 function seeded(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, -1, 1, 'float32', seed);
@@ -149,6 +149,7 @@ describe('installWasmTrainingKernels', () => {
     uninstallWasmTrainingKernels();
     expect(installedWasmTrainingKernels()).toBeNull();
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeUndefined();
+    expect(tf.getKernel('UnsortedSegmentSum', 'wasm')).toBeUndefined();
     expect(tf.getKernel('Sum', 'wasm')).toBeDefined();
     expect(tf.getGradient('FusedBatchNorm')).not.toBeUndefined();
     for (const n of TOUCHED) expect(tf.getKernel(n, 'cpu')).toBe(cpuBefore.get(n));
