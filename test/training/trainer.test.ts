@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { strongAugment } from '../../src/augment/randAugment';
+import { weakAugment } from '../../src/augment/weakAugment';
+import { createSmallCnn } from '../../src/models/smallCnn';
 import { SemiSupervisedTrainer } from '../../src/training/trainer';
 import { cosineLearningRate } from '../../src/training/schedules';
 import type { StepLogs } from '../../src/training/callbacks';
@@ -108,5 +111,22 @@ describe('SemiSupervisedTrainer: one step', () => {
         expectClose(decayed.after[i], expected, 1e-6, 1e-5);
       }
     });
+  }));
+});
+
+describe('SemiSupervisedTrainer with the package backbone and augmentations', () => {
+  it('runs TEAR steps on createSmallCnn with weakAugment/strongAugment, and the teacher rebuilt from toJSON matches the student at step 0', () => expectNoLeak(async () => {
+    const model = createSmallCnn({ inputShape: [8, 8, 1], numClasses: 3, seed: 4 });
+    const options = trainerOptions({ model, weakAugment: weakAugment({ pad: 1 }), strongAugment: strongAugment(), config: { method: 'tear' } });
+    const trainer = await SemiSupervisedTrainer.create(options);
+    const teacher = trainer.emaModel as tf.LayersModel;
+    const x = tf.randomUniform([2, 8, 8, 1], 0, 1, 'float32', 1);
+    const [a, b] = [model, teacher].map((m) => m.apply(x, { training: false }) as tf.Tensor[]);
+    expectClose(await b[0].data(), await a[0].data(), 0, 0);
+    tf.dispose([x, ...a, ...b]);
+    const logs = await trainer.run(2);
+    logs.forEach((l) => expect(Number.isFinite(l.loss)).toBe(true));
+    trainer.dispose();
+    model.dispose();
   }));
 });
