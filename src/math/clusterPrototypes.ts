@@ -1,8 +1,33 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkSameDim, checkTensor, shapeString } from '../util/checks';
-import { detach } from './kmeans';
 
 const FN = 'clusterPrototypes';
+
+/**
+ * A new handle on the data of `t` (no copy) that the gradient tape does not connect to `t`: backprop
+ * stops here. Needed for k-means (not differentiable) because tfjs refuses to backprop through a segment
+ * op whose integer ids were computed from a watched tensor; a zero-gradient `customGrad` keeps that
+ * connection and does not help. Assumes `t` lives on the active backend. The caller disposes the view.
+ */
+export function detach<T extends tf.Tensor>(t: T): T {
+  tf.backend().incRef(t.dataId);
+  return tf.engine().makeTensorFromDataId(t.dataId, t.shape, t.dtype) as T;
+}
+
+/** One-hot membership of int32 ids [N] in k groups, float32 [N,k] (an id outside [0,k) gives a zero row). */
+export function membership(ids: tf.Tensor1D, k: number): tf.Tensor2D {
+  return tf.tidy(() => tf.cast(tf.equal(ids.reshape([-1, 1]), tf.range(0, k, 1, 'int32').reshape([1, k])), 'float32') as tf.Tensor2D);
+}
+
+/**
+ * Per-group sums S_i = Σ_{n: ids_n = i} v_n of values [N,m] → [k,m], as membershipᵀ·v (one matMul).
+ * Used instead of tf.unsortedSegmentSum, which the wasm backend lacks (gather's gradient uses it too);
+ * differentiable in values.
+ */
+export function groupSums(values: tf.Tensor2D, ids: tf.Tensor1D, k: number): tf.Tensor2D {
+  return tf.tidy(() => tf.matMul(membership(ids, k), values, true, false) as tf.Tensor2D);
+}
+
 
 /**
  * Cluster means of the rows of features [N,d] grouped by assignments (int32 [N], values in [0,k)):
@@ -23,8 +48,8 @@ export function clusterPrototypes(
     const bad = values.findIndex((v) => v < 0 || v >= k);
     check(bad < 0, FN, () => `argument 'assignments' ${shapeString(assignments.shape)} has value ${values[bad]} at index ${bad}, outside [0, ${k})`);
     return tf.tidy(() => {
-      const counts = tf.unsortedSegmentSum(tf.ones([ids.shape[0]]), ids, k) as tf.Tensor1D;
-      const sums = tf.unsortedSegmentSum(features, ids, k) as tf.Tensor2D;
+      const counts = tf.sum(membership(ids, k), 0) as tf.Tensor1D;
+      const sums = groupSums(features, ids, k);
       const prototypes = sums.div(tf.maximum(counts, 1).reshape([k, 1])) as tf.Tensor2D;
       return { prototypes, counts };
     });

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkOneOf, checkSameDim, checkTensor, shapeString } from '../util/checks';
 import { deriveSeed } from '../state/random';
-import { clusterPrototypes } from './clusterPrototypes';
-import { detach, kmeans, type KMeansOptions } from './kmeans';
+import { clusterPrototypes, detach, membership } from './clusterPrototypes';
+import { kmeans, type KMeansOptions } from './kmeans';
 import { COSINE_EPSILON, matchPrototypes } from './matchPrototypes';
 
 const FN = 'iphLoss';
@@ -110,11 +110,10 @@ export function iphLoss(args: IphArgs, opts?: IphOptions): IphResult {
       const target = clusterPrototypes(detach(referenceFeatures), ownedReference ?? (referenceAssignments as tf.Tensor1D), referenceGroups);
       const matched = matchPrototypes(student.prototypes, target.prototypes, student.counts, target.counts);
       if (matched.length === 0) return { loss: tf.mul(tf.sum(studentFeatures), 0) as tf.Scalar, pairs: matched };
-      const rows = (side: 0 | 1) => tf.tensor1d(matched.map((p) => p[side]), 'int32');
-      const cosine = pairedCosine(
-        tf.gather(student.prototypes, rows(0)) as tf.Tensor2D,
-        tf.gather(target.prototypes, rows(1)) as tf.Tensor2D,
-      );
+      // Row selection as one-hot · P (a matMul): tf.gather's gradient needs a kernel the wasm backend lacks.
+      const pick = (side: 0 | 1, from: tf.Tensor2D) =>
+        tf.matMul(membership(tf.tensor1d(matched.map((p) => p[side]), 'int32'), from.shape[0]), from) as tf.Tensor2D;
+      const cosine = pairedCosine(pick(0, student.prototypes), pick(1, target.prototypes));
       return { loss: tf.mean(tf.sub(1, cosine)) as tf.Scalar, pairs: matched };
     });
     return { loss, assignments, pairs };

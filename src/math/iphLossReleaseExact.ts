@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkSameDim, checkTensor, shapeString } from '../util/checks';
-import { clusterPrototypes } from './clusterPrototypes';
+import { clusterPrototypes, detach, groupSums, membership } from './clusterPrototypes';
 import { pairedCosine } from './iphLoss';
-import { detach, kmeans, type KMeansOptions } from './kmeans';
+import { kmeans, type KMeansOptions } from './kmeans';
 
 const FN = 'iphLossReleaseExact';
 const RELEASE_EPSILON = 1e-4;
@@ -53,9 +53,9 @@ export interface IphReleaseExactResult {
  */
 function spreadMeans(features: tf.Tensor2D, ids: tf.Tensor1D, weights: tf.Tensor1D, prototypes: tf.Tensor2D, counts: tf.Tensor1D, k: number): tf.Tensor1D {
   return tf.tidy(() => {
-    const squares = tf.square(tf.sub(features, tf.gather(prototypes, ids)));
-    const weighted = tf.unsortedSegmentSum(tf.mul(squares, weights.reshape([-1, 1])), ids, k);
-    const weightSums = tf.unsortedSegmentSum(weights, ids, k).reshape([k, 1]);
+    const squares = tf.square(tf.sub(features, tf.matMul(membership(ids, k), prototypes)));
+    const weighted = groupSums(tf.mul(squares, weights.reshape([-1, 1])) as tf.Tensor2D, ids, k);
+    const weightSums = groupSums(weights.reshape([-1, 1]), ids, k);
     const spreads = tf.sqrt(weighted.div(weightSums.add(RELEASE_EPSILON)).add(RELEASE_EPSILON));
     return tf.mean(spreads, 1).mul(tf.cast(tf.greater(counts, 0), 'float32')) as tf.Tensor1D;
   });

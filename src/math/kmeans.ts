@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkTensor, shapeString } from '../util/checks';
 import { Random, deriveSeed } from '../state/random';
+import { detach, groupSums, membership } from './clusterPrototypes';
 
 const FN = 'kmeans';
 
@@ -24,17 +25,6 @@ export interface KMeansResult {
   inertia: number;
   /** Lloyd iterations run by the kept restart. */
   iterations: number;
-}
-
-/**
- * A new handle on the data of `t` (no copy) that the gradient tape does not connect to `t`: backprop
- * stops here. Needed for k-means (not differentiable) because tfjs refuses to backprop through a segment
- * op whose integer ids were computed from a watched tensor; a zero-gradient `customGrad` keeps that
- * connection and does not help. Assumes `t` lives on the active backend. The caller disposes the view.
- */
-export function detach<T extends tf.Tensor>(t: T): T {
-  tf.backend().incRef(t.dataId);
-  return tf.engine().makeTensorFromDataId(t.dataId, t.shape, t.dtype) as T;
 }
 
 /** ‖x_n − c_j‖² as ‖x_n‖² − 2 x_n·c_j + ‖c_j‖² (one matMul), clamped at 0 against rounding. [N,k] */
@@ -88,8 +78,8 @@ function lloyd(x: tf.Tensor2D, xSquaredNorms: tf.Tensor2D, start: tf.Tensor2D, m
   while (iterations < maxIterations) {
     const [next, shift] = tf.tidy(() => {
       const assignments = tf.argMin(squaredDistances(x, xSquaredNorms, centroids), 1) as tf.Tensor1D;
-      const sums = tf.unsortedSegmentSum(x, assignments, k);
-      const counts = tf.unsortedSegmentSum(tf.onesLike(assignments).toFloat(), assignments, k).reshape([k, 1]);
+      const sums = groupSums(x, assignments, k);
+      const counts = tf.sum(membership(assignments, k), 0).reshape([k, 1]);
       const occupied = tf.cast(tf.greater(counts, 0), 'float32');
       const moved = sums.div(tf.maximum(counts, 1)).mul(occupied).add(centroids.mul(tf.sub(1, occupied))) as tf.Tensor2D;
       const largestShift = tf.max(tf.sqrt(tf.sum(tf.square(moved.sub(centroids)), 1)));
