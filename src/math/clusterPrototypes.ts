@@ -28,7 +28,6 @@ export function groupSums(values: tf.Tensor2D, ids: tf.Tensor1D, k: number): tf.
   return tf.tidy(() => tf.matMul(membership(ids, k), values, true, false) as tf.Tensor2D);
 }
 
-
 /**
  * Cluster means of the rows of features [N,d] grouped by assignments (int32 [N], values in [0,k)):
  *   counts_i = |{n : a_n = i}|,   P_i = (1 / max(counts_i, 1)) Σ_{n: a_n = i} f_n      → P [k,d], counts [k]
