@@ -14,6 +14,14 @@ export { estimateUnlabeledLoss, type EstimatorDistance, type LossEstimatorOption
 export { adaplWeights, type AdaplWeightOptions } from './math/adaplWeights';
 export { relaxPseudoLabels, type RelaxSpread, type RelaxOptions } from './math/relaxPseudoLabels';
 export { adaplLoss, type AdaplOptions, type AdaplLossArgs } from './math/adaplLoss';
+// math: IPH
+export { kmeans, type KMeansOptions, type KMeansResult } from './math/kmeans';
+export { clusterPrototypes } from './math/clusterPrototypes';
+export { matchPrototypes, cosineSimilarityMatrix } from './math/matchPrototypes';
+export { iphLoss, type IphOptions, type IphArgs, type IphResult } from './math/iphLoss';
+export {
+  iphLossReleaseExact, type IphReleaseExactArgs, type IphReleaseExactOptions, type IphReleaseExactResult,
+} from './math/iphLossReleaseExact';
 
 // state
 export {
