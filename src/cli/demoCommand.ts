@@ -32,7 +32,7 @@ export const DEMO_METHODS: readonly MethodName[] = ['supervised', 'fixmatch', 't
  */
 export function demoFlags(opts: DemoOptions, method: MethodName, out: string): Record<string, unknown> {
   const preset = opts.quick
-    ? { steps: 3, batchSize: 8, mu: 2, evalEvery: 0, checkpointEvery: 0, logEvery: 1 }
+    ? { steps: 2, batchSize: 4, mu: 1, evalEvery: 0, checkpointEvery: 0, logEvery: 1 }
     : { steps: 400, batchSize: 16, mu: 4, evalEvery: 100, checkpointEvery: 0, logEvery: 25 };
   return {
     dataset: 'digits', labels: 50, validation: 100, test: 360, method, lr: 0.03, emaWarmup: true,

@@ -3,9 +3,9 @@ import type { MetricsRecord } from './metricsLog';
 /** A Vega-Lite (v6) specification, kept loose: the CLI only builds two fixed kinds of chart. */
 export type VegaLiteSpec = Record<string, unknown>;
 
-/** The loss curves of the step records: one line per loss term present (total, supervised, unlabeled, IPH). */
+/** The loss curves of the step records (the trainer's StepLogs keys loss, supervised, unlabeled, iph): one line per term present. */
 export function lossChartSpec(records: readonly MetricsRecord[]): VegaLiteSpec | undefined {
-  const terms: Array<[string, string]> = [['loss', 'total'], ['supervisedLoss', 'supervised'], ['unlabeledLoss', 'unlabeled'], ['iphLoss', 'IPH']];
+  const terms: Array<[string, string]> = [['loss', 'total'], ['supervised', 'supervised'], ['unlabeled', 'unlabeled'], ['iph', 'IPH']];
   const values: Array<{ step: number; value: number; term: string }> = [];
   for (const r of records) {
     if (r.type !== 'step') continue;
