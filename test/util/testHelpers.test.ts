@@ -15,7 +15,7 @@ describe('test helpers', () => {
 
   it('expectGradientMatches fails for a wrong gradient', async () => {
     // d/dt sum(t^2) is 2t; this gradient returns t, so the checker must reject it.
-    const wrong = tf.customGrad(((t: tf.Tensor) => ({ value: tf.sum(tf.square(t)), gradFunc: (dy: tf.Tensor) => tf.mul(dy, t) })) as unknown as tf.CustomGradientFunc<tf.Tensor>);
+    const wrong = tf.customGrad(((t: tf.Tensor) => ({ value: tf.sum(tf.square(t)), gradFunc: (dy: tf.Tensor) => tf.mul(dy, t) })) as unknown as Parameters<typeof tf.customGrad>[0]);
     const x = tf.tensor1d([1, 2]);
     expect(() => expectGradientMatches((t) => wrong(t) as tf.Scalar, x)).toThrow();
     x.dispose();
