@@ -2,18 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { iphLoss, type IphOptions } from '../../src/math/iphLoss';
-import { expectClose, expectNoLeak } from '../helpers/tensors';
-
-/** tf.grad(f)(x) against central differences (the shared helper passes a Float64Array to tf.tensor, which tfjs rejects). */
-function expectGradientMatches(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, h = 1e-2, atol = 2e-3, rtol = 2e-2): void {
-  const analytic = tf.tidy(() => tf.grad(f)(x).dataSync());
-  const base = Array.from(x.dataSync());
-  const numeric = base.map((_, i) => {
-    const at = (delta: number) => tf.tidy(() => f(tf.tensor(base.map((v, j) => (j === i ? v + delta : v)), x.shape)).dataSync()[0]);
-    return (at(h) - at(-h)) / (2 * h);
-  });
-  expectClose(analytic, numeric, atol, rtol);
-}
+import { expectClose, expectGradientMatches, expectNoLeak } from '../helpers/tensors';
 
 const cosine = (a: number[], b: number[]): number => {
   const dot = a.reduce((s, v, i) => s + v * b[i], 0);

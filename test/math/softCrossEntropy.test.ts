@@ -2,22 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { softCrossEntropy } from '../../src/math/softCrossEntropy';
 import { fixture } from '../fixtures/fixmatch_da/load';
-import { expectClose, expectNoLeak, values } from '../helpers/tensors';
-
-/**
- * Central-difference gradient check (float64 steps around the float32 point). Local because
- * test/helpers' numericalGradient passes a Float64Array to tf.tensor, which tfjs 4.22 rejects.
- */
-function expectGradientMatches(f: (x: tf.Tensor) => tf.Scalar, x: tf.Tensor, h = 1e-2, atol = 2e-3, rtol = 2e-2): void {
-  const analytic = tf.tidy(() => Array.from(tf.grad(f)(x).dataSync()));
-  const base = Array.from(x.dataSync());
-  const at = (i: number, delta: number): number => tf.tidy(() => {
-    const moved = base.slice();
-    moved[i] += delta;
-    return f(tf.tensor(moved, x.shape, 'float32')).dataSync()[0];
-  });
-  expectClose(analytic, base.map((_, i) => (at(i, h) - at(i, -h)) / (2 * h)), atol, rtol);
-}
+import { expectClose, expectGradientMatches, expectNoLeak, values } from '../helpers/tensors';
 
 /** float64 reference: −Σ t log softmax(z) per row. */
 function referenceRows(t: number[][], z: number[][]): number[] {
