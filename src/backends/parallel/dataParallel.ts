@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -19,7 +20,7 @@ export interface DataParallelOptions {
   /** Backend inside the workers (default 'wasm', with the training kernels installed). */
   backend?: 'wasm' | 'cpu';
   kernelOptions?: { batchNormGradient?: boolean; maxPoolGrad?: boolean; leadingAxisReductions?: boolean };
-  /** Worker script; defaults to the gradientWorker next to this module (.ts under tsx/vitest, .js when built). */
+  /** Worker script; defaults to gradientWorker.{ts,js,cjs} next to this module (.ts under tsx/vitest, .js when built). */
   workerScript?: string | URL;
   /** Node flags for the workers (default: the parent's). */
   execArgv?: string[];
@@ -35,12 +36,22 @@ export interface ParallelGradients {
   state: Float32Array[];
 }
 
-function defaultWorkerScript(): URL {
-  for (const name of ['./gradientWorker.ts', './gradientWorker.js', './backends/parallel/gradientWorker.js']) {
-    const url = new URL(name, import.meta.url);
-    if (existsSync(fileURLToPath(url))) return url;
+/** Directory of this module: import.meta.url in ESM (source or dist/*.js), __dirname in the CJS build. */
+function moduleDir(): string {
+  try {
+    return fileURLToPath(new URL('.', import.meta.url));
+  } catch {
+    return typeof __dirname === 'string' ? __dirname : process.cwd();
   }
-  throw new Error('tear-ssl.DataParallelGradients: gradientWorker script not found; pass options.workerScript');
+}
+
+function defaultWorkerScript(): string {
+  const dir = moduleDir();
+  for (const name of ['gradientWorker.ts', 'gradientWorker.js', 'gradientWorker.cjs']) {
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`tear-ssl.DataParallelGradients: no gradientWorker script in ${dir}; pass options.workerScript`);
 }
 
 /** Splits `n` rows into `parts` contiguous shards whose sizes differ by at most one (empty shards dropped). */
@@ -172,7 +183,7 @@ export function tensorData(t: tf.Tensor): TensorData {
  */
 function spawnWorker(scriptPath: string, execArgv: string[]): Worker {
   if (!scriptPath.endsWith('.ts')) return new Worker(scriptPath, { execArgv });
-  const require = createRequire(import.meta.url);
+  const require = createRequire(join(moduleDir(), 'noop.js'));
   const api = pathToFileURL(require.resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs')).href;
   const target = pathToFileURL(scriptPath).href;
   const bootstrap = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
