@@ -1,18 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkSameDim, checkTensor, shapeString } from '../util/checks';
+import { detach } from '../util/numerics';
 
 const FN = 'clusterPrototypes';
-
-/**
- * A new handle on the data of `t` (no copy) that the gradient tape does not connect to `t`: backprop
- * stops here. Needed for k-means (not differentiable) because tfjs refuses to backprop through a segment
- * op whose integer ids were computed from a watched tensor; a zero-gradient `customGrad` keeps that
- * connection and does not help. Assumes `t` lives on the active backend. The caller disposes the view.
- */
-export function detach<T extends tf.Tensor>(t: T): T {
-  tf.backend().incRef(t.dataId);
-  return tf.engine().makeTensorFromDataId(t.dataId, t.shape, t.dtype) as T;
-}
 
 /** One-hot membership of int32 ids [N] in k groups, float32 [N,k] (an id outside [0,k) gives a zero row). */
 export function membership(ids: tf.Tensor1D, k: number): tf.Tensor2D {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkOneOf, checkSameDim, checkTensor, shapeString } from '../util/checks';
 import { deriveSeed } from '../state/random';
-import { clusterPrototypes, detach, membership } from './clusterPrototypes';
+import { clusterPrototypes, membership } from './clusterPrototypes';
+import { detach } from '../util/numerics';
 import { kmeans, type KMeansOptions } from './kmeans';
 import { COSINE_EPSILON, matchPrototypes } from './matchPrototypes';
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkSameDim, checkTensor, shapeString } from '../util/checks';
-import { clusterPrototypes, detach, groupSums, membership } from './clusterPrototypes';
+import { clusterPrototypes, groupSums, membership } from './clusterPrototypes';
+import { detach } from '../util/numerics';
 import { pairedCosine } from './iphLoss';
 import { kmeans, type KMeansOptions } from './kmeans';
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkTensor, shapeString } from '../util/checks';
 import { Random, deriveSeed } from '../state/random';
-import { detach, groupSums, membership } from './clusterPrototypes';
+import { groupSums, membership } from './clusterPrototypes';
+import { detach } from '../util/numerics';
 
 const FN = 'kmeans';
 

@@ -52,3 +52,14 @@ const stopGradientOp = tf.customGrad((x) => ({
 export function stopGradient<T extends tf.Tensor>(x: T): T {
   return stopGradientOp(x) as T;
 }
+
+/**
+ * A new handle on the data of `t` (no copy) that the gradient tape does not connect to `t`: backprop
+ * stops here. Needed for k-means (not differentiable) because tfjs refuses to backprop through a segment
+ * op whose integer ids were computed from a watched tensor; a zero-gradient `customGrad` keeps that
+ * connection and does not help. Assumes `t` lives on the active backend. The caller disposes the view.
+ */
+export function detach<T extends tf.Tensor>(t: T): T {
+  tf.backend().incRef(t.dataId);
+  return tf.engine().makeTensorFromDataId(t.dataId, t.shape, t.dtype) as T;
+}
