@@ -40,6 +40,30 @@ export {
 export { Random, deriveSeed, type RandomState } from './state/random';
 export { serializeTensor, deserializeTensor, disposeState, type SerializedTensor } from './state/serialize';
 
+// training
+export {
+  SemiSupervisedTrainer, SEED_PURPOSE,
+  type TrainerOptions, type TrainerSetup, type BatchSource, type ValidationSource,
+} from './training/trainer';
+export {
+  resolveTrainerConfig, defaultTrainerConfig, TRAINING_METHODS, REFERENCES,
+  type TrainerConfig, type TrainerConfigInput, type TrainingMethod, type ReferenceKind,
+} from './training/config';
+export { type StepLogs, type EvalMetrics, type TrainerCallbacks } from './training/callbacks';
+export {
+  CheckpointError, readCheckpoint, writeCheckpoint, encodeCheckpoint, decodeCheckpoint,
+  CHECKPOINT_MAGIC, CHECKPOINT_FORMAT_VERSION,
+} from './training/checkpoint';
+export { cosineLearningRate, constantLearningRate, type CosineScheduleOptions } from './training/schedules';
+export {
+  optimizerInit, optimizerUpdate, optimizerStateToJSON, optimizerStateFromJSON, resolveOptimizerConfig, DEFAULT_OPTIMIZER,
+  type OptimizerConfig, type OptimizerState, type OptimizerStateJSON, type OptimizerType,
+} from './training/optimizer';
+export { appliesWeightDecay, isBatchNormStatistic } from './training/weightDecay';
+export { clipGradientValues } from './training/gradientClipping';
+export { type FunctionModel, type TrainableModel, type TeacherFactory } from './training/trainableModel';
+export { semiSupervisedObjective, objectiveGradients } from './training/trainStep';
+
 // models
 export { createSmallCnn, type SmallCnnOptions } from './models/smallCnn';
 export { createWideResNet, type WideResNetOptions } from './models/wideResNet';
@@ -71,4 +95,4 @@ export * from './data/index';
 
 // utilities
 export { TearArgumentError } from './util/checks';
-export { assertFinite, stopGradient } from './util/numerics';
+export { assertFinite, stopGradient, detach } from './util/numerics';
