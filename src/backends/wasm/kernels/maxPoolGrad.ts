@@ -36,11 +36,22 @@ export function maxPoolGradScatter(args: {
         const c0 = q * info.strideWidth - info.padInfo.left;
         const cStart = Math.max(0, c0);
         const cEnd = Math.min(w, c0 + fw);
-        best.fill(-Infinity);
-        where.fill(-1);
+        let first = true;
         for (let r = rStart; r < rEnd; r++) {
           for (let col = cStart; col < cEnd; col++) {
             const base = imageBase + (r * w + col) * c;
+            if (first) {
+              // The first pixel of the window is the running maximum unless it is −∞ or NaN
+              // (strict > against an initial −∞, as on the cpu backend).
+              for (let k = 0; k < c; k++) {
+                const v = x[base + k];
+                const taken = v > -Infinity;
+                best[k] = taken ? v : -Infinity;
+                where[k] = taken ? base + k : -1;
+              }
+              first = false;
+              continue;
+            }
             for (let k = 0; k < c; k++) {
               const v = x[base + k];
               if (v > best[k]) {
@@ -50,6 +61,7 @@ export function maxPoolGradScatter(args: {
             }
           }
         }
+        if (first) continue;
         const gBase = ((img * ho + p) * wo + q) * c;
         for (let k = 0; k < c; k++) if (where[k] >= 0) out[where[k]] += g[gBase + k];
       }
