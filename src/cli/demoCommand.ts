@@ -75,7 +75,7 @@ export function demoTable(rows: readonly DemoRow[], seconds: number): string[] {
   const name: Record<string, string> = { supervised: 'supervised only', fixmatch: 'FixMatch', tear: 'TEAR (FixMatch + AdaPL + IPH)' };
   const lines = [
     '',
-    `Test set: ${rows[0]?.outcome ? '360 held-out digits' : '–'}; EMA model after the last step; backend ${rows[0]?.outcome.backend ?? '–'}.`,
+    `Test set: 360 held-out digits (36 per class); EMA model after the last step; backend ${rows[0]?.outcome.backend ?? '–'}.`,
     '',
     '| method | test top-1 | balanced acc. | macro-F1 | student top-1 | train time |',
     '|---|---:|---:|---:|---:|---:|',
