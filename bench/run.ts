@@ -250,7 +250,7 @@ async function main(): Promise<void> {
       const v = results.get(`${key}/${kind}`);
       if (v === undefined) return;
       const t = results.get(`torch${cores}/${kind}`);
-      const ratio = typeof v === 'number' && typeof t === 'number' ? `${(t / v).toFixed(2)}×` : '–';
+      const ratio = typeof v === 'number' && typeof t === 'number' ? `${t / v < 0.01 ? (t / v).toPrecision(2) : (t / v).toFixed(2)}×` : '–';
       say(typeof v === 'number'
         ? `| ${modelName[kind]} | ${engine} | ${cores} | ${fmt(v)} | ${ips(v)} | ${key.startsWith('torch') ? '1.00×' : ratio} |`
         : `| ${modelName[kind]} | ${engine} | ${cores} | ${v} | | |`);
