@@ -6,11 +6,6 @@ import { TearArgumentError } from '../../../src/util/checks';
 import { expectClose, expectNoLeak } from '../../helpers/tensors';
 import { createTinyCnn, createTinyCnnWithBatchNorm, crossEntropy } from './fixtures';
 
-// test/setup.ts sets IS_TEST, which makes tfjs check every op for new data ids; its own custom-gradient
-// ops (softmaxCrossEntropy, fused conv2d) keep copies of saved tensors and trip that check on cpu and
-// wasm alike. Leaks are checked here explicitly instead (tensor counts and wasm data ids).
-tf.env().set('IS_TEST', false);
-
 const fixtures = fileURLToPath(new URL('./fixtures.ts', import.meta.url));
 const BATCH = 7;
 

@@ -4,11 +4,6 @@ import { installWasmTrainingKernels, installedWasmTrainingKernels, uninstallWasm
 import { createSmallCnn } from '../../../src/models/smallCnn';
 import { expectClose, expectNoLeak } from '../../helpers/tensors';
 
-// test/setup.ts sets IS_TEST, which makes tfjs check every op for new data ids; its own custom-gradient
-// ops (softmaxCrossEntropy, fused conv2d) keep copies of saved tensors and trip that check on cpu and
-// wasm alike. Leaks are checked here explicitly instead (tensor counts and wasm data ids).
-tf.env().set('IS_TEST', false);
-
 const TOUCHED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean', 'UnsortedSegmentSum'];
 
