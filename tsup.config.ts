@@ -5,7 +5,12 @@ const external = ['sharp', 'vega', 'vega-lite'];
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', wasm: 'src/wasm.ts' },
+    entry: {
+      index: 'src/index.ts',
+      core: 'src/core.ts',
+      wasm: 'src/wasm.ts',
+      gradientWorker: 'src/backends/parallel/gradientWorker.ts',
+    },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

@@ -1,44 +1,10 @@
 /**
  * tear-ssl: TEAR's semi-supervised regularizers for TensorFlow.js.
- * math/: pure tensor functions; state/: Optax-style temporal state; training/: the trainer;
- * augment/, models/, metrics/, data/: the pieces a run is built from.
+ * The root entry is for Node: everything in `tear-ssl/core` (browser-safe math, state, models,
+ * augmentations, metrics) plus the trainer and checkpoints, data readers and backend selection.
  */
 
-// math: FixMatch pieces
-export { softmaxProbabilities, safeLog, PROBABILITY_FLOOR } from './math/probabilities';
-export { hardPseudoLabels, confidenceMask, oneHotPseudoLabels } from './math/pseudoLabels';
-export { softCrossEntropy, type SoftCrossEntropyOptions, type Reduction } from './math/softCrossEntropy';
-export { maskedUnlabeledLoss, fixmatchLoss, type FixmatchLossArgs } from './math/fixmatchLoss';
-// math: temporal loss estimator and AdaPL
-export { estimateUnlabeledLoss, type EstimatorDistance, type LossEstimatorOptions } from './math/lossEstimator';
-export { adaplWeights, type AdaplWeightOptions } from './math/adaplWeights';
-export { relaxPseudoLabels, type RelaxSpread, type RelaxOptions } from './math/relaxPseudoLabels';
-export { adaplLoss, type AdaplOptions, type AdaplLossArgs } from './math/adaplLoss';
-// math: IPH
-export { kmeans, type KMeansOptions, type KMeansResult } from './math/kmeans';
-export { clusterPrototypes } from './math/clusterPrototypes';
-export { matchPrototypes, cosineSimilarityMatrix } from './math/matchPrototypes';
-export { iphLoss, type IphOptions, type IphArgs, type IphResult } from './math/iphLoss';
-export {
-  iphLossReleaseExact, type IphReleaseExactArgs, type IphReleaseExactOptions, type IphReleaseExactResult,
-} from './math/iphLossReleaseExact';
-
-// state
-export {
-  distributionAlignmentInit, distributionAlignmentUpdate, alignDistribution,
-  distributionAlignmentToJSON, distributionAlignmentFromJSON,
-  type DistributionAlignmentState, type DistributionAlignmentJSON,
-} from './state/distributionAlignment';
-export {
-  emaInit, emaUpdate, emaMomentum, emaToJSON, emaFromJSON,
-  type EmaState, type EmaJSON, type EmaUpdateOptions,
-} from './state/ema';
-export {
-  temporalMemoryInit, temporalMemoryRead, temporalMemoryUpdate, temporalMemoryToJSON, temporalMemoryFromJSON,
-  type TemporalMemoryState, type TemporalMemoryJSON,
-} from './state/temporalMemory';
-export { Random, deriveSeed, type RandomState } from './state/random';
-export { serializeTensor, deserializeTensor, disposeState, type SerializedTensor } from './state/serialize';
+export * from './core';
 
 // training
 export {
@@ -64,35 +30,16 @@ export { clipGradientValues } from './training/gradientClipping';
 export { type FunctionModel, type TrainableModel, type TeacherFactory } from './training/trainableModel';
 export { semiSupervisedObjective, objectiveGradients } from './training/trainStep';
 
-// models
-export { createSmallCnn, type SmallCnnOptions } from './models/smallCnn';
-export { createWideResNet, type WideResNetOptions } from './models/wideResNet';
-export { createTearEncoder, type TearEncoderOptions } from './models/tearEncoder';
-
-// augment
-export { type Augment } from './augment/types';
-export { weakAugment, type WeakAugmentOptions } from './augment/weakAugment';
-export {
-  randAugment, strongAugment, randAugmentParameter, applyRandAugmentOp, RAND_AUGMENT_OPS,
-  type RandAugmentOp, type RandAugmentOptions, type StrongAugmentOptions,
-} from './augment/randAugment';
-export { medicalPreset, MEDICAL_RAND_AUGMENT_OPS, type MedicalPresetOptions } from './augment/medicalPreset';
-
-// metrics
-export { confusionMatrix } from './metrics/confusionMatrix';
-export { top1Accuracy } from './metrics/top1Accuracy';
-export { perClassAccuracy } from './metrics/perClassAccuracy';
-export { balancedAccuracy } from './metrics/balancedAccuracy';
-export { macroPrecisionRecallF1, type PrecisionRecallF1 } from './metrics/macroPrecisionRecallF1';
-export { binaryRocAuc } from './metrics/rocAuc';
-export { rocAucOneVsRest, rocAucPerClass } from './metrics/rocAucOneVsRest';
-export { classificationReport, type ClassificationReport } from './metrics/classificationReport';
-export { maskRate, pseudoLabelAccuracy, spearmanCorrelation } from './metrics/sslDiagnostics';
-export { type ProbabilityRows } from './metrics/probabilityRows';
-
 // data
 export * from './data/index';
 
-// utilities
-export { TearArgumentError } from './util/checks';
-export { assertFinite, stopGradient, detach } from './util/numerics';
+
+// backends (Node): selection with fallbacks, data-parallel workers
+export {
+  selectBackend, polyfillNodeUtil,
+  type SelectBackendOptions, type SelectedBackend, type BackendAttempt, type BackendChoice,
+} from './backends/selectBackend';
+export {
+  DataParallelGradients, shardSizes, tensorData,
+  type DataParallelOptions, type ParallelGradients, type ModuleExport, type TensorData,
+} from './backends/parallel/dataParallel';

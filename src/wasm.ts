@@ -1,3 +1,8 @@
+/**
+ * tear-ssl/wasm: training kernels for the tfjs wasm backend (browser-safe). Importing this entry
+ * imports '@tensorflow/tfjs-backend-wasm', which registers the backend; nothing is installed until
+ * `installWasmTrainingKernels()` or `useWasmBackend()` is called.
+ */
 import '@tensorflow/tfjs-backend-wasm';
 
 export {
@@ -6,8 +11,3 @@ export {
 } from './backends/wasm/install';
 export { useWasmBackend } from './backends/wasm/useWasmBackend';
 export { broadcastBatchNormGradient } from './backends/wasm/batchNormGradient';
-export {
-  DataParallelGradients, shardSizes, tensorData,
-  type DataParallelOptions, type ParallelGradients, type ModuleExport, type TensorData,
-} from './backends/parallel/dataParallel';
-export { selectBackend, polyfillNodeUtil, type SelectBackendOptions, type SelectedBackend, type BackendAttempt, type BackendChoice } from './backends/selectBackend';

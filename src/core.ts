@@ -1,0 +1,70 @@
+/**
+ * tear-ssl/core: the browser-safe part of tear-ssl (no Node built-ins): TEAR's math as pure tensor
+ * functions, Optax-style temporal state, backbones, augmentations and metrics.
+ */
+
+// math: FixMatch pieces
+export { softmaxProbabilities, safeLog, PROBABILITY_FLOOR } from './math/probabilities';
+export { hardPseudoLabels, confidenceMask, oneHotPseudoLabels } from './math/pseudoLabels';
+export { softCrossEntropy, type SoftCrossEntropyOptions, type Reduction } from './math/softCrossEntropy';
+export { maskedUnlabeledLoss, fixmatchLoss, type FixmatchLossArgs } from './math/fixmatchLoss';
+// math: temporal loss estimator and AdaPL
+export { estimateUnlabeledLoss, type EstimatorDistance, type LossEstimatorOptions } from './math/lossEstimator';
+export { adaplWeights, type AdaplWeightOptions } from './math/adaplWeights';
+export { relaxPseudoLabels, type RelaxSpread, type RelaxOptions } from './math/relaxPseudoLabels';
+export { adaplLoss, type AdaplOptions, type AdaplLossArgs } from './math/adaplLoss';
+// math: IPH
+export { kmeans, type KMeansOptions, type KMeansResult } from './math/kmeans';
+export { clusterPrototypes } from './math/clusterPrototypes';
+export { matchPrototypes, cosineSimilarityMatrix } from './math/matchPrototypes';
+export { iphLoss, type IphOptions, type IphArgs, type IphResult } from './math/iphLoss';
+export {
+  iphLossReleaseExact, type IphReleaseExactArgs, type IphReleaseExactOptions, type IphReleaseExactResult,
+} from './math/iphLossReleaseExact';
+
+// state
+export {
+  distributionAlignmentInit, distributionAlignmentUpdate, alignDistribution,
+  distributionAlignmentToJSON, distributionAlignmentFromJSON,
+  type DistributionAlignmentState, type DistributionAlignmentJSON,
+} from './state/distributionAlignment';
+export {
+  emaInit, emaUpdate, emaMomentum, emaToJSON, emaFromJSON,
+  type EmaState, type EmaJSON, type EmaUpdateOptions,
+} from './state/ema';
+export {
+  temporalMemoryInit, temporalMemoryRead, temporalMemoryUpdate, temporalMemoryToJSON, temporalMemoryFromJSON,
+  type TemporalMemoryState, type TemporalMemoryJSON,
+} from './state/temporalMemory';
+export { Random, deriveSeed, type RandomState } from './state/random';
+export { serializeTensor, deserializeTensor, disposeState, type SerializedTensor } from './state/serialize';
+
+// models
+export { createSmallCnn, type SmallCnnOptions } from './models/smallCnn';
+export { createWideResNet, type WideResNetOptions } from './models/wideResNet';
+export { createTearEncoder, type TearEncoderOptions } from './models/tearEncoder';
+
+// augment
+export { type Augment } from './augment/types';
+export { weakAugment, type WeakAugmentOptions } from './augment/weakAugment';
+export {
+  randAugment, strongAugment, randAugmentParameter, applyRandAugmentOp, RAND_AUGMENT_OPS,
+  type RandAugmentOp, type RandAugmentOptions, type StrongAugmentOptions,
+} from './augment/randAugment';
+export { medicalPreset, MEDICAL_RAND_AUGMENT_OPS, type MedicalPresetOptions } from './augment/medicalPreset';
+
+// metrics
+export { confusionMatrix } from './metrics/confusionMatrix';
+export { top1Accuracy } from './metrics/top1Accuracy';
+export { perClassAccuracy } from './metrics/perClassAccuracy';
+export { balancedAccuracy } from './metrics/balancedAccuracy';
+export { macroPrecisionRecallF1, type PrecisionRecallF1 } from './metrics/macroPrecisionRecallF1';
+export { binaryRocAuc } from './metrics/rocAuc';
+export { rocAucOneVsRest, rocAucPerClass } from './metrics/rocAucOneVsRest';
+export { classificationReport, type ClassificationReport } from './metrics/classificationReport';
+export { maskRate, pseudoLabelAccuracy, spearmanCorrelation } from './metrics/sslDiagnostics';
+export { type ProbabilityRows } from './metrics/probabilityRows';
+
+// utilities
+export { TearArgumentError } from './util/checks';
+export { assertFinite, stopGradient, detach } from './util/numerics';
