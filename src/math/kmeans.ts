@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkTensor, shapeString } from '../util/checks';
 import { Random, deriveSeed } from '../state/random';
-import { groupSums, membership } from './clusterPrototypes';
-import { detach } from '../util/numerics';
 
 const FN = 'kmeans';
 
@@ -28,25 +26,55 @@ export interface KMeansResult {
   iterations: number;
 }
 
-/** ‖x_n − c_j‖² as ‖x_n‖² − 2 x_n·c_j + ‖c_j‖² (one matMul), clamped at 0 against rounding. [N,k] */
-function squaredDistances(x: tf.Tensor2D, xSquaredNorms: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const cSquaredNorms = tf.sum(tf.square(c), 1).reshape([1, c.shape[0]]);
-    return tf.relu(xSquaredNorms.sub(tf.matMul(x, c, false, true).mul(2)).add(cSquaredNorms)) as tf.Tensor2D;
-  });
+/** The rows of x as float64, read once: row n is data[n·d, (n+1)·d). */
+interface Rows {
+  data: Float64Array;
+  n: number;
+  d: number;
+}
+
+/** ‖x_n − c‖² for row n of `rows` and the centroid starting at `offset` of `centroids` (float64, direct differences). */
+function squaredDistance(rows: Rows, n: number, centroids: Float64Array, offset: number): number {
+  const { data, d } = rows;
+  const base = n * d;
+  let total = 0;
+  for (let j = 0; j < d; j++) {
+    const diff = data[base + j] - centroids[offset + j];
+    total += diff * diff;
+  }
+  return total;
+}
+
+/** Nearest centroid of every row (the first one on ties) and Σ_n its squared distance. */
+function nearestCentroids(rows: Rows, centroids: Float64Array, k: number, into: Int32Array): number {
+  const { n, d } = rows;
+  let inertia = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    let bestDistance = squaredDistance(rows, i, centroids, 0);
+    for (let c = 1; c < k; c++) {
+      const distance = squaredDistance(rows, i, centroids, c * d);
+      if (distance < bestDistance) {
+        best = c;
+        bestDistance = distance;
+      }
+    }
+    into[i] = best;
+    inertia += bestDistance;
+  }
+  return inertia;
 }
 
 /** k-means++ seeding: the first centre uniformly, each next one with probability ∝ D² to the nearest chosen centre. */
-function kmeansPlusPlusRows(x: tf.Tensor2D, xSquaredNorms: tf.Tensor2D, k: number, random: Random): number[] {
-  const n = x.shape[0];
-  const rows = [random.nextInt(n)];
+function kmeansPlusPlusRows(rows: Rows, k: number, random: Random): number[] {
+  const { n, data, d } = rows;
+  const chosen = [random.nextInt(n)];
   const nearest = new Float64Array(n).fill(Infinity);
   for (let c = 1; c < k; c++) {
-    const last = rows[rows.length - 1];
-    const d2 = tf.tidy(() => squaredDistances(x, xSquaredNorms, tf.slice(x, [last, 0], [1, -1]) as tf.Tensor2D).dataSync());
+    const last = chosen[chosen.length - 1];
     let total = 0;
     for (let i = 0; i < n; i++) {
-      nearest[i] = Math.min(nearest[i], d2[i]);
+      nearest[i] = Math.min(nearest[i], squaredDistance(rows, i, data, last * d));
       total += nearest[i];
     }
     let pick = -1;
@@ -61,48 +89,63 @@ function kmeansPlusPlusRows(x: tf.Tensor2D, xSquaredNorms: tf.Tensor2D, k: numbe
     } else {
       pick = random.nextInt(n);
     }
-    rows.push(pick);
+    chosen.push(pick);
   }
-  return rows;
+  return chosen;
 }
 
 interface Run {
-  centroids: tf.Tensor2D;
+  centroids: Float64Array;
   iterations: number;
 }
 
-/** Lloyd iterations from `start` (taken over): assign to the nearest centroid, move each centroid to its cluster mean. */
-function lloyd(x: tf.Tensor2D, xSquaredNorms: tf.Tensor2D, start: tf.Tensor2D, maxIterations: number, tolerance: number): Run {
-  const k = start.shape[0];
-  let centroids = start;
+/**
+ * Lloyd iterations from the rows `start`: assign each row to its nearest centroid, move each
+ * centroid to its cluster mean (an empty cluster keeps its centroid); stop after `maxIterations`
+ * or when the largest Euclidean centroid shift is below `tolerance`.
+ */
+function lloyd(rows: Rows, start: number[], maxIterations: number, tolerance: number): Run {
+  const { n, d, data } = rows;
+  const k = start.length;
+  let centroids = new Float64Array(k * d);
+  start.forEach((row, c) => centroids.set(data.subarray(row * d, (row + 1) * d), c * d));
+  const assignments = new Int32Array(n);
+  const counts = new Float64Array(k);
   let iterations = 0;
   while (iterations < maxIterations) {
-    const [next, shift] = tf.tidy(() => {
-      const assignments = tf.argMin(squaredDistances(x, xSquaredNorms, centroids), 1) as tf.Tensor1D;
-      const sums = groupSums(x, assignments, k);
-      const counts = tf.sum(membership(assignments, k), 0).reshape([k, 1]);
-      const occupied = tf.cast(tf.greater(counts, 0), 'float32');
-      const moved = sums.div(tf.maximum(counts, 1)).mul(occupied).add(centroids.mul(tf.sub(1, occupied))) as tf.Tensor2D;
-      const largestShift = tf.max(tf.sqrt(tf.sum(tf.square(moved.sub(centroids)), 1)));
-      return [moved, largestShift] as const;
-    });
-    const shiftValue = shift.dataSync()[0];
-    shift.dispose();
-    centroids.dispose();
-    centroids = next;
+    nearestCentroids(rows, centroids, k, assignments);
+    const moved = new Float64Array(k * d);
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const c = assignments[i];
+      counts[c] += 1;
+      for (let j = 0; j < d; j++) moved[c * d + j] += data[i * d + j];
+    }
+    let largestShift = 0;
+    for (let c = 0; c < k; c++) {
+      let shift = 0;
+      for (let j = 0; j < d; j++) {
+        const value = counts[c] > 0 ? moved[c * d + j] / counts[c] : centroids[c * d + j];
+        moved[c * d + j] = value;
+        shift += (value - centroids[c * d + j]) ** 2;
+      }
+      largestShift = Math.max(largestShift, Math.sqrt(shift));
+    }
+    centroids = moved;
     iterations++;
-    if (shiftValue < tolerance) break;
+    if (largestShift < tolerance) break;
   }
   return { centroids, iterations };
 }
 
 /**
- * k-means on the rows of x [N,d] with k-means++ seeding and Lloyd iterations, all distance work in
- * tensor ops (runs on any backend). Synchronous: reads the centroid shift once per iteration.
+ * k-means on the rows of x [N,d] with k-means++ seeding and Lloyd iterations. Reads x once and
+ * clusters in JavaScript float64 (exact squared distances, no tensor ops): k-means is not
+ * differentiable, and tensor ops would be recorded (and their inputs cloned) by an enclosing
+ * gradient tape, as when IPH runs inside the trainer's tf.variableGrads.
  *
- * The data are centred on their column mean first (distances unchanged, less float32 cancellation in
- * ‖x‖² − 2x·c + ‖c‖²). N ≤ k: row n is cluster n, inertia 0, clusters N..k−1 empty with zero centroids.
- * Not differentiable: x is read through a detached view, so calling it inside `tf.grad` is safe.
+ * N ≤ k: row n is cluster n, inertia 0, clusters N..k−1 empty with zero centroids.
+ * The returned tensors are not connected to x on any tape, so calling it inside `tf.grad` is safe.
  * Non-finite values in x throw.
  */
 export function kmeans(x: tf.Tensor2D, k: number, opts: KMeansOptions = {}): KMeansResult {
@@ -114,44 +157,32 @@ export function kmeans(x: tf.Tensor2D, k: number, opts: KMeansOptions = {}): KMe
   checkNumber(maxIterations, 'maxIterations', FN, { min: 0, integer: true });
   checkNumber(tolerance, 'tolerance', FN, { min: 0 });
   const [n, d] = x.shape;
-  const data = detach(x);
-  try {
-    const finite = tf.tidy(() => tf.all(tf.isFinite(data)).dataSync()[0]);
-    check(n === 0 || d === 0 || finite === 1, FN, () => `argument 'x' ${shapeString(x.shape)} contains NaN or infinite values`);
-    if (n <= k) {
-      return tf.tidy(() => ({
-        assignments: tf.range(0, n, 1, 'int32') as tf.Tensor1D,
-        centroids: tf.concat([data, tf.zeros([k - n, d])], 0) as tf.Tensor2D,
-        inertia: 0,
-        iterations: 0,
-      }));
-    }
-    const [mean, centred, squaredNorms] = tf.tidy(() => {
-      const columnMean = tf.mean(data, 0, true);
-      const shifted = tf.sub(data, columnMean) as tf.Tensor2D;
-      return [columnMean, shifted, tf.sum(tf.square(shifted), 1, true) as tf.Tensor2D] as const;
-    });
-    let best: (Run & { inertia: number }) | null = null;
-    for (let r = 0; r < restarts; r++) {
-      const rows = kmeansPlusPlusRows(centred, squaredNorms, k, new Random(deriveSeed(seed, r)));
-      const start = tf.tidy(() => tf.gather(centred, tf.tensor1d(rows, 'int32')) as tf.Tensor2D);
-      const run = lloyd(centred, squaredNorms, start, maxIterations, tolerance);
-      const inertia = tf.tidy(() => tf.sum(tf.min(squaredDistances(centred, squaredNorms, run.centroids), 1)).dataSync()[0]);
-      if (best === null || inertia < best.inertia) {
-        best?.centroids.dispose();
-        best = { ...run, inertia };
-      } else {
-        run.centroids.dispose();
-      }
-    }
-    const kept = best as Run & { inertia: number };
-    const result = tf.tidy(() => ({
-      assignments: tf.argMin(squaredDistances(centred, squaredNorms, kept.centroids), 1).toInt() as tf.Tensor1D,
-      centroids: tf.add(kept.centroids, mean) as tf.Tensor2D,
-    }));
-    tf.dispose([mean, centred, squaredNorms, kept.centroids]);
-    return { ...result, inertia: kept.inertia, iterations: kept.iterations };
-  } finally {
-    data.dispose();
+  const values = x.dataSync() as Float32Array;
+  check(values.every(Number.isFinite), FN, () => `argument 'x' ${shapeString(x.shape)} contains NaN or infinite values`);
+  if (n <= k) {
+    const centroids = new Float32Array(k * d);
+    centroids.set(values);
+    return {
+      assignments: tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i), 'int32'),
+      centroids: tf.tensor2d(centroids, [k, d]),
+      inertia: 0,
+      iterations: 0,
+    };
   }
+  const rows: Rows = { data: Float64Array.from(values), n, d };
+  const assignments = new Int32Array(n);
+  let best: (Run & { inertia: number }) | null = null;
+  for (let r = 0; r < restarts; r++) {
+    const run = lloyd(rows, kmeansPlusPlusRows(rows, k, new Random(deriveSeed(seed, r))), maxIterations, tolerance);
+    const inertia = nearestCentroids(rows, run.centroids, k, assignments);
+    if (best === null || inertia < best.inertia) best = { ...run, inertia };
+  }
+  const kept = best as Run & { inertia: number };
+  nearestCentroids(rows, kept.centroids, k, assignments);
+  return {
+    assignments: tf.tensor1d(assignments, 'int32'),
+    centroids: tf.tensor2d(Float32Array.from(kept.centroids), [k, d]),
+    inertia: kept.inertia,
+    iterations: kept.iterations,
+  };
 }
