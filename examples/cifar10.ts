@@ -5,8 +5,10 @@
  * --steps to make it small.
  *
  *   npx tsx examples/cifar10.ts --data ~/data/cifar-10-batches-bin [--labels 4000] [--method tear]
- *        [--steps 1048576] [--backend auto] [--out runs/cifar10] [--seed 0]
+ *        [--steps 1048576] [--backend auto] [--out runs/cifar10] [--seed 0] [--batch-size 64] [--mu 7]
  *
+ * On a CPU (wasm backend) the release's batch (64 + 7·64 unlabeled, weak and strong) does not fit the
+ * wasm backend's 4 GB memory with WRN-28-2: use e.g. --batch-size 8 --mu 2 and few --steps.
  * Checkpoints go to <out>/latest.ckpt every 5000 steps; running the same command again resumes there.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -30,13 +32,15 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     out: { type: 'string', default: 'runs/cifar10' },
     seed: { type: 'string', default: '0' },
+    'batch-size': { type: 'string', default: '64' },
+    mu: { type: 'string', default: '7' },
   },
 });
 if (args.data === undefined) throw new Error('pass --data DIR, the cifar-10-batches-bin folder (data_batch_1.bin … test_batch.bin)');
 const seed = Number(args.seed);
 const steps = Number(args.steps);
-const B = 64;
-const MU = 7;
+const B = Number(args['batch-size']);
+const MU = Number(args.mu);
 
 console.log(`backend: ${(await selectBackend({ backend: args.backend as BackendChoice })).reason}`);
 const { train, test } = await loadCifar10(args.data);

@@ -7,6 +7,7 @@
  *
  *   npx tsx examples/isic2018.ts --data ~/data/ISIC2018_Task3_Training_Input [--budget 350]
  *        [--method tear] [--steps 20000] [--backend auto] [--out runs/isic2018] [--ground-truth GT.csv]
+ *        [--batch-size 64] [--mu 7]   (smaller on a CPU: the release's batch does not fit wasm's 4 GB memory)
  *
  * The JPEGs are decoded once (sharp) and cached in .tear-cache/isic2018; the data take about 2 GB of
  * memory as float32. Checkpoints go to <out>/latest.ckpt every 1000 steps; rerunning resumes there.
@@ -33,13 +34,15 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'runs/isic2018' },
     seed: { type: 'string', default: '0' },
     'ground-truth': { type: 'string' },
+    'batch-size': { type: 'string', default: '64' },
+    mu: { type: 'string', default: '7' },
   },
 });
 if (args.data === undefined) throw new Error('pass --data DIR, the folder of the ISIC 2018 Task 3 training JPEGs (ISIC_0024306.jpg …)');
 const seed = Number(args.seed);
 const steps = Number(args.steps);
-const B = 64;
-const MU = 7;
+const B = Number(args['batch-size']);
+const MU = Number(args.mu);
 const CLASSES = 7;
 
 console.log(`backend: ${(await selectBackend({ backend: args.backend as BackendChoice })).reason}`);

@@ -79,22 +79,28 @@ export function createProgressReporter(io: CliIo, opts: { live: boolean; logEver
       fps: 5,
     }, cliProgress.Presets.shades_classic);
     let bar: cliProgress.SingleBar | undefined;
+    let active = false;
     return {
       start(totalSteps, startStep) {
         total = totalSteps;
         firstStep = startStep;
         startedAt = performance.now();
         bar = multi.create(totalSteps, startStep, { text: `step ${startStep}/${totalSteps}` });
+        active = true;
       },
       update(step, stats) {
         const r = rate(step);
         bar?.update(step, { text: formatStepLine(step, total, stats, r.imagesPerSecond, r.eta) });
       },
       log(line) {
-        multi.log(`${line}\n`);
+        if (active) multi.log(`${line}\n`);
+        else io.out(line);
       },
       stop() {
+        if (!active) return;
+        multi.update(); // writes the buffered log lines, which stop() alone would drop
         multi.stop();
+        active = false;
       },
     };
   }

@@ -31,6 +31,11 @@ describe('demoTable', () => {
     expect(lines).toContain('Result: a tie at 80.0% test top-1 between supervised only and TEAR (FixMatch + AdaPL + IPH).');
     expect(lines).toContain('- TEAR (FixMatch + AdaPL + IPH) beat FixMatch by 10.0 points.');
   });
+
+  it('marks a --quick table as noise', () => {
+    const lines = demoTable([row('supervised', 0.1)], 2.5, true);
+    expect(lines.at(-1)).toBe('--quick: 1 runs of a few steps in 2.5 s, a smoke test; these accuracies are noise. Run without --quick for the comparison.');
+  });
 });
 
 describe('progress lines', () => {
