@@ -16,12 +16,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import {
-  classificationReport, createWideResNet, deriveSeed, evaluationBatches, labeledBatches, loadCifar10, makeSplit,
-  strongAugment, unlabeledBatches, weakAugment, type ImageDataset,
+  SemiSupervisedTrainer, classificationReport, createWideResNet, deriveSeed, evaluationBatches, labeledBatches, loadCifar10,
+  makeSplit, selectBackend, strongAugment, unlabeledBatches, weakAugment,
+  type BackendChoice, type ImageDataset, type TrainerSetup, type TrainingMethod,
 } from '../src/index';
-import { selectBackend, type BackendChoice } from '../src/backends/selectBackend';
-import { SemiSupervisedTrainer, type TrainerSetup } from '../src/training/trainer';
-import type { TrainingMethod } from '../src/training/config';
 
 const { values: args } = parseArgs({
   options: {

@@ -10,9 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import {
   adaplLoss, alignDistribution, classificationReport, createSmallCnn, disposeState, distributionAlignmentInit,
   distributionAlignmentUpdate, emaInit, emaUpdate, evaluationBatches, iphLoss, labeledBatches, loadDigits, makeSplit,
-  softmaxProbabilities, strongAugment, unlabeledBatches, weakAugment, type EmaState,
+  selectBackend, softmaxProbabilities, strongAugment, unlabeledBatches, weakAugment, type EmaState,
 } from '../src/index';
-import { selectBackend } from '../src/backends/selectBackend';
 
 const TEAR = !process.argv.includes('--plain');
 const STEPS = 300;

@@ -10,12 +10,10 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import {
-  classificationReport, createSmallCnn, deriveSeed, evaluationBatches, labeledBatches, loadIdx, makeSplit,
-  strongAugment, unlabeledBatches, weakAugment, type ImageDataset,
+  SemiSupervisedTrainer, classificationReport, createSmallCnn, deriveSeed, evaluationBatches, labeledBatches, loadIdx,
+  makeSplit, selectBackend, strongAugment, unlabeledBatches, weakAugment,
+  type BackendChoice, type ImageDataset, type TrainingMethod,
 } from '../src/index';
-import { selectBackend, type BackendChoice } from '../src/backends/selectBackend';
-import { SemiSupervisedTrainer } from '../src/training/trainer';
-import type { TrainingMethod } from '../src/training/config';
 
 const { values: args } = parseArgs({
   options: {

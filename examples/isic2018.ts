@@ -17,12 +17,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import {
-  ISIC2018_NORMALIZATION, classificationReport, createTearEncoder, deriveSeed, evaluationBatches, labeledBatches,
-  loadIsic2018, medicalPreset, unlabeledBatches, type ImageDataset, type Isic2018Budget,
+  ISIC2018_NORMALIZATION, SemiSupervisedTrainer, classificationReport, createTearEncoder, deriveSeed, evaluationBatches,
+  labeledBatches, loadIsic2018, medicalPreset, selectBackend, unlabeledBatches,
+  type BackendChoice, type ImageDataset, type Isic2018Budget, type TrainerSetup, type TrainingMethod,
 } from '../src/index';
-import { selectBackend, type BackendChoice } from '../src/backends/selectBackend';
-import { SemiSupervisedTrainer, type TrainerSetup } from '../src/training/trainer';
-import type { TrainingMethod } from '../src/training/config';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { runFolderOf } from './checkpointFiles';
 import { CliUsageError } from './cliError';
 import { readConfigFile } from './configFile';
 import { DATASET_PROFILES } from './datasetProfiles';
@@ -7,6 +8,7 @@ import { COMMON_DEFAULTS, TRAIN_OPTIONS, parseOptionValue, type DatasetName, typ
 
 /**
  * Merges, lowest first: common defaults < the data set's defaults < the config file < the flags given.
+ * Without --out, a resumed run writes into the run folder of its checkpoint.
  * `flags` holds only what the user typed (commander options carry no defaults), as strings or booleans.
  * Throws CliUsageError for anything wrong that can be seen before loading data.
  */
@@ -48,7 +50,8 @@ export function resolveTrainSettings(flags: Record<string, unknown>, now: Date =
   if (merged.resume !== undefined && !existsSync(merged.resume)) {
     throw new CliUsageError(`--resume ${merged.resume} does not exist`);
   }
-  const out = merged.out ?? join('runs', `${dataset}-${merged.method}-${timestamp(now)}`);
+  const resumedRun = merged.resume === undefined ? undefined : runFolderOf(merged.resume);
+  const out = merged.out ?? resumedRun ?? join('runs', `${dataset}-${merged.method}-${timestamp(now)}`);
   return { ...merged, out };
 }
 

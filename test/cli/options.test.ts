@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +63,17 @@ describe('resolveTrainSettings: flags', () => {
       .toBe("option --budget must be one of 350, 600, 800, 1200, 2000, got '351'");
     expect(resolveTrainSettings({ dataset: 'isic2018', data: tmp, budget: '800' }).budget).toBe(800);
     expect(usage(() => resolveTrainSettings({ dataset: 'digits', budget: '350' }))).toMatch(/^--budget only applies to isic2018/);
+  });
+
+  it('continues in the checkpoint\'s run folder when resuming without --out', () => {
+    const run = join(tmp, 'earlier-run');
+    mkdirSync(join(run, 'checkpoints'), { recursive: true });
+    writeFileSync(join(run, 'run.json'), '{}');
+    writeFileSync(join(run, 'checkpoints', 'step-00000010.ckpt'), '');
+    expect(resolveTrainSettings({ resume: join(run, 'checkpoints', 'step-00000010.ckpt') }).out).toBe(run);
+    expect(resolveTrainSettings({ resume: run }).out).toBe(run);
+    expect(resolveTrainSettings({ resume: run, out: 'elsewhere' }).out).toBe('elsewhere');
+    expect(usage(() => resolveTrainSettings({ resume: join(tmp, 'no-such-run') }))).toMatch(/^--resume .*no-such-run does not exist$/);
   });
 
   it('gives a default out folder under runs/ named after the data set and method', () => {
