@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { broadcastBatchNormGradient } from './batchNormGradient';
-import { conv2DBackpropFilterViaConv } from './kernels/conv2DBackpropFilter';
+import { conv2DBackpropFilter } from './kernels/conv2DBackpropFilter';
 import { conv2DBackpropInputViaConv } from './kernels/conv2DBackpropInput';
 import { depthwiseBackpropFilterViaConv, depthwiseBackpropInputViaConv } from './kernels/depthwiseBackprop';
 import { meanLeadingAxes, sumLeadingAxes } from './kernels/leadingAxesReduce';
@@ -31,7 +31,7 @@ type KernelFunc = tf.KernelConfig['kernelFunc'];
 interface Replacement { name: string; kernelFunc: unknown; enabled: (o: Required<WasmTrainingKernelOptions>) => boolean }
 
 const REPLACEMENTS: Replacement[] = [
-  { name: 'Conv2DBackpropFilter', kernelFunc: conv2DBackpropFilterViaConv, enabled: () => true },
+  { name: 'Conv2DBackpropFilter', kernelFunc: conv2DBackpropFilter, enabled: () => true },
   { name: 'Conv2DBackpropInput', kernelFunc: conv2DBackpropInputViaConv, enabled: () => true },
   { name: 'DepthwiseConv2dNativeBackpropFilter', kernelFunc: depthwiseBackpropFilterViaConv, enabled: () => true },
   { name: 'DepthwiseConv2dNativeBackpropInput', kernelFunc: depthwiseBackpropInputViaConv, enabled: () => true },

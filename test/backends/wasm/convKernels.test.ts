@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installWasmTrainingKernels } from '../../../src/wasm';
+import {
+  conv2DBackpropFilterUsesMatMul, conv2DBackpropFilterViaConv, MAX_PATCH_FLOATS,
+} from '../../../src/backends/wasm/kernels/conv2DBackpropFilter';
+import { conv2DBackpropFilterViaMatMul } from '../../../src/backends/wasm/kernels/conv2DBackpropFilterMatMul';
 import { expectClose, expectNoLeak } from '../../helpers/tensors';
 
 type Shape4 = [number, number, number, number];
@@ -82,6 +86,64 @@ describe('Conv2DBackpropFilter / Conv2DBackpropInput on wasm agree with cpu', ()
     const filter = { values: randomValues(54, 93), shape: filterShape };
     await expectAgreement('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape });
     await expectAgreement('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xs });
+  });
+});
+
+describe('Conv2DBackpropFilter: both formulations agree with cpu, and the chooser picks by shape', () => {
+  /** Runs one formulation directly on the wasm backend (the registered kernel only ever takes one of them per shape). */
+  async function runFormulation(which: 'conv' | 'matMul', x: { values: Float32Array; shape: Shape4 },
+    dy: { values: Float32Array; shape: number[] }, attrs: { strides: [number, number]; pad: Pad; filterShape: Shape4 }) {
+    await tf.setBackend('wasm');
+    return expectNoLeak(() => {
+      const ids = tf.backend().numDataIds();
+      const xt = tf.tensor(x.values, x.shape);
+      const dyt = tf.tensor(dy.values, dy.shape);
+      const backend = tf.backend() as never;
+      const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad as never);
+      const out = which === 'conv'
+        ? conv2DBackpropFilterViaConv({ inputs: { x: xt, dy: dyt }, attrs: { ...attrs, dataFormat: 'NHWC' }, backend })
+        : conv2DBackpropFilterViaMatMul(backend, xt, dyt, info);
+      const t = tf.engine().makeTensorFromTensorInfo(out);
+      const result = { values: t.dataSync() as Float32Array, shape: t.shape };
+      tf.dispose([t, xt, dyt]);
+      expect(tf.backend().numDataIds(), 'data ids grew').toBe(ids);
+      return result;
+    });
+  }
+
+  const xShape: Shape4 = [3, 6, 5, 4];
+  let seed = 300;
+  for (const k of [1, 3]) {
+    for (const stride of [1, 2]) {
+      for (const pad of ['same', 'valid', [[0, 0], [2, 1], [0, 3], [0, 0]]] as Pad[]) {
+        it(`k=${k} stride=${stride} pad=${JSON.stringify(pad)}: conv and matMul formulations`, async () => {
+          const filterShape: Shape4 = [k, k, xShape[3], 5];
+          const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, stride, 1, pad as never);
+          const x = { values: randomValues(tf.util.sizeFromShape(xShape), seed++), shape: xShape };
+          const dy = { values: randomValues(tf.util.sizeFromShape(info.outShape), seed++), shape: info.outShape };
+          const attrs = { strides: [stride, stride] as [number, number], pad, filterShape };
+          const cpu = await runKernel('cpu', 'Conv2DBackpropFilter', { x, dy }, { ...attrs, dataFormat: 'NHWC', dimRoundingMode: undefined });
+          for (const which of ['conv', 'matMul'] as const) {
+            const wasm = await runFormulation(which, x, dy, attrs);
+            expect(wasm.shape).toEqual(filterShape);
+            expectClose(wasm.values, cpu.values, 5e-5, 1e-4);
+          }
+        });
+      }
+    }
+  }
+
+  it('takes matMul for 1×1 kernels and small patch matrices, the forward conv for 3×3 over 64×32×32×32', () => {
+    const info = (xs: Shape4, k: number, co: number, stride: number) =>
+      tf.backend_util.computeConv2DInfo(xs, [k, k, xs[3], co], stride, 1, 'same');
+    expect(conv2DBackpropFilterUsesMatMul(info([64, 32, 32, 32], 1, 64, 2))).toBe(true);
+    expect(conv2DBackpropFilterUsesMatMul(info([64, 64, 64, 64], 1, 64, 1))).toBe(true);
+    expect(conv2DBackpropFilterUsesMatMul(info([64, 28, 28, 1], 3, 32, 1))).toBe(true);
+    expect(conv2DBackpropFilterUsesMatMul(info([64, 16, 16, 64], 3, 64, 1))).toBe(true);
+    expect(conv2DBackpropFilterUsesMatMul(info([64, 32, 32, 32], 3, 32, 1))).toBe(false);
+    // The boundary: 9·Ci·P patch floats against MAX_PATCH_FLOATS.
+    expect(9 * 32 * 64 * 32 * 32).toBeGreaterThan(MAX_PATCH_FLOATS);
+    expect(9 * 64 * 64 * 16 * 16).toBeLessThanOrEqual(MAX_PATCH_FLOATS);
   });
 });
 

@@ -1,11 +1,43 @@
 import * as tf from '@tensorflow/tfjs';
 import { release, runNative, transpose, type WasmBackendLike } from '../nativeKernels';
+import { conv2DBackpropFilterViaMatMul } from './conv2DBackpropFilterMatMul';
 
-interface Args {
+export interface Conv2DBackpropFilterArgs {
   inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
   attrs: { strides: [number, number] | number; pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
     dataFormat?: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number] };
   backend: WasmBackendLike;
+}
+
+/** Largest patch matrix (kh·kw·Ci·N·Ho·Wo floats) the matMul formulation builds; beyond it the forward-conv one is faster here. */
+export const MAX_PATCH_FLOATS = 12 * 2 ** 20;
+
+/**
+ * Which formulation computes dW for this layer (measured per WRN-28-2 and small-CNN layer shape at
+ * batch 64 on one core, see docs/backends.md): the patches·dy matMul for 1×1 convolutions and
+ * whenever the patch matrix stays under MAX_PATCH_FLOATS; the forward convolution otherwise
+ * (3×3 over 64×32×32×32: building 19 M patch floats in JavaScript costs more than it saves).
+ */
+export function conv2DBackpropFilterUsesMatMul(info: tf.backend_util.Conv2DInfo): boolean {
+  const patchFloats = info.filterHeight * info.filterWidth * info.inChannels * info.batchSize * info.outHeight * info.outWidth;
+  return (info.filterHeight === 1 && info.filterWidth === 1) || patchFloats <= MAX_PATCH_FLOATS;
+}
+
+/** Conv2DBackpropFilter for the wasm backend (NHWC): the formulation `conv2DBackpropFilterUsesMatMul` picks. */
+export function conv2DBackpropFilter(args: Conv2DBackpropFilterArgs): tf.TensorInfo {
+  const info = convInfo(args);
+  return conv2DBackpropFilterUsesMatMul(info)
+    ? conv2DBackpropFilterViaMatMul(args.backend, args.inputs.x, args.inputs.dy, info)
+    : conv2DBackpropFilterViaConv(args);
+}
+
+function convInfo(args: Conv2DBackpropFilterArgs): tf.backend_util.Conv2DInfo {
+  const { inputs: { x }, attrs } = args;
+  if (attrs.dataFormat === 'NCHW') {
+    throw new Error('tear-ssl wasm Conv2DBackpropFilter: only NHWC (channelsLast) is supported, as for wasm Conv2D');
+  }
+  return tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape,
+    attrs.strides, 1, attrs.pad as never, attrs.dimRoundingMode);
 }
 
 /**
@@ -14,13 +46,9 @@ interface Args {
  *            = Conv2D(x → [Ci,H,W,N], filter dy → [Ho,Wo,N,Co], stride 1, dilation (sh,sw), same pads)
  * cropped to [Ci,kh,kw,Co] and transposed to [kh,kw,Ci,Co]. x [N,H,W,Ci], dy [N,Ho,Wo,Co].
  */
-export function conv2DBackpropFilterViaConv(args: Args): tf.TensorInfo {
+export function conv2DBackpropFilterViaConv(args: Conv2DBackpropFilterArgs): tf.TensorInfo {
   const { inputs: { x, dy }, attrs, backend: b } = args;
-  if (attrs.dataFormat === 'NCHW') {
-    throw new Error('tear-ssl wasm Conv2DBackpropFilter: only NHWC (channelsLast) is supported, as for wasm Conv2D');
-  }
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape,
-    attrs.strides, 1, attrs.pad as never, attrs.dimRoundingMode);
+  const info = convInfo(args);
   const [kh, kw, ci, co] = attrs.filterShape;
   const { top, bottom, left, right } = info.padInfo;
   const covered = (size: number, before: number, after: number, out: number, stride: number): number =>
