@@ -56,7 +56,7 @@ export async function runDemoCommand(opts: DemoOptions, io: CliIo): Promise<Demo
       const settings = resolveTrainSettings(demoFlags(opts, method, join(root, method)));
       io.out(`\n[${i + 1}/${DEMO_METHODS.length}] ${method}: ${settings.steps} steps, batch ${settings.batchSize}` +
         `${method === 'supervised' ? '' : ` + ${settings.mu * settings.batchSize} unlabeled`}, seed ${settings.seed}`);
-      const outcome = await runTrainCommand(settings, io, { label: method, quietBackend: i > 0 });
+      const outcome = await runTrainCommand(settings, io, { label: method, quietBackend: i > 0, hideReportPath: opts.out === undefined });
       rows.push({ method, outcome });
     }
     const seconds = (performance.now() - started) / 1000;

@@ -44,9 +44,12 @@ const DATA_SETTINGS = ['dataset', 'labels', 'budget', 'validation', 'test', 'bat
 /**
  * `tear-ssl train`: prepares the data, builds the data set's model, trains with SemiSupervisedTrainer,
  * and writes into `settings.out`: run.json, metrics.jsonl, checkpoints/step-*.ckpt, report.md and SVG
- * curves. `label` prefixes progress lines (the demo runs several trainings).
+ * curves. `label` prefixes progress lines (the demo runs several trainings); `hideReportPath` leaves out
+ * the report's path (the demo's temporary folders are deleted).
  */
-export async function runTrainCommand(settings: TrainSettings, io: CliIo, opts: { label?: string; quietBackend?: boolean } = {}): Promise<TrainOutcome> {
+export async function runTrainCommand(
+  settings: TrainSettings, io: CliIo, opts: { label?: string; quietBackend?: boolean; hideReportPath?: boolean } = {},
+): Promise<TrainOutcome> {
   const backend = await useBackend(settings.backend, io, opts.quietBackend);
   const resumeFile = settings.resume === undefined ? undefined : resolveCheckpoint(settings.resume, '--resume');
   if (resumeFile !== undefined) checkSameData(settings, resumeFile);
@@ -151,7 +154,7 @@ export async function runTrainCommand(settings: TrainSettings, io: CliIo, opts: 
       finalStep: endStep,
     });
     if (report.note) io.out(report.note);
-    io.out(`${opts.label ? `${opts.label} ` : ''}report: ${report.file}`);
+    if (!opts.hideReportPath) io.out(`${opts.label ? `${opts.label} ` : ''}report: ${report.file}`);
     return { out, backend: backend.name, startStep, endStep, seconds, imagesPerSecond, test, reportFile: report.file };
   } finally {
     trainer?.dispose();
