@@ -5,6 +5,7 @@ import { conv2DBackpropInputViaConv } from './kernels/conv2DBackpropInput';
 import { depthwiseBackpropFilterViaConv, depthwiseBackpropInputViaConv } from './kernels/depthwiseBackprop';
 import { meanLeadingAxes, sumLeadingAxes } from './kernels/leadingAxesReduce';
 import { maxPoolGradScatter } from './kernels/maxPoolGrad';
+import { sharedIdentity } from './kernels/sharedIdentity';
 import { unsortedSegmentSumOnHeap } from './kernels/unsortedSegmentSum';
 import { captureNativeKernels } from './nativeKernels';
 
@@ -19,6 +20,8 @@ export interface WasmTrainingKernelOptions {
   maxPoolGrad?: boolean;
   /** Replace wasm's Sum/Mean by a one-pass column reduction when the leading axes are reduced (default true). */
   leadingAxisReductions?: boolean;
+  /** Replace wasm's copying Identity (tfjs's clone, used for every tensor a gradient saves) by one that shares the buffer (default true). */
+  sharedIdentity?: boolean;
 }
 
 /** What {@link installWasmTrainingKernels} registered: wasm kernel names and global gradient names. */
@@ -39,6 +42,7 @@ const REPLACEMENTS: Replacement[] = [
   { name: 'Sum', kernelFunc: sumLeadingAxes, enabled: (o) => o.leadingAxisReductions },
   { name: 'Mean', kernelFunc: meanLeadingAxes, enabled: (o) => o.leadingAxisReductions },
   { name: 'UnsortedSegmentSum', kernelFunc: unsortedSegmentSumOnHeap, enabled: () => true },
+  { name: 'Identity', kernelFunc: sharedIdentity, enabled: (o) => o.sharedIdentity },
 ];
 
 let installed: InstalledWasmTrainingKernels | null = null;
@@ -48,7 +52,7 @@ let displacedGradient: tf.GradConfig | undefined;
 /**
  * Registers tear-ssl's training kernels for the 'wasm' backend: Conv2DBackpropFilter/Input and the
  * depthwise pair as forward XNNPACK convolutions, MaxPoolGrad and leading-axis Sum/Mean as one-pass
- * heap loops, UnsortedSegmentSum (missing from wasm; k-means and IPH need it); optionally (default on) the broadcasting FusedBatchNorm gradient, which is global.
+ * heap loops, UnsortedSegmentSum (missing from wasm; k-means and IPH need it), Identity without a copy; optionally (default on) the broadcasting FusedBatchNorm gradient, which is global.
  * Other backends' kernels are untouched. A second call is a no-op and returns the first result.
  * Requires '@tensorflow/tfjs-backend-wasm' to be imported (the `tear-ssl/wasm` entry does it).
  */
@@ -58,6 +62,7 @@ export function installWasmTrainingKernels(options: WasmTrainingKernelOptions = 
     batchNormGradient: options.batchNormGradient ?? true,
     maxPoolGrad: options.maxPoolGrad ?? true,
     leadingAxisReductions: options.leadingAxisReductions ?? true,
+    sharedIdentity: options.sharedIdentity ?? true,
   };
   captureNativeKernels();
   const result: InstalledWasmTrainingKernels = { kernels: [], gradients: [] };

@@ -5,7 +5,7 @@ import { createSmallCnn } from '../../../src/models/smallCnn';
 import { expectClose, expectNoLeak } from '../../helpers/tensors';
 
 const TOUCHED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter',
-  'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean', 'UnsortedSegmentSum'];
+  'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean', 'UnsortedSegmentSum', 'Identity'];
 
 function seeded(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, -1, 1, 'float32', seed);
@@ -89,6 +89,27 @@ describe('installWasmTrainingKernels', () => {
     expect(TOUCHED.map((n) => tf.getKernel(n, 'wasm')?.kernelFunc)).toEqual(functions);
     expect(tf.getGradient('FusedBatchNorm')).toBe(gradient);
     for (const n of TOUCHED) expect(tf.getKernel(n, 'cpu'), `cpu kernel ${n}`).toBe(cpuBefore.get(n));
+  });
+
+  it('Identity on wasm shares the buffer: a clone outlives its source, strings still copy, no data id is left behind', async () => {
+    await tf.setBackend('wasm');
+    await expectNoLeak(() => {
+      const ids = tf.backend().numDataIds();
+      const x = tf.tensor2d([[1, -2, 3], [4.5, 0, -6]]);
+      const y = x.clone();
+      expect(y.dataId).toBe(x.dataId);
+      x.dispose();
+      expect(Array.from(y.dataSync())).toEqual([1, -2, 3, 4.5, 0, -6]);
+      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.square(t)))(y);
+      expect(Array.from(g.dataSync())).toEqual([2, -4, 6, 9, 0, -12]);
+      const s = tf.tensor1d(['a', 'bc'], 'string');
+      const sc = s.clone();
+      s.dispose();
+      expect(sc.dataSync()).toEqual(['a', 'bc']);
+      tf.dispose([y, g, sc]);
+      expect(tf.backend().numDataIds()).toBe(ids);
+    });
+    await tf.setBackend('cpu');
   });
 
   it('the broadcast batch-norm gradient equals the stock one on cpu and on wasm', async () => {
