@@ -243,6 +243,13 @@ describe('MaxPoolGrad and leading-axis Sum/Mean on wasm agree with cpu', () => {
       });
     }
   }
+  for (const kernel of ['Sum', 'Mean']) {
+    it(`${kernel} over leading axes with a row count that is not a multiple of 4 (7·3 rows)`, async () => {
+      const odd = [7, 3, 5];
+      const x = { values: randomValues(tf.util.sizeFromShape(odd), 901), shape: odd };
+      await expectAgreement(kernel, { x }, { axis: [0, 1], keepDims: false }, 1e-5);
+    });
+  }
   it('int32 Sum over leading axes still goes to wasm and gives exact integers', async () => {
     await tf.setBackend('wasm');
     await expectNoLeak(() => {
