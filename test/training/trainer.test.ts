@@ -39,9 +39,10 @@ describe('SemiSupervisedTrainer: one step', () => {
     model.dispose();
   }));
 
-  it('total = supervised + λu·unlabeled + λiph·iph, and turning IPH off removes exactly its term', () => expectNoLeak(async () => {
-    const stepOf = async (method: 'fixmatch' | 'iph' | 'adapl' | 'tear', extra = {}): Promise<StepLogs> => {
-      const options = trainerOptions({ config: { method, lambdaU: 0.7, lambdaIph: 0.5, ...extra } });
+  it('total = supervised + λu·unlabeled + λiph·iph, and turning IPH or AdaPL off removes exactly its term', () => expectNoLeak(async () => {
+    // threshold 0 keeps every unlabeled sample in the mask, so the unlabeled terms are non-zero.
+    const stepOf = async (method: 'fixmatch' | 'iph' | 'adapl' | 'tear', adapl = {}): Promise<StepLogs> => {
+      const options = trainerOptions({ config: { method, lambdaU: 0.7, lambdaIph: 0.5, threshold: 0, adapl } });
       const trainer = await SemiSupervisedTrainer.create(options);
       const logs = await trainer.trainStep();
       trainer.dispose();
@@ -50,22 +51,30 @@ describe('SemiSupervisedTrainer: one step', () => {
     };
     const fixmatch = await stepOf('fixmatch');
     const iph = await stepOf('iph');
+    const adapl = await stepOf('adapl');
     const tear = await stepOf('tear');
-    const adaplNoRelax = await stepOf('adapl', { adapl: { wMin: 1 } });
-    for (const logs of [fixmatch, iph, tear]) {
+    const adaplNoRelax = await stepOf('adapl', { wMin: 1 });
+    for (const logs of [fixmatch, iph, adapl, tear]) {
+      expect(logs.maskRate).toBe(1);
+      expect(logs.unlabeled).toBeGreaterThan(0);
       expect(logs.loss).toBeCloseTo(logs.supervised + 0.7 * logs.unlabeled + 0.5 * logs.iph, 5);
     }
+    // IPH off (fixmatch, adapl): no IPH term; IPH on leaves the other terms untouched.
     expect(fixmatch.iph).toBe(0);
+    expect(adapl.iph).toBe(0);
     expect(iph.iph).toBeGreaterThan(0);
-    expect(tear.iph).toBeGreaterThan(0);
     expect(iph.supervised).toBeCloseTo(fixmatch.supervised, 6);
     expect(iph.unlabeled).toBeCloseTo(fixmatch.unlabeled, 6);
     expect(iph.loss - 0.5 * iph.iph).toBeCloseTo(fixmatch.loss, 5);
-    // AdaPL with w_min = 1 never relaxes a label: its consistency loss is FixMatch's
+    // AdaPL on relaxes the labels: L_con differs from FixMatch's L_u; the IPH term does not change.
+    expect(Math.abs(adapl.unlabeled - fixmatch.unlabeled)).toBeGreaterThan(1e-4);
+    expect(tear.unlabeled).toBeCloseTo(adapl.unlabeled, 6);
+    expect(tear.iph).toBeCloseTo(iph.iph, 6);
+    // AdaPL off (tear → iph) swaps exactly L_con for L_u.
+    expect(tear.loss - 0.7 * tear.unlabeled + 0.7 * iph.unlabeled).toBeCloseTo(iph.loss, 5);
+    // AdaPL with w_min = 1 never relaxes a label: its consistency loss is FixMatch's.
     expect(adaplNoRelax.unlabeled).toBeCloseTo(fixmatch.unlabeled, 6);
     expect(adaplNoRelax.loss).toBeCloseTo(fixmatch.loss, 6);
-    expect(fixmatch.maskRate).toBeGreaterThanOrEqual(0);
-    expect(fixmatch.maskRate).toBeLessThanOrEqual(1);
   }));
 
   it('supervised-only never reads the unlabeled source and logs zero unlabeled/IPH terms', () => expectNoLeak(async () => {
