@@ -148,12 +148,12 @@ async function* endless<T>(make: (k: number) => T): AsyncGenerator<T> {
   for (let k = 0; ; k++) yield make(k);
 }
 
-/** Median step time of SemiSupervisedTrainer for `method` on the small CNN, B labeled + μ·B unlabeled. */
-async function timeTrainer(method: 'fixmatch' | 'tear', flags: Flags): Promise<number[]> {
+/** A SemiSupervisedTrainer for `method` on the small CNN, B labeled + μ·B unlabeled random images. */
+async function benchTrainer(method: 'fixmatch' | 'tear', mu: number): Promise<SemiSupervisedTrainer> {
   const kind: BenchModel = 'small';
   const shape = INPUT_SHAPES[kind];
-  const u = flags.mu * BATCH;
-  const trainer = await SemiSupervisedTrainer.create({
+  const u = mu * BATCH;
+  return SemiSupervisedTrainer.create({
     model: createBenchModel(kind),
     createTeacher: () => createBenchModel(kind),
     labeled: endless((k) => tf.tidy(() => ({
@@ -168,10 +168,32 @@ async function timeTrainer(method: 'fixmatch' | 'tear', flags: Flags): Promise<n
     strongAugment: (x) => tf.reverse(x, 2),
     config: { method, numClasses: NUM_CLASSES, totalSteps: 1000, reference: 'ema' },
   });
+}
+
+/**
+ * Step times of a FixMatch and a TEAR trainer, timed alternately (fixmatch, tear, fixmatch, …) so
+ * that a change in machine load hits both alike; `ratios` are tear ÷ fixmatch of each pair.
+ */
+async function timeTrainers(flags: Flags): Promise<{ fixmatch: number[]; tear: number[]; ratios: number[] }> {
+  const fixmatch = await benchTrainer('fixmatch', flags.mu);
+  const tear = await benchTrainer('tear', flags.mu);
   try {
-    return await timeCalls(() => trainer.trainStep(), Math.max(1, flags.warmup), flags.steps);
+    for (let i = 0; i < Math.max(1, flags.warmup); i++) {
+      await fixmatch.trainStep();
+      await tear.trainStep();
+    }
+    const out = { fixmatch: [] as number[], tear: [] as number[], ratios: [] as number[] };
+    for (let i = 0; i < flags.steps; i++) {
+      const [f] = await timeCalls(() => fixmatch.trainStep(), 0, 1);
+      const [t] = await timeCalls(() => tear.trainStep(), 0, 1);
+      out.fixmatch.push(f);
+      out.tear.push(t);
+      out.ratios.push(t / f);
+    }
+    return out;
   } finally {
-    trainer.dispose();
+    fixmatch.dispose();
+    tear.dispose();
   }
 }
 
@@ -267,14 +289,16 @@ async function main(): Promise<void> {
 
   if (!flags.skip.has('ssl')) await attempt('FixMatch vs TEAR', async () => {
     console.log(`FixMatch vs TEAR trainer steps (small CNN, B=${BATCH}, μ=${flags.mu})…`);
-    const fix = median(await timeTrainer('fixmatch', flags));
-    const tear = median(await timeTrainer('tear', flags));
+    const times = await timeTrainers(flags);
+    const fix = median(times.fixmatch);
+    const tear = median(times.tear);
     say(`\n## FixMatch step vs TEAR step (SemiSupervisedTrainer.trainStep, wasm, 1 process)\n`);
-    say(`Small CNN 28×28×1, B = ${BATCH} labeled + U = ${flags.mu * BATCH} unlabeled (μ = ${flags.mu}), EMA reference, default TEAR options.\n`);
+    say(`Small CNN 28×28×1, B = ${BATCH} labeled + U = ${flags.mu * BATCH} unlabeled (μ = ${flags.mu}), EMA reference, default TEAR options; the two trainers step alternately.\n`);
     say('| method | ms/step (median) | ratio |');
     say('|---|---|---|');
     say(`| fixmatch | ${fmt(fix)} | 1.00 |`);
     say(`| tear (AdaPL + IPH) | ${fmt(tear)} | ${(tear / fix).toFixed(2)} |`);
+    say(`\nPer pair of consecutive steps, tear ÷ fixmatch: median ${median(times.ratios).toFixed(2)} (range ${Math.min(...times.ratios).toFixed(2)}–${Math.max(...times.ratios).toFixed(2)}).`);
   });
 
   if (!flags.skip.has('kmeans')) await attempt('k-means', async () => {
