@@ -48,9 +48,24 @@ function lossOf(inputs: FixtureInputs) {
 }
 
 describe('iphLossReleaseExact', () => {
-  it('uses the release threshold 0.8 in the fixture', () => {
+  it('defaults to the release threshold 0.8, and the threshold changes the std gate', async () => {
     expect(fixture.threshold).toBe(0.8);
-    expect(fixture.cases.length).toBeGreaterThanOrEqual(8);
+    await expectNoLeak(() => {
+      const run = (c: FixtureCase, threshold?: number) => {
+        const t = tensors(c.inputs);
+        const r = iphLossReleaseExact(t, threshold === undefined ? {} : { threshold });
+        const out = { loss: r.loss.dataSync()[0], numerator: r.numeratorClasses, denominator: r.denominatorClasses };
+        tf.dispose([r.loss, r.assignments]);
+        disposeArgs(t);
+        return out;
+      };
+      let changed = 0;
+      for (const c of fixture.cases) {
+        expect(run(c)).toEqual(run(c, 0.8));
+        if (JSON.stringify(run(c, 0)) !== JSON.stringify(run(c, 0.8))) changed++;
+      }
+      expect(changed, 'no fixture case depends on the threshold').toBeGreaterThan(0);
+    });
   });
 
   for (const c of fixture.cases) {
