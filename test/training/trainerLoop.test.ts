@@ -119,7 +119,7 @@ describe('SemiSupervisedTrainer: training loop', () => {
     [...model.trainableVariables, ...(model.nonTrainableVariables ?? [])].forEach((v) => v.dispose());
   }));
 
-  it('rejects inconsistent options with the option named', async () => {
+  it('rejects inconsistent options with the option named, leaking nothing on the error paths', () => expectNoLeak(async () => {
     const options = trainerOptions();
     const model = options.model as tf.LayersModel;
     const bad = (config: object, extra: object = {}) =>
@@ -134,5 +134,5 @@ describe('SemiSupervisedTrainer: training loop', () => {
     await expect(SemiSupervisedTrainer.create({ ...options, model: fn })).rejects.toThrow(/createTeacher/);
     [...fn.trainableVariables, ...(fn.nonTrainableVariables ?? [])].forEach((v) => v.dispose());
     model.dispose();
-  });
+  }));
 });
