@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomicWrite';
+import { writeFileAtomic } from '../util/atomicWrite';
 
 /**
  * Binary cache of resized uint8 images, one file per (ids, size): a 64-byte header then N·H·W·C bytes.

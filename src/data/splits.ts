@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { deriveSeed } from '../state/random';
 import { check, checkNumber } from '../util/checks';
-import { writeFileAtomic } from './atomicWrite';
+import { writeFileAtomic } from '../util/atomicWrite';
 import { DataFormatError } from './errors';
 import { seededPermutation } from './permutation';
 

@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import type { SerializedTensor } from '../state/serialize';
+import { writeFileAtomic } from '../util/atomicWrite';
 
 /**
  * Checkpoint file format, version 1 (all integers little-endian):
@@ -142,41 +142,11 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): unknown {
 }
 
 /**
- * Writes `payload` atomically: a temporary file in the same folder is written and fsynced, renamed over
- * `file`, and the folder is fsynced. A crash at any point leaves either the old file or the new one,
- * never a partial file under `file`; a leftover temporary (`<file>.tmp-…`) is ignored by readers.
+ * Writes `payload` atomically (`writeFileAtomic`: temporary file, fsync, rename, folder fsync): a crash at
+ * any point leaves either the old file or the new one under `file`; a leftover `<file>.tmp-…` is ignored.
  */
 export async function writeCheckpoint(file: string, payload: unknown): Promise<void> {
-  const bytes = encodeCheckpoint(payload);
-  const dir = path.dirname(path.resolve(file));
-  await fs.mkdir(dir, { recursive: true });
-  const temp = `${path.resolve(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(temp, 'wx');
-    await handle.writeFile(bytes);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await fs.rename(temp, file);
-  } catch (e) {
-    await handle?.close().catch(() => undefined);
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-  await syncDirectory(dir);
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Some platforms (Windows) cannot open or fsync a directory; the rename is still atomic there.
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
+  await writeFileAtomic(file, encodeCheckpoint(payload));
 }
 
 /** Reads and validates a checkpoint file (see the format above); errors are CheckpointError naming the file. */
