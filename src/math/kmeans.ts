@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { check, checkNumber, checkTensor, shapeString } from '../util/checks';
-import { Random, deriveSeed } from '../state/random';
+import { check, checkNumber, checkOneOf, checkTensor, shapeString } from '../util/checks';
+import { detach } from '../util/numerics';
+import { kmeansHost } from './kmeansHost';
+import { kmeansTensor } from './kmeansTensor';
 
 const FN = 'kmeans';
 
@@ -13,7 +15,17 @@ export interface KMeansOptions {
   maxIterations?: number;
   /** Stop when the largest Euclidean centroid shift of an iteration is below this. Default 1e-4. */
   tolerance?: number;
+  /**
+   * Where Lloyd runs. 'tensor': tensor ops on the active backend's device (webgl, webgpu,
+   * tfjs-node-gpu). 'host': JavaScript float64 after one read of x (faster on the cpu and wasm
+   * backends, and inside a gradient tape). 'auto' (default): 'host' on cpu and wasm, else 'tensor'.
+   */
+  engine?: KMeansEngine;
 }
+
+export type KMeansEngine = 'auto' | 'host' | 'tensor';
+
+const HOST_BACKENDS = new Set(['cpu', 'wasm']);
 
 export interface KMeansResult {
   /** int32 [N], cluster of each row, in [0, k). */
@@ -26,126 +38,14 @@ export interface KMeansResult {
   iterations: number;
 }
 
-/** The rows of x as float64, read once: row n is data[n·d, (n+1)·d). */
-interface Rows {
-  data: Float64Array;
-  n: number;
-  d: number;
-}
-
-/** ‖x_n − c‖² for row n of `rows` and the centroid starting at `offset` of `centroids` (float64, direct differences). */
-function squaredDistance(rows: Rows, n: number, centroids: Float64Array, offset: number): number {
-  const { data, d } = rows;
-  const base = n * d;
-  let total = 0;
-  for (let j = 0; j < d; j++) {
-    const diff = data[base + j] - centroids[offset + j];
-    total += diff * diff;
-  }
-  return total;
-}
-
-/** Nearest centroid of every row (the first one on ties) and Σ_n its squared distance. */
-function nearestCentroids(rows: Rows, centroids: Float64Array, k: number, into: Int32Array): number {
-  const { n, d } = rows;
-  let inertia = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    let bestDistance = squaredDistance(rows, i, centroids, 0);
-    for (let c = 1; c < k; c++) {
-      const distance = squaredDistance(rows, i, centroids, c * d);
-      if (distance < bestDistance) {
-        best = c;
-        bestDistance = distance;
-      }
-    }
-    into[i] = best;
-    inertia += bestDistance;
-  }
-  return inertia;
-}
-
-/** k-means++ seeding: the first centre uniformly, each next one with probability ∝ D² to the nearest chosen centre. */
-function kmeansPlusPlusRows(rows: Rows, k: number, random: Random): number[] {
-  const { n, data, d } = rows;
-  const chosen = [random.nextInt(n)];
-  const nearest = new Float64Array(n).fill(Infinity);
-  for (let c = 1; c < k; c++) {
-    const last = chosen[chosen.length - 1];
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      nearest[i] = Math.min(nearest[i], squaredDistance(rows, i, data, last * d));
-      total += nearest[i];
-    }
-    let pick = -1;
-    if (total > 0) {
-      let remaining = random.next() * total;
-      for (let i = 0; i < n; i++) {
-        if (nearest[i] <= 0) continue;
-        pick = i;
-        remaining -= nearest[i];
-        if (remaining < 0) break;
-      }
-    } else {
-      pick = random.nextInt(n);
-    }
-    chosen.push(pick);
-  }
-  return chosen;
-}
-
-interface Run {
-  centroids: Float64Array;
-  iterations: number;
-}
-
 /**
- * Lloyd iterations from the rows `start`: assign each row to its nearest centroid, move each
- * centroid to its cluster mean (an empty cluster keeps its centroid); stop after `maxIterations`
- * or when the largest Euclidean centroid shift is below `tolerance`.
- */
-function lloyd(rows: Rows, start: number[], maxIterations: number, tolerance: number): Run {
-  const { n, d, data } = rows;
-  const k = start.length;
-  let centroids = new Float64Array(k * d);
-  start.forEach((row, c) => centroids.set(data.subarray(row * d, (row + 1) * d), c * d));
-  const assignments = new Int32Array(n);
-  const counts = new Float64Array(k);
-  let iterations = 0;
-  while (iterations < maxIterations) {
-    nearestCentroids(rows, centroids, k, assignments);
-    const moved = new Float64Array(k * d);
-    counts.fill(0);
-    for (let i = 0; i < n; i++) {
-      const c = assignments[i];
-      counts[c] += 1;
-      for (let j = 0; j < d; j++) moved[c * d + j] += data[i * d + j];
-    }
-    let largestShift = 0;
-    for (let c = 0; c < k; c++) {
-      let shift = 0;
-      for (let j = 0; j < d; j++) {
-        const value = counts[c] > 0 ? moved[c * d + j] / counts[c] : centroids[c * d + j];
-        moved[c * d + j] = value;
-        shift += (value - centroids[c * d + j]) ** 2;
-      }
-      largestShift = Math.max(largestShift, Math.sqrt(shift));
-    }
-    centroids = moved;
-    iterations++;
-    if (largestShift < tolerance) break;
-  }
-  return { centroids, iterations };
-}
-
-/**
- * k-means on the rows of x [N,d] with k-means++ seeding and Lloyd iterations. Reads x once and
- * clusters in JavaScript float64 (exact squared distances, no tensor ops): k-means is not
- * differentiable, and tensor ops would be recorded (and their inputs cloned) by an enclosing
- * gradient tape, as when IPH runs inside the trainer's tf.variableGrads.
+ * k-means on the rows of x [N,d]: k-means++ seeding from `Random(deriveSeed(seed, restart))`, Lloyd
+ * iterations until the largest centroid shift is below `tolerance` or `maxIterations`, the restart with
+ * the lowest inertia kept. Both engines run the same algorithm and draws (host: float64 distances;
+ * tensor: float32 on the device). Synchronous. Not differentiable, and safe inside `tf.grad`: the
+ * returned tensors are not connected to x on any tape.
  *
  * N ≤ k: row n is cluster n, inertia 0, clusters N..k−1 empty with zero centroids.
- * The returned tensors are not connected to x on any tape, so calling it inside `tf.grad` is safe.
  * Non-finite values in x throw.
  */
 export function kmeans(x: tf.Tensor2D, k: number, opts: KMeansOptions = {}): KMeansResult {
@@ -156,7 +56,21 @@ export function kmeans(x: tf.Tensor2D, k: number, opts: KMeansOptions = {}): KMe
   checkNumber(restarts, 'restarts', FN, { min: 1, integer: true });
   checkNumber(maxIterations, 'maxIterations', FN, { min: 0, integer: true });
   checkNumber(tolerance, 'tolerance', FN, { min: 0 });
+  const engine = opts.engine ?? 'auto';
+  checkOneOf(engine, ['auto', 'host', 'tensor'] as const, 'engine', FN);
   const [n, d] = x.shape;
+  const settings = { seed, restarts, maxIterations, tolerance };
+  const useHost = engine === 'host' || (engine === 'auto' && HOST_BACKENDS.has(tf.getBackend()));
+  if (!useHost && n > k) {
+    const view = detach(x);
+    try {
+      const finite = tf.tidy(() => tf.all(tf.isFinite(view)).dataSync()[0]);
+      check(d === 0 || finite === 1, FN, () => `argument 'x' ${shapeString(x.shape)} contains NaN or infinite values`);
+      return kmeansTensor(view, k, settings);
+    } finally {
+      view.dispose();
+    }
+  }
   const values = x.dataSync() as Float32Array;
   check(values.every(Number.isFinite), FN, () => `argument 'x' ${shapeString(x.shape)} contains NaN or infinite values`);
   if (n <= k) {
@@ -169,20 +83,11 @@ export function kmeans(x: tf.Tensor2D, k: number, opts: KMeansOptions = {}): KMe
       iterations: 0,
     };
   }
-  const rows: Rows = { data: Float64Array.from(values), n, d };
-  const assignments = new Int32Array(n);
-  let best: (Run & { inertia: number }) | null = null;
-  for (let r = 0; r < restarts; r++) {
-    const run = lloyd(rows, kmeansPlusPlusRows(rows, k, new Random(deriveSeed(seed, r))), maxIterations, tolerance);
-    const inertia = nearestCentroids(rows, run.centroids, k, assignments);
-    if (best === null || inertia < best.inertia) best = { ...run, inertia };
-  }
-  const kept = best as Run & { inertia: number };
-  nearestCentroids(rows, kept.centroids, k, assignments);
+  const run = kmeansHost(values, n, d, k, settings);
   return {
-    assignments: tf.tensor1d(assignments, 'int32'),
-    centroids: tf.tensor2d(Float32Array.from(kept.centroids), [k, d]),
-    inertia: kept.inertia,
-    iterations: kept.iterations,
+    assignments: tf.tensor1d(run.assignments, 'int32'),
+    centroids: tf.tensor2d(run.centroids, [k, d]),
+    inertia: run.inertia,
+    iterations: run.iterations,
   };
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { kmeans } from '../../src/math/kmeans';
+import { kmeans, type KMeansOptions } from '../../src/math/kmeans';
 import { expectClose, expectNoLeak } from '../helpers/tensors';
 
 type Rows = number[][];
@@ -51,10 +51,12 @@ const smallRows = (maxN: number, d: number) =>
   fc.array(fc.array(fc.float({ min: -5, max: 5, noNaN: true, noDefaultInfinity: true }), { minLength: d, maxLength: d }),
     { minLength: 1, maxLength: maxN });
 
-describe('kmeans', () => {
+for (const engine of ['host', 'tensor'] as const) describe(`kmeans (${engine} engine)`, () => {
+  const runE = (rows: Rows, k: number, opts: KMeansOptions = {}) => run(rows, k, { ...opts, engine });
+
   it('splits two 1-D pairs at the gap (hand-computed: centroids 0.5 and 10.5, inertia 1)', async () => {
     await expectNoLeak(() => {
-      const r = run([[0], [1], [10], [11]], 2, { seed: 7 });
+      const r = runE([[0], [1], [10], [11]], 2, { seed: 7 });
       expect(r.assignments[0]).toBe(r.assignments[1]);
       expect(r.assignments[2]).toBe(r.assignments[3]);
       expect(r.assignments[0]).not.toBe(r.assignments[2]);
@@ -67,7 +69,7 @@ describe('kmeans', () => {
   it('reaches the global optimum found by enumerating all labellings on three blobs', async () => {
     await expectNoLeak(() => {
       const rows = [[0, 0], [0.5, 0.2], [0.1, 0.6], [5, 5], [5.4, 4.8], [9, 0], [9.3, 0.4], [8.8, -0.3]];
-      const r = run(rows, 3, { seed: 1 });
+      const r = runE(rows, 3, { seed: 1 });
       expect(r.inertia).toBeCloseTo(bruteForceInertia(rows, 3), 4);
     });
   });
@@ -75,7 +77,7 @@ describe('kmeans', () => {
   it('returns nearest-centroid assignments, cluster-mean centroids and the matching inertia (float64 check)', async () => {
     await expectNoLeak(() => {
       fc.assert(fc.property(smallRows(9, 2), fc.integer({ min: 1, max: 4 }), fc.integer(), (rows, k, seed) => {
-        const r = run(rows, k, { seed, tolerance: 0, maxIterations: 200 });
+        const r = runE(rows, k, { seed, tolerance: 0, maxIterations: 200 });
         let inertia = 0;
         rows.forEach((row, n) => {
           const own = sqDist(row, r.centroids[r.assignments[n]]);
@@ -98,7 +100,7 @@ describe('kmeans', () => {
   it('is deterministic for a seed', async () => {
     await expectNoLeak(() => {
       fc.assert(fc.property(smallRows(12, 3), fc.integer({ min: 1, max: 4 }), fc.integer(), (rows, k, seed) => {
-        expect(run(rows, k, { seed })).toEqual(run(rows, k, { seed }));
+        expect(runE(rows, k, { seed })).toEqual(runE(rows, k, { seed }));
       }), { numRuns: 20 });
     });
   });
@@ -106,11 +108,11 @@ describe('kmeans', () => {
   it('never ends above the inertia of its k-means++ initialisation', async () => {
     await expectNoLeak(() => {
       fc.assert(fc.property(smallRows(12, 2), fc.integer({ min: 1, max: 4 }), fc.integer(), (rows, k, seed) => {
-        const init = run(rows, k, { seed, restarts: 1, maxIterations: 0 });
-        const final = run(rows, k, { seed, restarts: 1 });
+        const init = runE(rows, k, { seed, restarts: 1, maxIterations: 0 });
+        const final = runE(rows, k, { seed, restarts: 1 });
         expect(init.iterations).toBe(0);
         expect(final.inertia).toBeLessThanOrEqual(init.inertia * (1 + 1e-5) + 1e-4);
-        const best = run(rows, k, { seed, restarts: 3 });
+        const best = runE(rows, k, { seed, restarts: 3 });
         expect(best.inertia).toBeLessThanOrEqual(final.inertia * (1 + 1e-5) + 1e-4);
       }), { numRuns: 20 });
     });
@@ -118,12 +120,12 @@ describe('kmeans', () => {
 
   it('gives every point its own cluster when N ≤ k, leaving the rest empty with zero centroids', async () => {
     await expectNoLeak(() => {
-      const r = run([[1, 2], [3, 4]], 4);
+      const r = runE([[1, 2], [3, 4]], 4);
       expect(r.assignments).toEqual([0, 1]);
       expect(r.centroids).toEqual([[1, 2], [3, 4], [0, 0], [0, 0]]);
       expect(r.inertia).toBe(0);
       expect(r.iterations).toBe(0);
-      const exact = run([[1, 2], [1, 2], [5, 5]], 3);
+      const exact = runE([[1, 2], [1, 2], [5, 5]], 3);
       expect(exact.assignments).toEqual([0, 1, 2]);
       expect(exact.inertia).toBe(0);
     });
@@ -132,7 +134,7 @@ describe('kmeans', () => {
   it('handles N = 0 (empty assignments, zero centroids)', async () => {
     await expectNoLeak(() => {
       const x = tf.zeros([0, 3]) as tf.Tensor2D;
-      const r = kmeans(x, 2);
+      const r = kmeans(x, 2, { engine });
       expect(r.assignments.shape).toEqual([0]);
       expect(r.assignments.dtype).toBe('int32');
       expect(r.centroids.arraySync()).toEqual([[0, 0, 0], [0, 0, 0]]);
@@ -144,7 +146,7 @@ describe('kmeans', () => {
   it('keeps the previous centroid of a cluster that becomes empty (duplicate points)', async () => {
     await expectNoLeak(() => {
       const rows = [[1, 1], [1, 1], [1, 1], [4, 0]];
-      const r = run(rows, 3, { seed: 3, restarts: 1 });
+      const r = runE(rows, 3, { seed: 3, restarts: 1 });
       expect(r.inertia).toBe(0);
       const used = new Set(r.assignments);
       expect(used.size).toBe(2);
@@ -158,7 +160,7 @@ describe('kmeans', () => {
     await expectNoLeak(() => {
       const x = tf.tensor2d([[0, 0], [0, 1], [5, 5], [5, 6]]);
       const g = tf.grad((f: tf.Tensor) => {
-        const r = kmeans(f as tf.Tensor2D, 2, { seed: 0 });
+        const r = kmeans(f as tf.Tensor2D, 2, { seed: 0, engine });
         r.centroids.dispose();
         return tf.unsortedSegmentSum(f, r.assignments, 2).sum() as tf.Scalar;
       })(x);
@@ -170,17 +172,38 @@ describe('kmeans', () => {
   it('rejects NaN values, bad k and bad options, naming the argument and shape', async () => {
     await expectNoLeak(() => {
       const x = tf.tensor2d([[0, NaN], [1, 1], [2, 2]]);
-      expect(() => kmeans(x, 2)).toThrow(/tear-ssl\.kmeans: argument 'x' \[3,2\] contains NaN/);
+      expect(() => kmeans(x, 2, { engine })).toThrow(/tear-ssl\.kmeans: argument 'x' \[3,2\] contains NaN/);
       tf.dispose(x);
       const y = tf.tensor2d([[0, 1], [1, 1]]);
-      expect(() => kmeans(y, 0)).toThrow(/option 'k' must be >= 1/);
+      expect(() => kmeans(y, 0, { engine })).toThrow(/option 'k' must be >= 1/);
       expect(() => kmeans(y, 1.5)).toThrow(/'k' must be an integer/);
-      expect(() => kmeans(y, 1, { restarts: 0 })).toThrow(/'restarts'/);
-      expect(() => kmeans(y, 1, { tolerance: -1 })).toThrow(/'tolerance'/);
+      expect(() => kmeans(y, 1, { restarts: 0, engine })).toThrow(/'restarts'/);
+      expect(() => kmeans(y, 1, { tolerance: -1, engine })).toThrow(/'tolerance'/);
       tf.dispose(y);
       const v = tf.tensor1d([1, 2]);
-      expect(() => kmeans(v as unknown as tf.Tensor2D, 1)).toThrow(/'x' must have rank 2, got shape \[2\]/);
+      expect(() => kmeans(v as unknown as tf.Tensor2D, 1, { engine })).toThrow(/'x' must have rank 2, got shape \[2\]/);
       tf.dispose(v);
+    });
+  });
+});
+
+describe('kmeans engines', () => {
+  it('host and tensor engines find the same partition and inertia on separated blobs', async () => {
+    await expectNoLeak(() => {
+      const rows: Rows = [];
+      for (let c = 0; c < 4; c++) for (let i = 0; i < 6; i++) rows.push([10 * c + 0.3 * Math.sin(7 * i + c), 5 * (c % 2) + 0.3 * Math.cos(3 * i)]);
+      const host = run(rows, 4, { seed: 5, engine: 'host' });
+      const device = run(rows, 4, { seed: 5, engine: 'tensor' });
+      expect(device.assignments).toEqual(host.assignments);
+      expect(device.inertia).toBeCloseTo(host.inertia, 3);
+    });
+  });
+
+  it('rejects an unknown engine', async () => {
+    await expectNoLeak(() => {
+      const x = tf.tensor2d([[0, 1], [1, 1]]);
+      expect(() => kmeans(x, 1, { engine: 'gpu' as never })).toThrow(/option 'engine' must be one of 'auto', 'host', 'tensor'/);
+      x.dispose();
     });
   });
 });

@@ -1,0 +1,124 @@
+import { Random, deriveSeed } from '../state/random';
+import { sampleProportional, type KMeansRun } from './kmeansSeeding';
+
+/**
+ * The host k-means engine: reads x once and clusters in JavaScript float64 (exact squared distances,
+ * no tensor ops). Best on the cpu and wasm backends, and inside a gradient tape, which would otherwise
+ * record every k-means op and clone its inputs (as when IPH runs inside the trainer's tf.variableGrads).
+ */
+
+/** The rows of x as float64, read once: row n is data[n·d, (n+1)·d). */
+interface Rows {
+  data: Float64Array;
+  n: number;
+  d: number;
+}
+
+/** ‖x_n − c‖² for row n of `rows` and the centroid starting at `offset` of `centroids` (float64, direct differences). */
+function squaredDistance(rows: Rows, n: number, centroids: Float64Array, offset: number): number {
+  const { data, d } = rows;
+  const base = n * d;
+  let total = 0;
+  for (let j = 0; j < d; j++) {
+    const diff = data[base + j] - centroids[offset + j];
+    total += diff * diff;
+  }
+  return total;
+}
+
+/** Nearest centroid of every row (the first one on ties) and Σ_n its squared distance. */
+function nearestCentroids(rows: Rows, centroids: Float64Array, k: number, into: Int32Array): number {
+  const { n, d } = rows;
+  let inertia = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    let bestDistance = squaredDistance(rows, i, centroids, 0);
+    for (let c = 1; c < k; c++) {
+      const distance = squaredDistance(rows, i, centroids, c * d);
+      if (distance < bestDistance) {
+        best = c;
+        bestDistance = distance;
+      }
+    }
+    into[i] = best;
+    inertia += bestDistance;
+  }
+  return inertia;
+}
+
+/** k-means++ seeding: the first centre uniformly, each next one with probability ∝ D² to the nearest chosen centre. */
+function kmeansPlusPlusRows(rows: Rows, k: number, random: Random): number[] {
+  const { n, data, d } = rows;
+  const chosen = [random.nextInt(n)];
+  const nearest = new Float64Array(n).fill(Infinity);
+  for (let c = 1; c < k; c++) {
+    const last = chosen[chosen.length - 1];
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      nearest[i] = Math.min(nearest[i], squaredDistance(rows, i, data, last * d));
+      total += nearest[i];
+    }
+    chosen.push(sampleProportional(nearest, total, random));
+  }
+  return chosen;
+}
+
+/**
+ * Lloyd iterations from the rows `start`: assign each row to its nearest centroid, move each
+ * centroid to its cluster mean (an empty cluster keeps its centroid); stop after `maxIterations`
+ * or when the largest Euclidean centroid shift is below `tolerance`.
+ */
+function lloyd(rows: Rows, start: number[], maxIterations: number, tolerance: number): { centroids: Float64Array; iterations: number } {
+  const { n, d, data } = rows;
+  const k = start.length;
+  let centroids = new Float64Array(k * d);
+  start.forEach((row, c) => centroids.set(data.subarray(row * d, (row + 1) * d), c * d));
+  const assignments = new Int32Array(n);
+  const counts = new Float64Array(k);
+  let iterations = 0;
+  while (iterations < maxIterations) {
+    nearestCentroids(rows, centroids, k, assignments);
+    const moved = new Float64Array(k * d);
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const c = assignments[i];
+      counts[c] += 1;
+      for (let j = 0; j < d; j++) moved[c * d + j] += data[i * d + j];
+    }
+    let largestShift = 0;
+    for (let c = 0; c < k; c++) {
+      let shift = 0;
+      for (let j = 0; j < d; j++) {
+        const value = counts[c] > 0 ? moved[c * d + j] / counts[c] : centroids[c * d + j];
+        moved[c * d + j] = value;
+        shift += (value - centroids[c * d + j]) ** 2;
+      }
+      largestShift = Math.max(largestShift, Math.sqrt(shift));
+    }
+    centroids = moved;
+    iterations++;
+    if (largestShift < tolerance) break;
+  }
+  return { centroids, iterations };
+}
+
+/**
+ * k-means of the rows of `values` (row-major [n,d]) with n > k: `restarts` k-means++ starts seeded by
+ * deriveSeed(seed, r), Lloyd iterations, the lowest-inertia run kept (ties: the earliest).
+ */
+export function kmeansHost(
+  values: Float32Array, n: number, d: number, k: number,
+  opts: { seed: number; restarts: number; maxIterations: number; tolerance: number },
+): KMeansRun {
+  const rows: Rows = { data: Float64Array.from(values), n, d };
+  const assignments = new Int32Array(n);
+  let best: { centroids: Float64Array; iterations: number; inertia: number } | null = null;
+  for (let r = 0; r < opts.restarts; r++) {
+    const run = lloyd(rows, kmeansPlusPlusRows(rows, k, new Random(deriveSeed(opts.seed, r))), opts.maxIterations, opts.tolerance);
+    const inertia = nearestCentroids(rows, run.centroids, k, assignments);
+    if (best === null || inertia < best.inertia) best = { ...run, inertia };
+  }
+  const kept = best as { centroids: Float64Array; iterations: number; inertia: number };
+  nearestCentroids(rows, kept.centroids, k, assignments);
+  return { assignments, centroids: Float32Array.from(kept.centroids), inertia: kept.inertia, iterations: kept.iterations };
+}
