@@ -14,7 +14,7 @@ export { adaplWeights, type AdaplWeightOptions } from './math/adaplWeights';
 export { relaxPseudoLabels, type RelaxSpread, type RelaxOptions } from './math/relaxPseudoLabels';
 export { adaplLoss, type AdaplOptions, type AdaplLossArgs } from './math/adaplLoss';
 // math: IPH
-export { kmeans, type KMeansOptions, type KMeansResult } from './math/kmeans';
+export { kmeans, type KMeansOptions, type KMeansResult, type KMeansEngine } from './math/kmeans';
 export { clusterPrototypes } from './math/clusterPrototypes';
 export { matchPrototypes, cosineSimilarityMatrix } from './math/matchPrototypes';
 export { iphLoss, type IphOptions, type IphArgs, type IphResult } from './math/iphLoss';
