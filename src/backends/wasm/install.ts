@@ -4,7 +4,6 @@ import { conv2DBackpropFilter } from './kernels/conv2DBackpropFilter';
 import { conv2DBackpropInputViaConv } from './kernels/conv2DBackpropInput';
 import { depthwiseBackpropFilterViaConv, depthwiseBackpropInputViaConv } from './kernels/depthwiseBackprop';
 import { meanLeadingAxes, sumLeadingAxes } from './kernels/leadingAxesReduce';
-import { channelBatchNorm } from './kernels/channelBatchNorm';
 import { maxPoolGradScatter } from './kernels/maxPoolGrad';
 import { sharedIdentity } from './kernels/sharedIdentity';
 import { unsortedSegmentSumOnHeap } from './kernels/unsortedSegmentSum';
@@ -23,8 +22,6 @@ export interface WasmTrainingKernelOptions {
   leadingAxisReductions?: boolean;
   /** Replace wasm's copying Identity (tfjs's clone, used for every tensor a gradient saves) by one that shares the buffer (default true). */
   sharedIdentity?: boolean;
-  /** Replace wasm's FusedBatchNorm by a one-pass y = offset_c + (x − mean_c)·f_c when the statistics are per channel (default true). */
-  channelBatchNorm?: boolean;
 }
 
 /** What {@link installWasmTrainingKernels} registered: wasm kernel names and global gradient names. */
@@ -46,7 +43,6 @@ const REPLACEMENTS: Replacement[] = [
   { name: 'Mean', kernelFunc: meanLeadingAxes, enabled: (o) => o.leadingAxisReductions },
   { name: 'UnsortedSegmentSum', kernelFunc: unsortedSegmentSumOnHeap, enabled: () => true },
   { name: 'Identity', kernelFunc: sharedIdentity, enabled: (o) => o.sharedIdentity },
-  { name: 'FusedBatchNorm', kernelFunc: channelBatchNorm, enabled: (o) => o.channelBatchNorm },
 ];
 
 let installed: InstalledWasmTrainingKernels | null = null;
@@ -56,7 +52,7 @@ let displacedGradient: tf.GradConfig | undefined;
 /**
  * Registers tear-ssl's training kernels for the 'wasm' backend: Conv2DBackpropFilter/Input and the
  * depthwise pair as forward XNNPACK convolutions, MaxPoolGrad and leading-axis Sum/Mean as one-pass
- * heap loops, UnsortedSegmentSum (missing from wasm; k-means and IPH need it), Identity without a copy, per-channel FusedBatchNorm in one pass; optionally (default on) the broadcasting FusedBatchNorm gradient, which is global.
+ * heap loops, UnsortedSegmentSum (missing from wasm; k-means and IPH need it), Identity without a copy; optionally (default on) the broadcasting FusedBatchNorm gradient, which is global.
  * Other backends' kernels are untouched. A second call is a no-op and returns the first result.
  * Requires '@tensorflow/tfjs-backend-wasm' to be imported (the `tear-ssl/wasm` entry does it).
  */
@@ -67,7 +63,6 @@ export function installWasmTrainingKernels(options: WasmTrainingKernelOptions = 
     maxPoolGrad: options.maxPoolGrad ?? true,
     leadingAxisReductions: options.leadingAxisReductions ?? true,
     sharedIdentity: options.sharedIdentity ?? true,
-    channelBatchNorm: options.channelBatchNorm ?? true,
   };
   captureNativeKernels();
   const result: InstalledWasmTrainingKernels = { kernels: [], gradients: [] };

@@ -262,33 +262,6 @@ describe('MaxPoolGrad and leading-axis Sum/Mean on wasm agree with cpu', () => {
   });
 });
 
-describe('FusedBatchNorm on wasm agrees with cpu', () => {
-  const xShape = [2, 3, 4, 5];
-  const param = (shape: number[], seed: number, positive = false) => {
-    const values = randomValues(tf.util.sizeFromShape(shape), seed);
-    return { values: positive ? values.map((v) => v + 1.5) : values, shape };
-  };
-  const cases: Array<[string, number[], boolean]> = [
-    ['per-channel [C] with offset and scale', [5], true],
-    ['per-channel [1,1,1,C] params', [1, 1, 1, 5], true],
-    ['per-channel [C] without offset and scale', [5], false],
-    ['a single value for every channel', [1], true],
-    ['full-shape statistics (wasm\'s own kernel)', xShape, true],
-  ];
-  cases.forEach(([name, shape, affine], i) => {
-    it(name, async () => {
-      const inputs: Record<string, { values: Float32Array; shape: number[] }> = {
-        x: param(xShape, 1000 + i), mean: param(shape, 1010 + i), variance: param(shape, 1020 + i, true),
-      };
-      if (affine) {
-        inputs.offset = param(shape, 1030 + i);
-        inputs.scale = param(shape, 1040 + i);
-      }
-      await expectAgreement('FusedBatchNorm', inputs, { varianceEpsilon: 1e-3 }, 1e-5);
-    });
-  });
-});
-
 describe('UnsortedSegmentSum on wasm agrees with cpu', () => {
   for (const dtype of ['float32', 'int32'] as const) {
     it(`${dtype}: rows summed per id, out-of-range ids dropped, empty segments zero`, async () => {
