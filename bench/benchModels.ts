@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createSmallCnn } from '../src/models/smallCnn';
 import { createWideResNet } from '../src/models/wideResNet';
+import { SemiSupervisedTrainer } from '../src/training/trainer';
 
 export type BenchModel = 'small' | 'wrn';
 
@@ -19,4 +20,30 @@ export function createBenchModel(kind: BenchModel): tf.LayersModel {
 export function benchLoss(model: tf.LayersModel, inputs: Record<string, tf.Tensor>): tf.Scalar {
   const [logits] = model.apply(inputs.x, { training: true }) as tf.Tensor[];
   return tf.losses.softmaxCrossEntropy(inputs.y, logits) as tf.Scalar;
+}
+
+async function* endless<T>(make: (k: number) => T): AsyncGenerator<T> {
+  for (let k = 0; ; k++) yield make(k);
+}
+
+/** A SemiSupervisedTrainer for `method` on the small CNN, B labeled + μ·B unlabeled random images. */
+export async function benchTrainer(method: 'fixmatch' | 'tear', mu: number, batch = 64): Promise<SemiSupervisedTrainer> {
+  const kind: BenchModel = 'small';
+  const shape = INPUT_SHAPES[kind];
+  const u = mu * batch;
+  return SemiSupervisedTrainer.create({
+    model: createBenchModel(kind),
+    createTeacher: () => createBenchModel(kind),
+    labeled: endless((k) => tf.tidy(() => ({
+      images: tf.randomNormal([batch, ...shape], 0, 1, 'float32', k) as tf.Tensor4D,
+      labels: tf.randomUniform([batch], 0, NUM_CLASSES, 'int32', k + 1) as tf.Tensor1D,
+    }))),
+    unlabeled: endless((k) => tf.tidy(() => ({
+      images: tf.randomNormal([u, ...shape], 0, 1, 'float32', k + 2) as tf.Tensor4D,
+      indices: tf.range(k * u, (k + 1) * u, 1, 'int32') as tf.Tensor1D,
+    }))),
+    weakAugment: (x) => x.clone(),
+    strongAugment: (x) => tf.reverse(x, 2),
+    config: { method, numClasses: NUM_CLASSES, totalSteps: 1000, reference: 'ema' },
+  });
 }

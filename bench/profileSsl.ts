@@ -10,8 +10,7 @@ import { iphLoss } from '../src/math/iphLoss';
 import { hardPseudoLabels } from '../src/math/pseudoLabels';
 import { softmaxProbabilities } from '../src/math/probabilities';
 import { emaInit, emaUpdate } from '../src/state/ema';
-import { SemiSupervisedTrainer } from '../src/training/trainer';
-import { createBenchModel, INPUT_SHAPES, NUM_CLASSES } from './benchModels';
+import { benchTrainer, createBenchModel, INPUT_SHAPES, NUM_CLASSES } from './benchModels';
 import { median, timeCalls } from './timing';
 
 const argv = process.argv.slice(2);
@@ -24,28 +23,6 @@ const STEPS = flag('steps', 5);
 const B = 64;
 const U = MU * B;
 const shape = INPUT_SHAPES.small;
-
-async function* endless<T>(make: (k: number) => T): AsyncGenerator<T> {
-  for (let k = 0; ; k++) yield make(k);
-}
-
-async function trainer(method: 'fixmatch' | 'tear'): Promise<SemiSupervisedTrainer> {
-  return SemiSupervisedTrainer.create({
-    model: createBenchModel('small'),
-    createTeacher: () => createBenchModel('small'),
-    labeled: endless((k) => tf.tidy(() => ({
-      images: tf.randomNormal([B, ...shape], 0, 1, 'float32', k) as tf.Tensor4D,
-      labels: tf.randomUniform([B], 0, NUM_CLASSES, 'int32', k + 1) as tf.Tensor1D,
-    }))),
-    unlabeled: endless((k) => tf.tidy(() => ({
-      images: tf.randomNormal([U, ...shape], 0, 1, 'float32', k + 2) as tf.Tensor4D,
-      indices: tf.range(k * U, (k + 1) * U, 1, 'int32') as tf.Tensor1D,
-    }))),
-    weakAugment: (x) => x.clone(),
-    strongAugment: (x) => tf.reverse(x, 2),
-    config: { method, numClasses: NUM_CLASSES, totalSteps: 1000, reference: 'ema' },
-  });
-}
 
 function kernelTable(info: Awaited<ReturnType<typeof tf.profile>>): Map<string, { ms: number; calls: number }> {
   const total = new Map<string, { ms: number; calls: number }>();
@@ -65,7 +42,7 @@ async function main(): Promise<void> {
   await tf.setBackend('wasm');
   const tables: Record<string, Map<string, { ms: number; calls: number }>> = {};
   const wall: Record<string, number> = {};
-  const trainers = { fixmatch: await trainer('fixmatch'), tear: await trainer('tear') };
+  const trainers = { fixmatch: await benchTrainer('fixmatch', MU, B), tear: await benchTrainer('tear', MU, B) };
   const times: Record<string, number[]> = { fixmatch: [], tear: [], ratio: [] };
   for (let i = 0; i < STEPS + 2; i++) {
     const [f] = await timeCalls(() => trainers.fixmatch.trainStep(), 0, 1);

@@ -15,8 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DataParallelGradients, tensorData } from '../src/backends/parallel/dataParallel';
 import { installWasmTrainingKernels } from '../src/wasm';
 import { kmeans } from '../src/math/kmeans';
-import { SemiSupervisedTrainer } from '../src/training/trainer';
-import { benchLoss, createBenchModel, INPUT_SHAPES, NUM_CLASSES, type BenchModel } from './benchModels';
+import { benchLoss, benchTrainer, createBenchModel, INPUT_SHAPES, NUM_CLASSES, type BenchModel } from './benchModels';
 import { median, timeCalls } from './timing';
 
 interface Flags {
@@ -142,32 +141,6 @@ function torchStep(kind: BenchModel, threads: number, flags: Flags): { median: n
   } catch (e) {
     return `PyTorch not run: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
   }
-}
-
-async function* endless<T>(make: (k: number) => T): AsyncGenerator<T> {
-  for (let k = 0; ; k++) yield make(k);
-}
-
-/** A SemiSupervisedTrainer for `method` on the small CNN, B labeled + μ·B unlabeled random images. */
-async function benchTrainer(method: 'fixmatch' | 'tear', mu: number): Promise<SemiSupervisedTrainer> {
-  const kind: BenchModel = 'small';
-  const shape = INPUT_SHAPES[kind];
-  const u = mu * BATCH;
-  return SemiSupervisedTrainer.create({
-    model: createBenchModel(kind),
-    createTeacher: () => createBenchModel(kind),
-    labeled: endless((k) => tf.tidy(() => ({
-      images: tf.randomNormal([BATCH, ...shape], 0, 1, 'float32', k) as tf.Tensor4D,
-      labels: tf.randomUniform([BATCH], 0, NUM_CLASSES, 'int32', k + 1) as tf.Tensor1D,
-    }))),
-    unlabeled: endless((k) => tf.tidy(() => ({
-      images: tf.randomNormal([u, ...shape], 0, 1, 'float32', k + 2) as tf.Tensor4D,
-      indices: tf.range(k * u, (k + 1) * u, 1, 'int32') as tf.Tensor1D,
-    }))),
-    weakAugment: (x) => x.clone(),
-    strongAugment: (x) => tf.reverse(x, 2),
-    config: { method, numClasses: NUM_CLASSES, totalSteps: 1000, reference: 'ema' },
-  });
 }
 
 /**
