@@ -11,7 +11,7 @@ import { hardPseudoLabels } from '../src/math/pseudoLabels';
 import { softmaxProbabilities } from '../src/math/probabilities';
 import { emaInit, emaUpdate } from '../src/state/ema';
 import { benchTrainer, createBenchModel, INPUT_SHAPES, NUM_CLASSES } from './benchModels';
-import { median, timeCalls } from './timing';
+import { kernelTable, median, timeCalls } from './timing';
 
 const argv = process.argv.slice(2);
 const flag = (name: string, d: number): number => {
@@ -23,18 +23,6 @@ const STEPS = flag('steps', 5);
 const B = 64;
 const U = MU * B;
 const shape = INPUT_SHAPES.small;
-
-function kernelTable(info: Awaited<ReturnType<typeof tf.profile>>): Map<string, { ms: number; calls: number }> {
-  const total = new Map<string, { ms: number; calls: number }>();
-  for (const k of info.kernels) {
-    if (k.name.endsWith('__op')) continue;
-    const e = total.get(k.name) ?? { ms: 0, calls: 0 };
-    e.ms += Number(k.kernelTimeMs);
-    e.calls += 1;
-    total.set(k.name, e);
-  }
-  return total;
-}
 
 async function main(): Promise<void> {
   tf.env().set('IS_TEST', false);

@@ -16,7 +16,7 @@ import { DataParallelGradients, tensorData } from '../src/backends/parallel/data
 import { installWasmTrainingKernels } from '../src/wasm';
 import { kmeans } from '../src/math/kmeans';
 import { benchLoss, benchTrainer, createBenchModel, INPUT_SHAPES, NUM_CLASSES, type BenchModel } from './benchModels';
-import { median, timeCalls } from './timing';
+import { kernelTable, median, timeCalls } from './timing';
 
 interface Flags {
   steps: number; warmup: number; models: BenchModel[]; skip: Set<string>; cpuSteps: number; mu: number;
@@ -89,14 +89,7 @@ async function profileTable(kind: BenchModel): Promise<void> {
   const step = sgdStep(model, optimizer, b);
   step();
   const info = await tf.profile(step);
-  const total = new Map<string, { ms: number; calls: number }>();
-  for (const k of info.kernels) {
-    if (k.name.endsWith('__op')) continue;
-    const e = total.get(k.name) ?? { ms: 0, calls: 0 };
-    e.ms += Number(k.kernelTimeMs);
-    e.calls += 1;
-    total.set(k.name, e);
-  }
+  const total = kernelTable(info);
   const sum = [...total.values()].reduce((s, e) => s + e.ms, 0);
   say(`\nPer-kernel time, one ${kind} step on wasm (tf.profile, ms; wrapper ops excluded; total ${fmt(sum)} ms):\n`);
   say('| kernel | calls | ms | share |');
