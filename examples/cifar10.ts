@@ -16,9 +16,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import {
-  SemiSupervisedTrainer, classificationReport, createWideResNet, deriveSeed, evaluationBatches, labeledBatches, loadCifar10,
+  SemiSupervisedTrainer, evaluateModels, createWideResNet, deriveSeed, evaluationBatches, labeledBatches, loadCifar10,
   makeSplit, selectBackend, strongAugment, unlabeledBatches, weakAugment,
-  type BackendChoice, type ImageDataset, type TrainerSetup, type TrainingMethod,
+  type BackendChoice, type TrainerSetup, type TrainingMethod,
 } from '../src/index';
 
 const { values: args } = parseArgs({
@@ -78,20 +78,9 @@ if (trainer.step > 0) console.log(`resumed from ${checkpoint} at step ${trainer.
 await trainer.run();
 await trainer.save(checkpoint);
 
-/** Test metrics of a model with outputs [logits, features]. */
-async function evaluate(m: tf.LayersModel, data: ImageDataset): Promise<string> {
-  const yTrue: number[] = [];
-  const probs: number[] = [];
-  for (const batch of evaluationBatches(data, undefined, 256)) {
-    const p = tf.tidy(() => tf.softmax((m.apply(batch.images, { training: false }) as tf.Tensor[])[0]));
-    yTrue.push(...(await batch.labels.data()));
-    for (const v of await p.data()) probs.push(v);
-    tf.dispose([p, batch.images, batch.labels]);
-  }
-  const r = classificationReport(yTrue, probs, 10);
-  return `top-1 ${(100 * r.accuracy).toFixed(2)}%, balanced ${(100 * r.balancedAccuracy).toFixed(2)}%, macro-F1 ${(100 * r.macroF1).toFixed(2)}%, macro AUC ${r.rocAuc.toFixed(4)}`;
-}
-console.log(`test (EMA): ${await evaluate(trainer.emaModel as tf.LayersModel, test)}`);
-console.log(`test (student): ${await evaluate(model, test)}`);
+const [emaTest, studentTest] = (await evaluateModels([trainer.emaModel as tf.LayersModel, model], evaluationBatches(test, undefined, 256), 10))
+  .map((r) => `top-1 ${(100 * r.accuracy).toFixed(2)}%, balanced ${(100 * r.balancedAccuracy).toFixed(2)}%, macro-F1 ${(100 * r.macroF1).toFixed(2)}%, macro AUC ${r.rocAuc.toFixed(4)}`);
+console.log(`test (EMA): ${emaTest}`);
+console.log(`test (student): ${studentTest}`);
 trainer.dispose();
 model.dispose();

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  adaplLoss, alignDistribution, classificationReport, createSmallCnn, disposeState, distributionAlignmentInit,
+  adaplLoss, alignDistribution, evaluateModels, createSmallCnn, disposeState, distributionAlignmentInit,
   distributionAlignmentUpdate, emaInit, emaUpdate, evaluationBatches, iphLoss, labeledBatches, loadDigits, makeSplit,
   selectBackend, softmaxProbabilities, strongAugment, unlabeledBatches, weakAugment, type EmaState,
 } from '../src/index';
@@ -91,15 +91,7 @@ console.log(`${STEPS} steps in ${((performance.now() - started) / 1000).toFixed(
 
 /** Top-1 and balanced accuracy of a model on the held-out digits. */
 async function testReport(model: tf.LayersModel): Promise<string> {
-  const yTrue: number[] = [];
-  const probs: number[] = [];
-  for (const batch of evaluationBatches(data, split.validation, 256)) {
-    const p = tf.tidy(() => tf.softmax((model.apply(batch.images, { training: false }) as tf.Tensor[])[0]));
-    yTrue.push(...(await batch.labels.data()));
-    probs.push(...(await p.data()));
-    tf.dispose([p, batch.images, batch.labels]);
-  }
-  const r = classificationReport(yTrue, probs, NUM_CLASSES);
+  const [r] = await evaluateModels([model], evaluationBatches(data, split.validation, 256), NUM_CLASSES);
   return `top-1 ${(100 * r.accuracy).toFixed(1)}%, balanced ${(100 * r.balancedAccuracy).toFixed(1)}%`;
 }
 console.log(`test (360 held-out digits), student: ${await testReport(student)}`);

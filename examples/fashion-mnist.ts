@@ -10,9 +10,9 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import {
-  SemiSupervisedTrainer, classificationReport, createSmallCnn, deriveSeed, evaluationBatches, labeledBatches, loadIdx,
+  SemiSupervisedTrainer, evaluateModels, createSmallCnn, deriveSeed, evaluationBatches, labeledBatches, loadIdx,
   makeSplit, selectBackend, strongAugment, unlabeledBatches, weakAugment,
-  type BackendChoice, type ImageDataset, type TrainingMethod,
+  type BackendChoice, type TrainingMethod,
 } from '../src/index';
 
 const { values: args } = parseArgs({
@@ -60,19 +60,9 @@ const trainer = await SemiSupervisedTrainer.create({
 await trainer.run();
 console.log(`trained ${steps} steps in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
-async function evaluate(m: tf.LayersModel, data: ImageDataset): Promise<string> {
-  const yTrue: number[] = [];
-  const probs: number[] = [];
-  for (const batch of evaluationBatches(data, undefined, 500)) {
-    const p = tf.tidy(() => tf.softmax((m.apply(batch.images, { training: false }) as tf.Tensor[])[0]));
-    yTrue.push(...(await batch.labels.data()));
-    for (const v of await p.data()) probs.push(v);
-    tf.dispose([p, batch.images, batch.labels]);
-  }
-  const r = classificationReport(yTrue, probs, 10);
-  return `top-1 ${(100 * r.accuracy).toFixed(2)}%, balanced ${(100 * r.balancedAccuracy).toFixed(2)}%, macro-F1 ${(100 * r.macroF1).toFixed(2)}%`;
-}
-console.log(`test (10,000 images), EMA: ${await evaluate(trainer.emaModel as tf.LayersModel, test)}`);
-console.log(`test (10,000 images), student: ${await evaluate(model, test)}`);
+const [emaTest, studentTest] = (await evaluateModels([trainer.emaModel as tf.LayersModel, model], evaluationBatches(test, undefined, 500), 10))
+  .map((r) => `top-1 ${(100 * r.accuracy).toFixed(2)}%, balanced ${(100 * r.balancedAccuracy).toFixed(2)}%, macro-F1 ${(100 * r.macroF1).toFixed(2)}%`);
+console.log(`test (10,000 images), EMA: ${emaTest}`);
+console.log(`test (10,000 images), student: ${studentTest}`);
 trainer.dispose();
 model.dispose();

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import {
-  ISIC2018_NORMALIZATION, SemiSupervisedTrainer, classificationReport, createTearEncoder, deriveSeed, evaluationBatches,
+  ISIC2018_NORMALIZATION, SemiSupervisedTrainer, evaluateModels, createTearEncoder, deriveSeed, evaluationBatches,
   labeledBatches, loadIsic2018, medicalPreset, selectBackend, unlabeledBatches,
   type BackendChoice, type ImageDataset, type Isic2018Budget, type TrainerSetup, type TrainingMethod,
 } from '../src/index';
@@ -95,21 +95,11 @@ if (trainer.step > 0) console.log(`resumed from ${checkpoint} at step ${trainer.
 await trainer.run();
 await trainer.save(checkpoint);
 
-async function evaluate(m: tf.LayersModel): Promise<string> {
-  const yTrue: number[] = [];
-  const probs: number[] = [];
-  for (const batch of evaluationBatches(data.test, undefined, 128)) {
-    const p = tf.tidy(() => tf.softmax((m.apply(normalize(batch.images), { training: false }) as tf.Tensor[])[0]));
-    yTrue.push(...(await batch.labels.data()));
-    for (const v of await p.data()) probs.push(v);
-    tf.dispose([p, batch.images, batch.labels]);
-  }
-  const r = classificationReport(yTrue, probs, CLASSES);
-  return `top-1 ${(100 * r.accuracy).toFixed(2)}%, balanced ${(100 * r.balancedAccuracy).toFixed(2)}%, ` +
-    `macro-F1 ${(100 * r.macroF1).toFixed(2)}%, macro AUC ${r.rocAuc.toFixed(4)}`;
-}
-console.log(`test (EMA): ${await evaluate(trainer.emaModel as tf.LayersModel)}`);
-console.log(`test (student): ${await evaluate(model)}`);
+const [emaTest, studentTest] = (await evaluateModels([trainer.emaModel as tf.LayersModel, model], evaluationBatches(data.test, undefined, 128), CLASSES, { preprocess: normalize }))
+  .map((r) => `top-1 ${(100 * r.accuracy).toFixed(2)}%, balanced ${(100 * r.balancedAccuracy).toFixed(2)}%, ` +
+    `macro-F1 ${(100 * r.macroF1).toFixed(2)}%, macro AUC ${r.rocAuc.toFixed(4)}`);
+console.log(`test (EMA): ${emaTest}`);
+console.log(`test (student): ${studentTest}`);
 trainer.dispose();
 model.dispose();
 tf.dispose([mean, std]);

@@ -64,6 +64,7 @@ export { rocAucOneVsRest, rocAucPerClass } from './metrics/rocAucOneVsRest';
 export { classificationReport, type ClassificationReport } from './metrics/classificationReport';
 export { maskRate, pseudoLabelAccuracy, spearmanCorrelation } from './metrics/sslDiagnostics';
 export { type ProbabilityRows } from './metrics/probabilityRows';
+export { evaluateModels, type Classifier } from './training/evaluateModels';
 
 // utilities
 export { TearArgumentError } from './util/checks';

@@ -5,7 +5,7 @@ import { labeledBatches, unlabeledBatches } from '../data/index';
 import { SemiSupervisedTrainer } from '../training/trainer';
 import { resolveCheckpoint, runFolderOf } from './checkpointFiles';
 import { CliUsageError } from './cliError';
-import { evalNumbers, evaluateModels } from './evaluateModel';
+import { evalNumbers, evaluateOnPart } from './evaluateModel';
 import type { CliIo } from './io';
 import type { EvalNumbers } from './metricsLog';
 import { prepareData } from './prepareData';
@@ -56,7 +56,7 @@ export async function runEvalCommand(opts: EvalCommandOptions, io: CliIo): Promi
     for (const split of ['test', 'validation'] as const) {
       const part = data[split];
       if (part.indices.length === 0) continue;
-      const [student, ema] = await evaluateModels([model, trainer.emaModel as tf.LayersModel], part, data.numClasses, { batchSize: opts.batchSize, preprocess });
+      const [student, ema] = await evaluateOnPart([model, trainer.emaModel as tf.LayersModel], part, data.numClasses, { batchSize: opts.batchSize, preprocess });
       rows.push({ model: 'ema', split, metrics: evalNumbers(ema) }, { model: 'student', split, metrics: evalNumbers(student) });
     }
     io.out(`checkpoint ${file} (step ${trainer.step}, method ${trainer.config.method}) on ${backend.name}:`);

@@ -9,7 +9,7 @@ import type { TrainerConfigInput } from '../training/config';
 import { SemiSupervisedTrainer, type TrainerSetup } from '../training/trainer';
 import { checkpointDir, checkpointPath, pruneCheckpoints, resolveCheckpoint, runFolderOf } from './checkpointFiles';
 import { CliUsageError } from './cliError';
-import { evalNumbers, evaluateModels } from './evaluateModel';
+import { evalNumbers, evaluateOnPart } from './evaluateModel';
 import type { CliIo } from './io';
 import { MetricsLog, readMetricsLog, type EvalNumbers } from './metricsLog';
 import { prepareData, type PreparedData } from './prepareData';
@@ -71,7 +71,7 @@ export async function runTrainCommand(
 
   const evaluateTest = async (step: number): Promise<{ student: EvalNumbers; ema: EvalNumbers }> => {
     const t = trainer as SemiSupervisedTrainer;
-    const [student, ema] = await evaluateModels([model, t.emaModel as tf.LayersModel], data.test, data.numClasses, { batchSize: EVAL_BATCH, preprocess });
+    const [student, ema] = await evaluateOnPart([model, t.emaModel as tf.LayersModel], data.test, data.numClasses, { batchSize: EVAL_BATCH, preprocess });
     const result = { student: evalNumbers(student), ema: evalNumbers(ema) };
     for (const m of ['student', 'ema'] as const) log.append({ type: 'eval', step, time: new Date().toISOString(), split: 'test', model: m, ...result[m] });
     return result;

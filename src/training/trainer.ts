@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Augment } from '../augment/types';
 import type { LabeledBatch, UnlabeledBatch } from '../data/types';
-import { classificationReport } from '../metrics/classificationReport';
 import { maskRate, pseudoLabelAccuracy, spearmanCorrelation } from '../metrics/sslDiagnostics';
 import { safeLog, softmaxProbabilities } from '../math/probabilities';
 import { softCrossEntropy } from '../math/softCrossEntropy';
@@ -21,6 +20,7 @@ import { dispatchCallbacks, type EvalMetrics, type StepLogs, type TrainerCallbac
 import { CheckpointError, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { configDifferences, methodUses, resolveTrainerConfig, type TrainerConfig, type TrainerConfigInput } from './config';
 import { clipGradientValues } from './gradientClipping';
+import { evaluateModels } from './evaluateModels';
 import {
   optimizerInit, optimizerStateFromJSON, optimizerStateToJSON, optimizerUpdate,
   type OptimizerState, type OptimizerStateJSON,
@@ -267,28 +267,12 @@ export class SemiSupervisedTrainer {
     this.checkAlive();
     const source = this.setup.validation;
     check(source !== undefined, 'SemiSupervisedTrainer.evaluate', () => 'no \'validation\' source was given');
-    const batches = typeof source === 'function' ? source() : source;
-    const prep = this.setup.preprocess ?? identity;
-    const yTrue: number[] = [];
-    const studentProbs: number[] = [];
-    const emaProbs: number[] = [];
-    for await (const batch of batches as AsyncIterable<LabeledBatch>) {
-      try {
-        const [ps, pe] = tf.tidy(() => {
-          const x = prep(batch.images);
-          return [softmaxProbabilities(this.student.forward(x, false).logits), softmaxProbabilities(this.ema.handle.forward(x, false).logits)];
-        });
-        const [ys, s, e] = await Promise.all([batch.labels.data(), ps.data(), pe.data()]);
-        tf.dispose([ps, pe]);
-        yTrue.push(...ys);
-        studentProbs.push(...s);
-        emaProbs.push(...e);
-      } finally {
-        tf.dispose([batch.images, batch.labels]);
-      }
-    }
-    const n = this.config.numClasses;
-    return { student: classificationReport(yTrue, studentProbs, n), ema: classificationReport(yTrue, emaProbs, n) };
+    const batches = (typeof source === 'function' ? source() : source) as AsyncIterable<LabeledBatch>;
+    const [student, ema] = await evaluateModels(
+      [(x) => this.student.forward(x, false).logits, (x) => this.ema.handle.forward(x, false).logits],
+      batches, this.config.numClasses, { preprocess: this.setup.preprocess },
+    );
+    return { student, ema };
   }
 
   /** Writes every piece of the run's state to `file` atomically (see docs/trainer.md, "Checkpoints"). */
