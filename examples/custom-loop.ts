@@ -3,14 +3,14 @@
  * regularizers in a few lines, without SemiSupervisedTrainer: an EMA teacher, distribution alignment,
  * AdaPL on the unlabeled images and IPH on their features. Lines marked `// + TEAR` are the additions.
  *
- *   npx tsx examples/custom-loop.ts           # with AdaPL + IPH (about a minute on a CPU with wasm)
+ *   npx tsx examples/custom-loop.ts           # with AdaPL + IPH (about 25 s on a 2-core CPU with wasm)
  *   npx tsx examples/custom-loop.ts --plain   # the original supervised loop, for comparison
  */
 import * as tf from '@tensorflow/tfjs';
 import {
   adaplLoss, alignDistribution, evaluateModels, createSmallCnn, disposeState, distributionAlignmentInit,
   distributionAlignmentUpdate, emaInit, emaUpdate, evaluationBatches, iphLoss, labeledBatches, loadDigits, makeSplit,
-  selectBackend, softmaxProbabilities, strongAugment, unlabeledBatches, weakAugment, type EmaState,
+  selectBackend, softmaxProbabilities, stopGradient, strongAugment, unlabeledBatches, weakAugment, type EmaState,
 } from '../src/index';
 
 const TEAR = !process.argv.includes('--plain');
@@ -40,21 +40,17 @@ for (let step = 0; step < STEPS; step++) {
   const weakX = weak(x.images, 3 * step);
   let u: { images: tf.Tensor4D; indices: tf.Tensor1D } | undefined;
   let views: tf.Tensor4D = weakX;
-  let targets: { weakProbs: tf.Tensor2D; studentProbs: tf.Tensor2D; refProbs: tf.Tensor2D; refFeatures: tf.Tensor2D; refClasses: tf.Tensor1D } | undefined;
+  let targets: { refProbs: tf.Tensor2D; refFeatures: tf.Tensor2D; refClasses: tf.Tensor1D } | undefined;
   if (TEAR) {
-    // + TEAR: everything the unlabeled losses compare against is computed outside the gradient closure (no gradient)
+    // + TEAR: the teacher's view of weak(u) is computed outside the gradient closure (no gradient)
     const batch = (await unlabeled.next()).value;
     u = batch;
     const weakU = weak(batch.images, 3 * step + 1);
     const strongU = strong(batch.images, 3 * step + 2);
     views = tf.concat([weakX, weakU, strongU]); // one student forward over [weak x; weak u; strong u]
-    const studentProbs = tf.tidy(() => softmaxProbabilities((student.apply(weakU, { training: false }) as tf.Tensor[])[0] as tf.Tensor2D));
-    const nextAlignment = distributionAlignmentUpdate(alignment, studentProbs);
-    disposeState(alignment);
-    alignment = nextAlignment;
     const [refLogits, refFeatures] = teacher.apply(weakU, { training: false }) as tf.Tensor2D[];
     const refProbs = softmaxProbabilities(refLogits);
-    targets = { weakProbs: alignDistribution(alignment, studentProbs), studentProbs, refProbs, refFeatures, refClasses: tf.argMax(refProbs, 1) as tf.Tensor1D };
+    targets = { refProbs, refFeatures, refClasses: tf.argMax(refProbs, 1) as tf.Tensor1D };
     tf.dispose([weakU, strongU, refLogits]);
   }
 
@@ -64,10 +60,15 @@ for (let step = 0; step < STEPS; step++) {
     const logitsX = logits.slice([0, 0], [b, NUM_CLASSES]);
     let total = tf.losses.softmaxCrossEntropy(tf.oneHot(x.labels, NUM_CLASSES), logitsX) as tf.Scalar;
     if (targets) {
-      const n = targets.weakProbs.shape[0]; // + TEAR: AdaPL on the strong views, IPH on the weak-view features
+      const n = targets.refProbs.shape[0]; // + TEAR: AdaPL on the strong views, IPH on the weak-view features
+      const studentProbs = stopGradient(softmaxProbabilities(logits.slice([b, 0], [n, NUM_CLASSES]))); // + TEAR: a constant
+      const nextAlignment = distributionAlignmentUpdate(alignment, studentProbs); // + TEAR: push, then align
+      tf.keep(nextAlignment.queue); // outlives the closure, which disposes everything it does not return
+      disposeState(alignment);
+      alignment = nextAlignment;
       const strongLogits = logits.slice([b + n, 0], [n, NUM_CLASSES]);
       const weakFeatures = features.slice([b, 0], [n, features.shape[1]]);
-      const adapl = adaplLoss({ strongLogits, weakProbs: targets.weakProbs, referenceProbs: targets.refProbs, studentProbs: targets.studentProbs });
+      const adapl = adaplLoss({ strongLogits, weakProbs: alignDistribution(alignment, studentProbs), referenceProbs: targets.refProbs, studentProbs });
       const iph = iphLoss({ studentFeatures: weakFeatures, referenceFeatures: targets.refFeatures, referenceAssignments: targets.refClasses },
         { numClusters: NUM_CLASSES, seed: step });
       total = total.add(adapl.loss).add(iph.loss.mul(0.1));
