@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { activateTestBackend } from './helpers/testBackend';
 
-await tf.setBackend('cpu');
+await activateTestBackend();
 await tf.ready();

@@ -17,8 +17,17 @@ export interface SelectedBackend {
   /** The package that provides it. */
   source: string;
   attempts: BackendAttempt[];
-  /** One line for logs, e.g. "wasm (@tensorflow/tfjs-backend-wasm + tear-ssl training kernels); tried …". */
+  /** One line for logs, e.g. "tensorflow (@tensorflow/tfjs-node; libtensorflow 2.21.0, CPU)". */
   reason: string;
+  /** Where the math runs: 'gpu' only when TensorFlow reports a GPU device in use. */
+  device: 'cpu' | 'gpu';
+  /** The libtensorflow version the tfjs-node binding reports (backend 'tensorflow' only). */
+  libtensorflow?: string;
+  /**
+   * Things the user must hear about, e.g. tfjs-node-gpu loaded but TensorFlow found no GPU and runs on
+   * the CPU. The CLI prints each one to stderr.
+   */
+  warnings: string[];
 }
 
 export interface SelectBackendOptions {
@@ -41,28 +50,73 @@ export async function polyfillNodeUtil(): Promise<void> {
 
 const defaultImporter = (specifier: string): Promise<unknown> => import(specifier);
 
-interface Candidate { name: string; backend: string; load: (importer: (s: string) => Promise<unknown>) => Promise<string> }
+/** What a candidate's `describe` reports once its backend is active. */
+interface ActiveBackendInfo { note: string; device: 'cpu' | 'gpu'; libtensorflow?: string; warnings: string[] }
+
+interface Candidate {
+  name: string;
+  backend: string;
+  load: (importer: (s: string) => Promise<unknown>) => Promise<void>;
+  /** Called after `setBackend` succeeded: reads the truth from the live backend. */
+  describe: () => ActiveBackendInfo;
+}
+
+/** The parts of tfjs-node's NodeJSKernelBackend read here. */
+interface TensorflowBackendLike { isUsingGpuDevice?: boolean; binding?: { TF_Version?: string } }
+
+/**
+ * Reads the libtensorflow version from tfjs-node's binding and whether TensorFlow placed ops on a GPU.
+ * `gpuPackage`: the package loaded was tfjs-node-gpu, so running on the CPU is a silent fallback
+ * (no CUDA/cuDNN found, or a CPU build of libtensorflow): said loudly in `warnings`.
+ */
+export function describeTensorflowBackend(backend: unknown, gpuPackage: boolean): ActiveBackendInfo {
+  const b = (backend ?? {}) as TensorflowBackendLike;
+  const libtensorflow = typeof b.binding?.TF_Version === 'string' ? b.binding.TF_Version : undefined;
+  const device = b.isUsingGpuDevice === true ? 'gpu' : 'cpu';
+  const warnings = gpuPackage && device === 'cpu'
+    ? ['@tensorflow/tfjs-node-gpu loaded, but TensorFlow uses no GPU device: training runs on the CPU. '
+      + 'Check that CUDA and cuDNN of the versions libtensorflow was built for are installed and visible '
+      + '(LD_LIBRARY_PATH, nvidia-smi), or use @tensorflow/tfjs-node on purpose.']
+    : [];
+  return { note: `libtensorflow ${libtensorflow ?? 'version unknown'}, ${device === 'gpu' ? 'GPU' : 'CPU'}`, device, libtensorflow, warnings };
+}
+
+/** Quiets TensorFlow's C++ start-up logging (oneDNN, CPU feature banners) unless the user set a level. */
+function quietTensorflowLogs(): void {
+  if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = '2';
+}
+
+const loadTfjsNode = (specifier: string) => async (imp: (s: string) => Promise<unknown>): Promise<void> => {
+  await polyfillNodeUtil();
+  quietTensorflowLogs();
+  await imp(specifier);
+};
 
 const CANDIDATES: Record<Exclude<BackendChoice, 'auto'>, Candidate[]> = {
   tensorflow: [
-    { name: '@tensorflow/tfjs-node-gpu', backend: 'tensorflow', load: async (imp) => { await polyfillNodeUtil(); await imp('@tensorflow/tfjs-node-gpu'); return 'CUDA 11.2 + cuDNN 8.1 required for the GPU'; } },
-    { name: '@tensorflow/tfjs-node', backend: 'tensorflow', load: async (imp) => { await polyfillNodeUtil(); await imp('@tensorflow/tfjs-node'); return 'native libtensorflow 2.9.1 (CPU)'; } },
+    { name: '@tensorflow/tfjs-node-gpu', backend: 'tensorflow', load: loadTfjsNode('@tensorflow/tfjs-node-gpu'),
+      describe: () => describeTensorflowBackend(tf.backend(), true) },
+    { name: '@tensorflow/tfjs-node', backend: 'tensorflow', load: loadTfjsNode('@tensorflow/tfjs-node'),
+      describe: () => describeTensorflowBackend(tf.backend(), false) },
   ],
   wasm: [
-    { name: '@tensorflow/tfjs-backend-wasm', backend: 'wasm', load: async (imp) => {
-      await imp('@tensorflow/tfjs-backend-wasm');
-      const installed = installWasmTrainingKernels();
-      return `tear-ssl training kernels installed (${installed.kernels.length})`;
-    } },
+    { name: '@tensorflow/tfjs-backend-wasm', backend: 'wasm', load: async (imp) => { await imp('@tensorflow/tfjs-backend-wasm'); },
+      describe: () => {
+        const installed = installWasmTrainingKernels();
+        return { note: `tear-ssl training kernels installed (${installed.kernels.length})`, device: 'cpu', warnings: [] };
+      } },
   ],
-  cpu: [{ name: '@tensorflow/tfjs (cpu)', backend: 'cpu', load: async () => 'pure JS, slow for CNN training' }],
+  cpu: [{ name: '@tensorflow/tfjs (cpu)', backend: 'cpu', load: async () => {},
+    describe: () => ({ note: 'pure JS, slow for CNN training', device: 'cpu', warnings: [] }) }],
 };
 
 /**
  * Picks and activates a tfjs backend. 'auto' tries, in order, `@tensorflow/tfjs-node-gpu`,
  * `@tensorflow/tfjs-node` (both as backend 'tensorflow', after the Node ≥ 23 util polyfill), wasm with
  * tear-ssl's training kernels, then cpu; a failed import or `setBackend` moves on to the next. A named
- * backend tries only its own candidates and throws if none works. Returns what is active and why.
+ * backend tries only its own candidates and throws if none works. Returns what is active and why: for
+ * 'tensorflow' the libtensorflow version read from the binding and whether a GPU device is in use, with
+ * a warning when tfjs-node-gpu silently fell back to the CPU.
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<SelectedBackend> {
   const choice = options.backend ?? 'auto';
@@ -72,14 +126,15 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   const attempts: BackendAttempt[] = [];
   for (const candidate of order) {
     try {
-      const note = await candidate.load(importer);
+      await candidate.load(importer);
       const ok = await tf.setBackend(candidate.backend);
       if (!ok) throw new Error(`tf.setBackend('${candidate.backend}') returned false`);
       await tf.ready();
-      attempts.push({ candidate: candidate.name, ok: true, reason: note });
+      const info = candidate.describe();
+      attempts.push({ candidate: candidate.name, ok: true, reason: info.note });
       const failed = attempts.filter((a) => !a.ok).map((a) => `${a.candidate}: ${a.reason}`);
-      const reason = `${candidate.backend} (${candidate.name}; ${note})${failed.length > 0 ? `; not used: ${failed.join('; ')}` : ''}`;
-      return { backend: candidate.backend, source: candidate.name, attempts, reason };
+      const reason = `${candidate.backend} (${candidate.name}; ${info.note})${failed.length > 0 ? `; not used: ${failed.join('; ')}` : ''}`;
+      return { backend: candidate.backend, source: candidate.name, attempts, reason, device: info.device, libtensorflow: info.libtensorflow, warnings: info.warnings };
     } catch (e) {
       attempts.push({ candidate: candidate.name, ok: false, reason: firstLine(e) });
     }

@@ -16,10 +16,11 @@ export async function useBackend(choice: BackendName, io: CliIo, quiet = false):
   } catch (error) {
     if (choice === 'auto') throw error;
     const hint = choice === 'tensorflow'
-      ? ' (install @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu: see docs/examples.md)'
+      ? ' (install @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu; without internet: npm run setup:tfjs-node; see docs/backends.md)'
       : choice === 'wasm' ? ' (install @tensorflow/tfjs-backend-wasm)' : '';
     throw new CliUsageError(`--backend ${choice} is not available${hint}: ${(error as Error).message}`);
   }
   if (!quiet) io.out(`backend: ${selected.reason}`);
+  for (const warning of selected.warnings) io.err(`WARNING: ${warning}`);
   return { name: tf.getBackend(), reason: selected.reason };
 }

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { polyfillNodeUtil, selectBackend } from '../../src/backends/selectBackend';
+import { describeTensorflowBackend, polyfillNodeUtil, selectBackend } from '../../src/backends/selectBackend';
+import { testBackend } from '../helpers/testBackend';
 import { TearArgumentError } from '../../src/util/checks';
 
 afterAll(async () => {
-  await tf.setBackend('cpu');
+  await tf.setBackend(testBackend());
 });
 
 /** Importer that fails for the named packages and imports the rest for real. */
@@ -59,5 +60,45 @@ describe('selectBackend', () => {
     expect(util.isNullOrUndefined(null)).toBe(true);
     expect(util.isNullOrUndefined(undefined)).toBe(true);
     expect(util.isNullOrUndefined(0)).toBe(false);
+  });
+
+  it('reads the libtensorflow version and the device from the tensorflow backend, and warns when tfjs-node-gpu runs on the CPU', () => {
+    const cpuBuild = { isUsingGpuDevice: false, binding: { TF_Version: '2.21.0' } };
+    expect(describeTensorflowBackend(cpuBuild, false)).toEqual({ note: 'libtensorflow 2.21.0, CPU', device: 'cpu', libtensorflow: '2.21.0', warnings: [] });
+    const fellBack = describeTensorflowBackend(cpuBuild, true);
+    expect(fellBack.device).toBe('cpu');
+    expect(fellBack.warnings).toHaveLength(1);
+    expect(fellBack.warnings[0]).toMatch(/tfjs-node-gpu loaded, but TensorFlow uses no GPU device/);
+    const gpu = describeTensorflowBackend({ isUsingGpuDevice: true, binding: { TF_Version: '2.9.1' } }, true);
+    expect(gpu).toMatchObject({ device: 'gpu', libtensorflow: '2.9.1', warnings: [] });
+    expect(gpu.note).toBe('libtensorflow 2.9.1, GPU');
+    expect(describeTensorflowBackend(undefined, false).note).toBe('libtensorflow version unknown, CPU');
+  });
+});
+
+/** True when @tensorflow/tfjs-node loads here (after `npm run setup:tfjs-node`). */
+async function tfjsNodeLoads(): Promise<boolean> {
+  try {
+    await polyfillNodeUtil();
+    const specifier = '@tensorflow/tfjs-node';
+    await import(specifier);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.runIf(testBackend() === 'tensorflow' || (await tfjsNodeLoads()))('selectBackend with tfjs-node installed', () => {
+  it("'auto' prefers tensorflow over wasm and reports the libtensorflow the binding loaded", async () => {
+    const { importer, seen } = failing('@tensorflow/tfjs-node-gpu');
+    const result = await selectBackend({ importer });
+    expect(result.backend).toBe('tensorflow');
+    expect(seen).not.toContain('@tensorflow/tfjs-backend-wasm');
+    const binding = (tf.backend() as unknown as { binding: { TF_Version: string } }).binding;
+    expect(result.libtensorflow).toBe(binding.TF_Version);
+    expect(result.libtensorflow).toMatch(/^2\.\d+\.\d+/);
+    expect(result.device).toBe('cpu');
+    expect(result.warnings).toEqual([]);
+    expect(result.reason).toContain(`libtensorflow ${binding.TF_Version}, CPU`);
   });
 });

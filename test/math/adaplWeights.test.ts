@@ -48,7 +48,9 @@ describe('adaplWeights', () => {
               expect(w[i]).toBeLessThanOrEqual(1);
               expect(w[i]).toBeGreaterThanOrEqual(lo - 1e-6);
               if (gamma * sorted[i] < 5 && wMin <= 0.99) expect(w[i]).toBeGreaterThan(lo);
-              if (i > 0) expect(w[i]).toBeLessThanOrEqual(w[i - 1]);
+              // Non-increasing up to 2 float32 ulps of 1: TensorFlow's tanh (Eigen's rational
+              // approximation) is not exactly monotone near saturation, e.g. γL̂ = 2.49999 vs 2.5.
+              if (i > 0) expect(w[i]).toBeLessThanOrEqual(w[i - 1] + 2 ** -22);
             }
           });
         },
