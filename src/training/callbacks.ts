@@ -19,8 +19,17 @@ export interface StepLogs {
   /** Hidden-label diagnostics (src/metrics/sslDiagnostics.ts): pseudo-label accuracy over all samples and over the masked-in ones. */
   pseudoLabelAccuracy?: number;
   maskedPseudoLabelAccuracy?: number;
-  /** Spearman correlation between the AdaPL loss estimate L̂ and the true per-sample loss −log p(y). */
+  /** The same over masked-out samples (mask = 0). */
+  unmaskedPseudoLabelAccuracy?: number;
+  /**
+   * Estimator diagnostics (src/training/estimatorDiagnostics.ts): Spearman's ρ between a score and the
+   * true per-sample loss −log p(y), and its AUROC for wrong pseudo labels; for the AdaPL estimate L̂
+   * (`estimate…`), the naive 1 − max p (`naive…`), and with a reference `candidate.<name>.spearman|auroc`.
+   */
   estimateSpearman?: number;
+  estimateAuroc?: number;
+  naiveSpearman?: number;
+  naiveAuroc?: number;
   [key: string]: number | undefined;
 }
 

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Augment } from '../augment/types';
 import type { LabeledBatch, UnlabeledBatch } from '../data/types';
-import { maskRate, pseudoLabelAccuracy, spearmanCorrelation } from '../metrics/sslDiagnostics';
-import { safeLog, softmaxProbabilities } from '../math/probabilities';
-import { softCrossEntropy } from '../math/softCrossEntropy';
+import { maskRate, pseudoLabelAccuracy } from '../metrics/sslDiagnostics';
+import { estimatorDiagnostics } from './estimatorDiagnostics';
+import { softmaxProbabilities } from '../math/probabilities';
 import {
   distributionAlignmentFromJSON, distributionAlignmentInit, distributionAlignmentToJSON,
   type DistributionAlignmentJSON, type DistributionAlignmentState,
@@ -248,7 +248,7 @@ export class SemiSupervisedTrainer {
         disposeState(this.memory);
         this.memory = next;
       }
-      const logs = await this.stepLogs(outputs, unlabeled, lr, emaMomentumUsed);
+      const logs = await this.stepLogs(outputs, unlabeled, lr, emaMomentumUsed, reference?.probs);
       disposeState({ ...outputs, distributionAlignment: undefined });
       this.stepCount = k + 1;
       await dispatchCallbacks(this.callbacks, 'onStepEnd', k, logs);
@@ -377,6 +377,7 @@ export class SemiSupervisedTrainer {
 
   private async stepLogs(
     outputs: ReturnType<typeof objectiveGradients>['outputs'], unlabeled: UnlabeledBatch | undefined, lr: number, emaMomentumUsed: number,
+    referenceProbs: tf.Tensor2D | undefined,
   ): Promise<StepLogs> {
     const [loss, supervised, unl, iph] = await Promise.all(
       [outputs.total, outputs.supervised, outputs.unlabeled, outputs.iph].map(async (t) => (await t.data())[0]));
@@ -389,14 +390,12 @@ export class SemiSupervisedTrainer {
       const pseudo = await outputs.pseudoLabels.data();
       logs.pseudoLabelAccuracy = pseudoLabelAccuracy(pseudo, hidden);
       logs.maskedPseudoLabelAccuracy = pseudoLabelAccuracy(pseudo, hidden, mask);
-      if (outputs.estimates && outputs.studentProbs) {
-        const studentProbs = outputs.studentProbs;
-        const trueLoss = tf.tidy(() => softCrossEntropy(
-          tf.oneHot(unlabeled.labels as tf.Tensor1D, this.config.numClasses).toFloat() as tf.Tensor2D,
-          safeLog(studentProbs), { reduction: 'none' }));
-        const [estimates, actual] = await Promise.all([outputs.estimates.data(), trueLoss.data()]);
-        trueLoss.dispose();
-        logs.estimateSpearman = spearmanCorrelation(estimates, actual);
+      logs.unmaskedPseudoLabelAccuracy = pseudoLabelAccuracy(pseudo, hidden, mask.map((m) => (m > 0 ? 0 : 1)));
+      if (outputs.studentProbs) {
+        Object.assign(logs, await estimatorDiagnostics({
+          studentProbs: outputs.studentProbs, referenceProbs, estimates: outputs.estimates,
+          hiddenLabels: unlabeled.labels, pseudo, hidden, numClasses: this.config.numClasses,
+        }));
       }
     }
     return logs;

@@ -1,0 +1,62 @@
+import * as tf from '@tensorflow/tfjs';
+import { LOSS_ESTIMATE_CANDIDATES, lossEstimateCandidates } from '../math/lossEstimateCandidates';
+import { safeLog } from '../math/probabilities';
+import { softCrossEntropy } from '../math/softCrossEntropy';
+import { maxProbabilityUncertainty } from '../math/uncertaintyScores';
+import { estimatorQuality } from '../metrics/estimatorQuality';
+import type { NumberArray } from '../metrics/labelChecks';
+
+/** What {@link estimatorDiagnostics} reads; tensors are borrowed, not disposed. */
+export interface EstimatorDiagnosticsInputs {
+  /** Student probabilities on weak(u) before alignment, [U,C]. */
+  studentProbs: tf.Tensor2D;
+  /** Reference p̃ on weak(u), [U,C]; absent when the method computes none (then only 'naive' is scored). */
+  referenceProbs?: tf.Tensor2D;
+  /** The loss estimate AdaPL used this step, [U] (methods with AdaPL). */
+  estimates?: tf.Tensor1D;
+  /** Hidden true labels of the unlabeled batch, int32 [U], and the same on the host. */
+  hiddenLabels: tf.Tensor1D;
+  hidden: NumberArray;
+  /** Pseudo labels on the host, [U]. */
+  pseudo: NumberArray;
+  numClasses: number;
+}
+
+/**
+ * Hidden-label diagnostics of loss estimators, never feeding the loss: for each score s, Spearman's ρ
+ * with the true per-sample loss −log p_y (student, weak view) and the AUROC of s for wrong pseudo labels.
+ * Keys: `estimateSpearman`/`estimateAuroc` (the estimate AdaPL used), `naiveSpearman`/`naiveAuroc`
+ * (1 − max p), and with a reference `candidate.<name>.spearman`/`.auroc` for every
+ * {@link LOSS_ESTIMATE_CANDIDATES} name.
+ */
+export async function estimatorDiagnostics(inputs: EstimatorDiagnosticsInputs): Promise<Record<string, number>> {
+  const { studentProbs, referenceProbs, estimates, hiddenLabels, hidden, pseudo, numClasses } = inputs;
+  const owned: tf.Tensor[] = [];
+  try {
+    const trueLoss = tf.tidy(() => softCrossEntropy(
+      tf.oneHot(tf.cast(hiddenLabels, 'int32') as tf.Tensor1D, numClasses).toFloat() as tf.Tensor2D,
+      safeLog(studentProbs), { reduction: 'none' }));
+    owned.push(trueLoss);
+    const scores: Record<string, tf.Tensor1D> = { naive: maxProbabilityUncertainty(studentProbs) };
+    owned.push(scores.naive);
+    if (estimates) scores.estimate = estimates;
+    if (referenceProbs) {
+      const candidates = lossEstimateCandidates(referenceProbs, studentProbs);
+      owned.push(...Object.values(candidates));
+      for (const name of LOSS_ESTIMATE_CANDIDATES) scores[`candidate.${name}`] = candidates[name];
+    }
+    const names = Object.keys(scores);
+    const [actual, ...values] = await Promise.all([trueLoss.data(), ...names.map((n) => scores[n].data())]);
+    const wrong = Array.from(pseudo, (p, i) => p !== hidden[i]);
+    const out: Record<string, number> = {};
+    names.forEach((name, i) => {
+      const q = estimatorQuality(values[i] as Float32Array, actual as Float32Array, wrong);
+      const [spearmanKey, aurocKey] = name.startsWith('candidate.') ? [`${name}.spearman`, `${name}.auroc`] : [`${name}Spearman`, `${name}Auroc`];
+      out[spearmanKey] = q.spearman;
+      out[aurocKey] = q.auroc;
+    });
+    return out;
+  } finally {
+    tf.dispose(owned);
+  }
+}
