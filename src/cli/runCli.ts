@@ -5,11 +5,12 @@ import { runDemoCommand } from './demoCommand';
 import { runEvalCommand } from './evalCommand';
 import { processIo, type CliIo } from './io';
 import { resolveTrainSettings } from './resolveSettings';
+import { runSweepCommand } from './sweep/sweepCommand';
 import { runTrainCommand } from './trainCommand';
 import { BACKEND_NAMES, DATASET_NAMES, TRAIN_OPTIONS, parseOptionValue, optionSpec, type BackendName, type DatasetName } from './trainOptions';
 
 /** Builds the `tear-ssl` commander program; each action stores its promise in `run`. */
-function buildProgram(io: CliIo, run: { task?: Promise<void> }): Command {
+function buildProgram(io: CliIo, run: { task?: Promise<void>; code?: number }): Command {
   const program = new Command('tear-ssl')
     .description('Semi-supervised image classification with TEAR (AdaPL, IPH) and FixMatch on TensorFlow.js')
     .exitOverride()
@@ -65,7 +66,33 @@ function buildProgram(io: CliIo, run: { task?: Promise<void> }): Command {
         out: opts.out as string | undefined,
       }, io).then(() => undefined);
     });
+  program.command('sweep')
+    .description('run a grid of train runs from a JSON file (only what is missing: finished cells are skipped, interrupted ones resumed) and write a results table and curves')
+    .argument('<GRID>', 'sweep file (JSON): {"name", "base": {train options}, "grids": [{option: [values], …}]}')
+    .option('--out <DIR>', "output folder (default: the sweep file's folder)")
+    .option('--parallel <N>', 'cells trained at once, each in its own process (default 1)')
+    .option('--max-cells <N>', 'start at most N cells, then stop (the rest wait for the next call)')
+    .option('--dry-run', 'print what would run and stop')
+    .option('--render-only', 'train nothing: rewrite results.jsonl, results.md and the curves from finished cells')
+    .option('--doc <FILE>', 'also replace the sweep\'s generated block in this markdown file (e.g. docs/results.md)')
+    .action((gridFile: string, opts: Record<string, unknown>) => {
+      run.task = runSweepCommand({
+        grid: gridFile,
+        out: opts.out as string | undefined,
+        parallel: opts.parallel === undefined ? 1 : positiveInt('--parallel', opts.parallel),
+        maxCells: opts.maxCells === undefined ? undefined : positiveInt('--max-cells', opts.maxCells),
+        dryRun: opts.dryRun === true,
+        renderOnly: opts.renderOnly === true,
+        doc: opts.doc as string | undefined,
+      }, io).then((code) => { run.code = code; });
+    });
   return program;
+}
+
+function positiveInt(flag: string, raw: unknown): number {
+  const n = typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw new CliUsageError(`option ${flag} must be a positive integer, got '${String(raw)}'`);
+  return n;
 }
 
 function flagValue(key: string, raw: unknown): unknown {
@@ -80,7 +107,7 @@ function flagValue(key: string, raw: unknown): unknown {
  * Usage errors print `tear-ssl: error: <message>` on `io.err`.
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  const run: { task?: Promise<void> } = {};
+  const run: { task?: Promise<void>; code?: number } = {};
   const program = buildProgram(io, run);
   try {
     if (argv.length === 0) {
@@ -89,7 +116,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     }
     await program.parseAsync([...argv], { from: 'user' });
     await run.task;
-    return 0;
+    return run.code ?? 0;
   } catch (error) {
     return reportError(error, io);
   }

@@ -1,0 +1,42 @@
+import { basename, dirname, resolve } from 'node:path';
+import type { CliIo } from '../io';
+import { renderResultsDoc } from './renderResultsDoc';
+import { childProcessLauncher, runSweep, type CellLauncher } from './runSweep';
+import { readSweepGrid } from './sweepGrid';
+import { writeSweepResults } from './sweepResults';
+
+export interface SweepCommandOptions {
+  grid: string;
+  out?: string;
+  parallel: number;
+  maxCells?: number;
+  dryRun: boolean;
+  /** Only rewrite the results files (and --doc) from finished cells; train nothing. */
+  renderOnly: boolean;
+  /** A markdown file with the sweep's markers: its generated block is replaced (docs/results.md). */
+  doc?: string;
+  /** How cells are trained (default: a child process per cell running this CLI). */
+  launcher?: CellLauncher;
+}
+
+/** `tear-ssl sweep GRID`: runs what is missing of a grid, then writes results (and the doc). Exit 1 if a cell failed. */
+export async function runSweepCommand(options: SweepCommandOptions, io: CliIo): Promise<number> {
+  const grid = readSweepGrid(options.grid);
+  const out = resolve(options.out ?? dirname(options.grid));
+  let failed = 0;
+  if (!options.renderOnly) {
+    const summary = await runSweep(grid, {
+      out, parallel: options.parallel, maxCells: options.maxCells, dryRun: options.dryRun,
+      launcher: options.launcher ?? childProcessLauncher(), say: (line) => io.out(line),
+    });
+    failed = summary.failed.length + summary.refused.length;
+    if (options.dryRun) return 0;
+  }
+  const { markdown, curves } = await writeSweepResults(grid, out);
+  io.out(`results: ${resolve(out, 'results.md')} (${markdown.split('\n').length} lines, ${curves.length} curves)`);
+  if (options.doc !== undefined) {
+    await renderResultsDoc(options.doc, basename(options.grid).replace(/\.json$/, ''), markdown, curves, out);
+    io.out(`doc: ${options.doc}`);
+  }
+  return failed > 0 ? 1 : 0;
+}

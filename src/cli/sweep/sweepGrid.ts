@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { CliUsageError } from '../cliError';
+import { parseConfigObject } from '../configFile';
+import type { TrainSettings } from '../trainOptions';
+
+/** Keys the sweep sets itself for every cell: a grid may not. */
+const SWEEP_OWNED = ['out', 'resume', 'progress', 'config'] as const;
+
+/**
+ * A sweep as written in its JSON file:
+ * ```json
+ * { "name": "Fashion-MNIST label budget",
+ *   "base": { "dataset": "fashion-mnist", "steps": 1400, "batchSize": 32, "mu": 3 },
+ *   "grids": [ { "labels": [40], "method": ["fixmatch", "tear"], "seed": [0, 1, 2] } ],
+ *   "keepCheckpoints": "final" }
+ * ```
+ * Every key of `base` and of a grid is a `tear-ssl train` config key (camelCase), checked like a config file.
+ * A grid's array values are axes (the cartesian product of all of them is run); scalars are fixed.
+ * Cells are the union of every grid's product; a cell listed twice runs once.
+ */
+export interface SweepGrid {
+  name: string;
+  /** The grid file (for messages and relative paths). */
+  file: string;
+  base: Partial<TrainSettings>;
+  cells: SweepCell[];
+  /** The key averaged over in the results tables (default 'seed'). */
+  seedKey: keyof TrainSettings;
+  /** 'final': keep each finished cell's last checkpoint; 'none': delete them when a cell finishes. */
+  keepCheckpoints: 'final' | 'none';
+}
+
+/** One run of the grid: its axis values and its complete settings (base + axes; not out/resume). */
+export interface SweepCell {
+  /** Folder-safe id from the axis values, e.g. `labels-40.method-tear.seed-0`. */
+  id: string;
+  axes: Record<string, string | number | boolean>;
+  settings: Partial<TrainSettings>;
+}
+
+/** Reads and checks a sweep file; every error names the file and the key. */
+export function readSweepGrid(file: string): SweepGrid {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliUsageError(`sweep file ${file} cannot be read: ${(error as Error).message.split('\n')[0]}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CliUsageError(`sweep file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseSweepGrid(parsed, file);
+}
+
+/** Checks a parsed sweep object (see {@link SweepGrid}); `file` names it in messages. */
+export function parseSweepGrid(parsed: unknown, file: string): SweepGrid {
+  if (!isObject(parsed)) throw new CliUsageError(`sweep file ${file} must hold a JSON object with "base" and "grids"`);
+  const known = new Set(['name', 'base', 'grids', 'seedKey', 'keepCheckpoints', 'description']);
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) throw new CliUsageError(`sweep file ${file}: unknown key '${key}' (expected ${[...known].join(', ')})`);
+  }
+  const name = parsed.name ?? file;
+  if (typeof name !== 'string' || name === '') throw new CliUsageError(`sweep file ${file}: 'name' must be a non-empty string`);
+  const baseRaw = parsed.base ?? {};
+  if (!isObject(baseRaw)) throw new CliUsageError(`sweep file ${file}: 'base' must be an object of train options`);
+  rejectOwned(baseRaw, `${file} (base)`);
+  const base = parseConfigObject(baseRaw, `${file} (base)`);
+  const seedKey = (parsed.seedKey ?? 'seed') as keyof TrainSettings;
+  if (typeof seedKey !== 'string') throw new CliUsageError(`sweep file ${file}: 'seedKey' must be a train option name`);
+  const keepCheckpoints = parsed.keepCheckpoints ?? 'final';
+  if (keepCheckpoints !== 'final' && keepCheckpoints !== 'none') {
+    throw new CliUsageError(`sweep file ${file}: 'keepCheckpoints' must be "final" or "none", got ${JSON.stringify(keepCheckpoints)}`);
+  }
+  const grids = parsed.grids;
+  if (!Array.isArray(grids) || grids.length === 0) throw new CliUsageError(`sweep file ${file}: 'grids' must be a non-empty array of objects`);
+  const cells = new Map<string, SweepCell>();
+  grids.forEach((grid, g) => {
+    const where = `${file} (grids[${g}])`;
+    if (!isObject(grid)) throw new CliUsageError(`sweep file ${where} must be an object`);
+    rejectOwned(grid, where);
+    const axes: Array<[string, unknown[]]> = [];
+    const fixed: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(grid)) {
+      if (Array.isArray(value)) {
+        if (value.length === 0) throw new CliUsageError(`sweep file ${where}: axis '${key}' is empty`);
+        if (new Set(value.map((v) => JSON.stringify(v))).size !== value.length) throw new CliUsageError(`sweep file ${where}: axis '${key}' repeats a value`);
+        axes.push([key, value]);
+      } else {
+        fixed[key] = value;
+      }
+    }
+    for (const combo of product(axes)) {
+      const raw = { ...baseRaw, ...fixed, ...combo };
+      const settings = { ...base, ...parseConfigObject(raw, where) };
+      const axisValues = Object.fromEntries(Object.keys(combo).map((k) => [k, (settings as Record<string, unknown>)[k]])) as SweepCell['axes'];
+      const cell: SweepCell = { id: cellId(axisValues, fixed), axes: { ...fixed as SweepCell['axes'], ...axisValues }, settings };
+      const existing = cells.get(cell.id);
+      if (existing && JSON.stringify(existing.settings) !== JSON.stringify(cell.settings)) {
+        throw new CliUsageError(`sweep file ${file}: cell ${cell.id} appears twice with different settings`);
+      }
+      cells.set(cell.id, cell);
+    }
+  });
+  return { name, file, base, cells: [...cells.values()], seedKey, keepCheckpoints };
+}
+
+/**
+ * The order cells run in: by seed first, so that every method's first seed lands before any second seed
+ * (a study stopped early still has complete comparisons), then in the grid's order.
+ */
+export function runOrder(grid: SweepGrid): SweepCell[] {
+  const seedOf = (c: SweepCell): number => Number((c.settings as Record<string, unknown>)[grid.seedKey] ?? 0);
+  return grid.cells.map((c, i) => ({ c, i })).sort((a, b) => seedOf(a.c) - seedOf(b.c) || a.i - b.i).map((x) => x.c);
+}
+
+function rejectOwned(obj: Record<string, unknown>, where: string): void {
+  for (const key of SWEEP_OWNED) {
+    if (key in obj) throw new CliUsageError(`sweep file ${where}: '${key}' is set by the sweep for each cell and may not be given`);
+  }
+}
+
+function* product(axes: Array<[string, unknown[]]>): Generator<Record<string, unknown>> {
+  if (axes.length === 0) {
+    yield {};
+    return;
+  }
+  const [[key, values], ...rest] = axes;
+  for (const v of values) for (const tail of product(rest)) yield { [key]: v, ...tail };
+}
+
+/** `labels-40.method-tear.seed-0`: axis keys and values, made safe for a folder name. */
+function cellId(axes: Record<string, unknown>, fixed: Record<string, unknown>): string {
+  const parts = Object.entries({ ...fixed, ...axes })
+    .filter(([, v]) => typeof v !== 'object')
+    .map(([k, v]) => `${k}-${String(v).replace(/[^A-Za-z0-9_+=-]+/g, '_')}`);
+  return parts.length === 0 ? 'base' : parts.join('.');
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}

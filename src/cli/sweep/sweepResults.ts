@@ -1,0 +1,198 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../util/atomicWrite';
+import { readMetricsLog } from '../metricsLog';
+import { renderSvg, type VegaLiteSpec } from '../plots';
+import type { CellResult } from './cellResult';
+import { cellPaths, settingsHash } from './sweepCells';
+import type { SweepGrid } from './sweepGrid';
+
+/** Results of one group of cells (same axes but the seed). */
+export interface GroupSummary {
+  key: string;
+  axes: Record<string, string | number | boolean>;
+  cells: CellResult[];
+}
+
+/** The finished cells of a grid (result.json for the grid's current settings), in grid order. */
+export function finishedCells(grid: SweepGrid, out: string): CellResult[] {
+  const results: CellResult[] = [];
+  for (const cell of grid.cells) {
+    const file = cellPaths(out, cell).result;
+    if (!existsSync(file)) continue;
+    const r = JSON.parse(readFileSync(file, 'utf8')) as CellResult;
+    if (r.settingsHash === settingsHash(cell.settings)) results.push(r);
+  }
+  return results;
+}
+
+/** Groups cells by every axis but the seed, in first-appearance order. */
+export function groupCells(grid: SweepGrid, results: readonly CellResult[]): GroupSummary[] {
+  const groups = new Map<string, GroupSummary>();
+  for (const r of results) {
+    const axes = Object.fromEntries(Object.entries(r.axes).filter(([k]) => k !== grid.seedKey));
+    const key = Object.entries(axes).map(([k, v]) => `${k} ${v}`).join(', ') || 'all';
+    const g = groups.get(key) ?? { key, axes, cells: [] };
+    g.cells.push(r);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
+/** Mean and sample standard deviation (n − 1; NaN for n < 2) of the finite values. */
+export function meanStd(values: readonly number[]): { mean: number; std: number; n: number } {
+  const xs = values.filter((v) => typeof v === 'number' && Number.isFinite(v));
+  const n = xs.length;
+  if (n === 0) return { mean: NaN, std: NaN, n };
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const std = n < 2 ? NaN : Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  return { mean, std, n };
+}
+
+const pct = (v: number): string => (Number.isFinite(v) ? (100 * v).toFixed(1) : '–');
+const num = (v: number, digits = 3): string => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+const pm = (values: readonly number[], fmt: (v: number) => string = pct): string => {
+  const { mean, std, n } = meanStd(values);
+  if (n === 0) return '–';
+  return n < 2 ? `${fmt(mean)}` : `${fmt(mean)} ± ${fmt(std)}`;
+};
+
+/** The markdown of the results: tables from the cells' result files, links to the curves. */
+export function resultsMarkdown(grid: SweepGrid, results: readonly CellResult[], curves: readonly string[] = []): string {
+  const groups = groupCells(grid, results);
+  const axisKeys = [...new Set(groups.flatMap((g) => Object.keys(g.axes)))];
+  const lines: string[] = [];
+  const seedKey = String(grid.seedKey);
+  lines.push(`Sweep **${grid.name}**: ${results.length} of ${grid.cells.length} cells finished. ` +
+    `Test metrics of the last-step EMA model (no model selection on test); mean ± sample std over ${seedKey}s, in %.`, '');
+  lines.push(`| ${axisKeys.join(' | ')} | n | top-1 | balanced acc. | macro-F1 | top-1 per ${seedKey} | student top-1 |`);
+  lines.push(`|${axisKeys.map(() => '---').join('|')}|---:|---:|---:|---:|---|---:|`);
+  for (const g of groups) {
+    const perSeed = g.cells.map((c) => `${c.axes[seedKey] ?? '?'}: ${pct(c.test.ema.top1)}`).join(', ');
+    lines.push(`| ${axisKeys.map((k) => String(g.axes[k] ?? '')).join(' | ')} | ${g.cells.length} | ${pm(g.cells.map((c) => c.test.ema.top1))} | ` +
+      `${pm(g.cells.map((c) => c.test.ema.balancedAccuracy))} | ${pm(g.cells.map((c) => c.test.ema.macroF1))} | ${perSeed} | ${pm(g.cells.map((c) => c.test.student.top1))} |`);
+  }
+  lines.push('', '### Pseudo labels and loss estimators (unlabeled training data, hidden labels, second half of training)', '');
+  lines.push('Mask rate and pseudo-label accuracy in %; Spearman ρ of a score with the true per-sample loss and its AUROC for wrong pseudo labels. ' +
+    '"naive" is 1 − max p; "estimate" is the loss estimate AdaPL used (methods with AdaPL).', '');
+  lines.push(`| ${axisKeys.join(' | ')} | mask rate | PL acc. (all) | PL acc. (masked) | PL acc. (unmasked) | naive ρ | naive AUROC | estimate ρ | estimate AUROC |`);
+  lines.push(`|${axisKeys.map(() => '---').join('|')}|---:|---:|---:|---:|---:|---:|---:|---:|`);
+  const d = (g: GroupSummary, key: string): number[] => g.cells.map((c) => c.diagnostics[key]).filter((v) => v !== undefined);
+  for (const g of groups) {
+    lines.push(`| ${axisKeys.map((k) => String(g.axes[k] ?? '')).join(' | ')} | ${pm(d(g, 'maskRate'))} | ${pm(d(g, 'pseudoLabelAccuracy'))} | ` +
+      `${pm(d(g, 'maskedPseudoLabelAccuracy'))} | ${pm(d(g, 'unmaskedPseudoLabelAccuracy'))} | ${pm(d(g, 'naiveSpearman'), num)} | ${pm(d(g, 'naiveAuroc'), num)} | ` +
+      `${pm(d(g, 'estimateSpearman'), num)} | ${pm(d(g, 'estimateAuroc'), num)} |`);
+  }
+  const candidateNames = [...new Set(results.flatMap((c) => Object.keys(c.diagnostics)
+    .filter((k) => k.startsWith('candidate.') && k.endsWith('.spearman')).map((k) => k.slice('candidate.'.length, -'.spearman'.length))))];
+  if (candidateNames.length > 0) {
+    lines.push('', '### Estimator candidates (cells with a reference model)', '');
+    lines.push('Each candidate scored on the same batches as the naive baseline; mean ± std over the cells of each group. ' +
+      '✓ marks a candidate whose mean beats 1 − max p on both measures in that group.', '');
+    const withCandidates = groups.filter((g) => g.cells.some((c) => c.diagnostics[`candidate.${candidateNames[0]}.spearman`] !== undefined));
+    lines.push(`| candidate | ${withCandidates.map((g) => `${g.key}: ρ | AUROC`).join(' | ')} |`);
+    lines.push(`|---|${withCandidates.map(() => '---:|---:').join('|')}|`);
+    for (const name of candidateNames) {
+      const cells = withCandidates.map((g) => {
+        const rho = d(g, `candidate.${name}.spearman`);
+        const auc = d(g, `candidate.${name}.auroc`);
+        const beats = meanStd(rho).mean > meanStd(d(g, 'candidate.naive.spearman')).mean && meanStd(auc).mean > meanStd(d(g, 'candidate.naive.auroc')).mean;
+        return `${pm(rho, num)} | ${pm(auc, num)}${beats ? ' ✓' : ''}`;
+      });
+      lines.push(`| ${name} | ${cells.join(' | ')} |`);
+    }
+  }
+  lines.push('', '### Time per run', '');
+  lines.push('| cell | backend | steps | s/step (median) | training time |', '|---|---|---:|---:|---:|');
+  for (const c of results) {
+    lines.push(`| ${c.id} | ${c.backend.split(' (')[0]} | ${c.steps} | ${num(c.secondsPerStep, 2)} | ${(c.trainSeconds / 60).toFixed(1)} min |`);
+  }
+  lines.push('', '### Settings', '', 'Base settings of every cell (the axes above vary on top of them):', '', '```json', JSON.stringify(grid.base, null, 2), '```', '');
+  const commits = [...new Set(results.map((c) => c.commit))];
+  lines.push(`Code: commit${commits.length === 1 ? '' : 's'} ${commits.map((c) => `\`${c}\``).join(', ') || '–'}; ` +
+    `backends: ${[...new Set(results.map((c) => c.backend))].join('; ') || '–'}. Finished ${results.map((c) => c.finished.slice(0, 10)).sort().filter((v, i, a) => a.indexOf(v) === i).join(', ') || '–'}.`, '');
+  if (curves.length > 0) {
+    lines.push('### Curves (mean over seeds)', '');
+    for (const file of curves) lines.push(`![${file}](${file})`, '');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Curve series of a group: mean over its cells at each logged step of a key. */
+function meanCurve(grid: SweepGrid, out: string, group: GroupSummary, pick: (r: ReturnType<typeof readMetricsLog>[number]) => number | undefined): Array<{ step: number; value: number }> {
+  const byStep = new Map<number, number[]>();
+  for (const c of group.cells) {
+    const cell = grid.cells.find((x) => x.id === c.id);
+    if (cell === undefined) continue;
+    const file = join(cellPaths(out, cell).dir, 'metrics.jsonl');
+    if (!existsSync(file)) continue;
+    for (const r of readMetricsLog(file)) {
+      const v = pick(r);
+      if (v === undefined || !Number.isFinite(v) || r.type === 'run') continue;
+      const list = byStep.get(r.step) ?? [];
+      list.push(v);
+      byStep.set(r.step, list);
+    }
+  }
+  return [...byStep].sort((a, b) => a[0] - b[0]).map(([step, vs]) => ({ step, value: vs.reduce((a, b) => a + b, 0) / vs.length }));
+}
+
+/** Moving average over `w` points (the step logs are noisy per batch). */
+function smooth(points: Array<{ step: number; value: number }>, w: number): Array<{ step: number; value: number }> {
+  return points.map((p, i) => {
+    const window = points.slice(Math.max(0, i - w + 1), i + 1);
+    return { step: p.step, value: window.reduce((a, b) => a + b.value, 0) / window.length };
+  });
+}
+
+/** Vega-Lite specs of the sweep's curves: validation top-1 of the EMA model, mask rate, masked pseudo-label accuracy. */
+export function curveSpecs(grid: SweepGrid, out: string, results: readonly CellResult[]): Array<{ file: string; spec: VegaLiteSpec }> {
+  const groups = groupCells(grid, results);
+  const charts: Array<{ file: string; title: string; y: string; pick: (r: ReturnType<typeof readMetricsLog>[number]) => number | undefined; window: number }> = [
+    { file: 'curve-validation-top1.svg', title: 'Validation top-1 of the EMA model', y: 'top-1', window: 1,
+      pick: (r) => (r.type === 'eval' && r.split === 'validation' && r.model === 'ema' ? r.top1 : undefined) },
+    { file: 'curve-mask-rate.svg', title: 'Mask rate (unlabeled samples kept)', y: 'mask rate', window: 10,
+      pick: (r) => (r.type === 'step' && typeof r.maskRate === 'number' ? r.maskRate : undefined) },
+    { file: 'curve-pseudo-label-accuracy.svg', title: 'Pseudo-label accuracy (all unlabeled samples)', y: 'accuracy', window: 10,
+      pick: (r) => (r.type === 'step' && typeof r.pseudoLabelAccuracy === 'number' ? r.pseudoLabelAccuracy : undefined) },
+  ];
+  return charts.map((chart) => {
+    const values = groups.flatMap((g) => smooth(meanCurve(grid, out, g, chart.pick), chart.window).map((p) => ({ ...p, group: g.key })));
+    return {
+      file: chart.file,
+      spec: {
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        title: chart.title, width: 520, height: 260, background: 'white',
+        data: { values },
+        mark: { type: 'line' },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: 'step' },
+          y: { field: 'value', type: 'quantitative', title: chart.y },
+          color: { field: 'group', type: 'nominal', title: null },
+        },
+      },
+    };
+  });
+}
+
+/**
+ * Rewrites results.jsonl (one line per finished cell), the curves (SVG, when vega is installed) and
+ * results.md in `out`, all derived from the cells' files: rerunning it is always safe.
+ */
+export async function writeSweepResults(grid: SweepGrid, out: string): Promise<{ markdown: string; curves: string[] }> {
+  const results = finishedCells(grid, out);
+  await writeFileAtomic(join(out, 'results.jsonl'), results.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  const curves: string[] = [];
+  if (results.length > 0) {
+    for (const { file, spec } of curveSpecs(grid, out, results)) {
+      const rendered = await renderSvg(spec);
+      if ('svg' in rendered) {
+        await writeFileAtomic(join(out, file), rendered.svg);
+        curves.push(file);
+      }
+    }
+  }
+  const markdown = resultsMarkdown(grid, results, curves);
+  await writeFileAtomic(join(out, 'results.md'), markdown);
+  return { markdown, curves };
+}
