@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../util/atomicWrite';
 import { checkpointDir } from '../checkpointFiles';
@@ -119,13 +120,14 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions): Promise<
  * Trains each cell in a child process running this same CLI (`node [execArgv] <entry> train …`), its output
  * appended to the cell's train.log. Isolates cells (memory, backend state, a crash) and lets two run at once.
  */
-export function childProcessLauncher(entry: string = process.argv[1]): CellLauncher {
+export function childProcessLauncher(entry: string = process.argv[1], nodeArgs: readonly string[] = process.execArgv): CellLauncher {
   return (argv, paths, onStart) => new Promise((resolvePromise, reject) => {
     const fd = openSync(paths.log, 'a');
-    const child = spawn(process.execPath, [...process.execArgv, entry, ...argv], { stdio: ['ignore', fd, fd], env: process.env });
+    const child = spawn(process.execPath, [...nodeArgs, entry, ...argv], { stdio: ['ignore', fd, fd], env: process.env });
     closeSync(fd);
     if (child.pid !== undefined) onStart(child.pid);
     child.on('error', reject);
-    child.on('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 + 15 : 1)));
+    // A signal gives the shell's convention, 128 + its number (SIGKILL: 137).
+    child.on('exit', (code, signal) => resolvePromise(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)));
   });
 }

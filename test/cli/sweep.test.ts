@@ -1,0 +1,212 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CliUsageError } from '../../src/cli/cliError';
+import { memoryIo } from '../../src/cli/io';
+import { runCli } from '../../src/cli/runCli';
+import type { CellResult } from '../../src/cli/sweep/cellResult';
+import { cellResultFrom, stepTiming } from '../../src/cli/sweep/cellResult';
+import { docMarkers, renderResultsDoc } from '../../src/cli/sweep/renderResultsDoc';
+import { childProcessLauncher, runSweep, type CellLauncher } from '../../src/cli/sweep/runSweep';
+import { cellPaths } from '../../src/cli/sweep/sweepCells';
+import { parseSweepGrid, runOrder, type SweepGrid } from '../../src/cli/sweep/sweepGrid';
+import { meanStd, resultsMarkdown } from '../../src/cli/sweep/sweepResults';
+import { testBackend } from '../helpers/testBackend';
+
+const root = mkdtempSync(join(tmpdir(), 'tear-sweep-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const scratch = (): string => {
+  const dir = join(root, `s${n++}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+};
+
+const tinyBase = { dataset: 'digits', labels: 20, validation: 20, test: 40, steps: 8, batchSize: 8, mu: 2, evalEvery: 4, checkpointEvery: 2, logEvery: 2, backend: 'cpu' };
+
+describe('sweep grid files', () => {
+  it('expands the union of products, dedupes cells and orders them seed first', () => {
+    const grid = parseSweepGrid({ name: 'g', base: { dataset: 'digits', steps: 10 },
+      grids: [{ method: ['fixmatch', 'tear'], seed: [0, 1] }, { method: 'tear', seed: [1, 2] }] }, 'g.json');
+    // grid 2 gives method-tear.seed-1 again (same settings, one cell) and method-tear.seed-2.
+    expect(grid.cells.map((c) => c.id)).toEqual(['method-fixmatch.seed-0', 'method-fixmatch.seed-1', 'method-tear.seed-0', 'method-tear.seed-1', 'method-tear.seed-2']);
+    expect(runOrder(grid).map((c) => c.id)).toEqual(['method-fixmatch.seed-0', 'method-tear.seed-0', 'method-fixmatch.seed-1', 'method-tear.seed-1', 'method-tear.seed-2']);
+    expect(grid.cells[3].settings).toMatchObject({ dataset: 'digits', steps: 10, method: 'tear', seed: 1 });
+    expect(grid.cells[3].axes).toEqual({ method: 'tear', seed: 1 });
+  });
+
+  it('names the file, the grid and the key of every mistake', () => {
+    const bad = (obj: unknown) => () => parseSweepGrid(obj, 'study.json');
+    expect(bad([])).toThrow(CliUsageError);
+    expect(bad({ grids: [{}], colour: 1 })).toThrow("sweep file study.json: unknown key 'colour'");
+    expect(bad({ grids: [] })).toThrow("'grids' must be a non-empty array");
+    expect(bad({ grids: [{ out: 'x' }] })).toThrow("study.json (grids[0]): 'out' is set by the sweep");
+    expect(bad({ base: { resume: 'x' }, grids: [{}] })).toThrow("study.json (base): 'resume' is set by the sweep");
+    expect(bad({ grids: [{ seed: [] }] })).toThrow("axis 'seed' is empty");
+    expect(bad({ grids: [{ seed: [1, 1] }] })).toThrow("axis 'seed' repeats a value");
+    expect(bad({ grids: [{ method: ['fixmatch', 'fixmach'] }] })).toThrow(/study.json \(grids\[0\]\): key 'method' must be one of/);
+    expect(bad({ base: { batchSize: '32' }, grids: [{}] })).toThrow(/study.json \(base\): key 'batchSize' must be a positive integer, got "32" \(string\)/);
+    expect(bad({ grids: [{ labels: 40 }], keepCheckpoints: 'some' })).toThrow("'keepCheckpoints' must be \"final\" or \"none\"");
+  });
+});
+
+/** A launcher that trains nothing: it records argv and writes the metrics a finished run would. */
+function fakeLauncher(calls: string[][], opts: { fail?: string } = {}): CellLauncher {
+  return async (argv, paths, onStart) => {
+    calls.push(argv);
+    onStart(process.pid);
+    if (opts.fail !== undefined && paths.dir.endsWith(opts.fail)) return 1;
+    const steps = JSON.parse(readFileSync(argv[argv.indexOf('--config') + 1], 'utf8')).steps as number;
+    const t = (s: number) => new Date(Date.UTC(2026, 10, 30, 0, 0, s)).toISOString();
+    const test = (model: string, top1: number) => ({ type: 'eval', step: steps, time: t(99), split: 'test', model, top1, balancedAccuracy: top1, macroF1: top1, macroAuc: 0.9 });
+    const lines = [
+      { type: 'run', time: t(0), startStep: 0, settings: {}, backend: 'cpu (fake)' },
+      { type: 'step', step: steps / 2, time: t(1), maskRate: 0.2 },
+      { type: 'step', step: steps, time: t(5), maskRate: 0.4, naiveAuroc: 0.7, 'candidate.kl.spearman': 0.1 },
+      test('ema', 0.5), test('student', 0.4),
+    ];
+    writeFileSync(join(paths.dir, 'metrics.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    return 0;
+  };
+}
+
+describe('runSweep', () => {
+  const grid = (file: string, steps = 8): SweepGrid => parseSweepGrid({ name: 'tiny', base: { ...tinyBase, steps }, grids: [{ method: ['fixmatch', 'tear'], seed: [0, 1] }] }, file);
+
+  it('runs only what is missing: skips finished cells, resumes from checkpoints, restarts folders without one, refuses changed settings', async () => {
+    const out = scratch();
+    const g = grid(join(out, 'sweep.json'));
+    const calls: string[][] = [];
+    const first = await runSweep(g, { launcher: fakeLauncher(calls), maxCells: 2 });
+    expect(first.finished).toEqual(['method-fixmatch.seed-0', 'method-tear.seed-0']);
+    expect(calls.every((a) => !a.includes('--resume'))).toBe(true);
+    expect(existsSync(join(out, 'results.md'))).toBe(true);
+
+    // method-fixmatch.seed-1 was interrupted after a checkpoint; method-tear.seed-1 before its first one.
+    const [c2, c3] = g.cells.filter((c) => c.id.endsWith('seed-1')).map((c) => cellPaths(out, c));
+    mkdirSync(join(c2.dir, 'checkpoints'), { recursive: true });
+    writeFileSync(join(c2.dir, 'checkpoints', 'step-00000004.ckpt'), 'x');
+    mkdirSync(c3.dir, { recursive: true });
+    writeFileSync(join(c3.dir, 'metrics.jsonl'), 'half a line');
+    calls.length = 0;
+    const second = await runSweep(g, { launcher: fakeLauncher(calls) });
+    expect(second.plan.map((p) => p.status.kind)).toEqual(['done', 'done', 'resume', 'new']);
+    expect(calls).toHaveLength(2);
+    expect(calls[0].slice(-2)).toEqual(['--resume', c2.dir]);
+    expect(calls[1]).not.toContain('--resume');
+    expect(existsSync(c2.lock)).toBe(false);
+
+    calls.length = 0;
+    expect((await runSweep(g, { launcher: fakeLauncher(calls) })).plan.every((p) => p.status.kind === 'done')).toBe(true);
+    expect(calls).toHaveLength(0);
+
+    const changed = grid(join(out, 'sweep.json'), 10);
+    const refused = await runSweep(changed, { launcher: fakeLauncher(calls), dryRun: true });
+    expect(refused.refused).toHaveLength(4);
+    expect(calls).toHaveLength(0);
+    const jsonl = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CellResult);
+    expect(jsonl.map((r) => r.id)).toEqual(g.cells.map((c) => c.id));
+    expect(jsonl[0].diagnostics).toEqual({ maskRate: 0.4, naiveAuroc: 0.7, 'candidate.kl.spearman': 0.1 });
+    expect(jsonl[0].test.ema.top1).toBe(0.5);
+  });
+
+  it('leaves a cell alone while a live process holds its lock, and goes on after a failed cell', async () => {
+    const out = scratch();
+    const g = grid(join(out, 'sweep.json'));
+    const locked = cellPaths(out, g.cells[0]);
+    mkdirSync(locked.dir, { recursive: true });
+    writeFileSync(locked.lock, JSON.stringify({ pid: process.ppid }));
+    const calls: string[][] = [];
+    const summary = await runSweep(g, { launcher: fakeLauncher(calls, { fail: 'method-tear.seed-0' }) });
+    expect(summary.plan[0]).toEqual({ id: 'method-fixmatch.seed-0', status: { kind: 'running', pid: process.ppid } });
+    expect(summary.failed).toEqual([{ id: 'method-tear.seed-0', code: 1 }]);
+    expect(summary.finished).toEqual(['method-fixmatch.seed-1', 'method-tear.seed-1']);
+    writeFileSync(locked.lock, JSON.stringify({ pid: 2 ** 22 + 12345 })); // no such process: stale
+    const again = await runSweep(g, { launcher: fakeLauncher(calls), dryRun: true });
+    expect(again.plan.map((p) => p.status.kind)).toEqual(['new', 'new', 'done', 'done']);
+  });
+
+  // Backend-independent (the cells name their own backend) and slow: run once, in the default cpu pass.
+  it.skipIf(testBackend() !== 'cpu')('survives kill -9 of a cell: the next call resumes it and ends with the numbers of an uninterrupted run', async () => {
+    const gridFor = (dir: string) => parseSweepGrid({ name: 'kill', base: { ...tinyBase, steps: 12, backend: 'wasm' }, grids: [{ method: ['tear'] }] }, join(dir, 'sweep.json'));
+    const clean = scratch();
+    const io = memoryIo();
+    const inProcess: CellLauncher = async (argv) => runCli(argv, io);
+    await runSweep(gridFor(clean), { launcher: inProcess });
+    const cleanResult = JSON.parse(readFileSync(cellPaths(clean, gridFor(clean).cells[0]).result, 'utf8')) as CellResult;
+
+    const killed = scratch();
+    const g = gridFor(killed);
+    const paths = cellPaths(killed, g.cells[0]);
+    const child = childProcessLauncher(resolve(__dirname, '../../src/cli/main.ts'), ['--import', 'tsx']);
+    const killer: CellLauncher = (argv, p, onStart) => child(argv, p, (pid) => {
+      onStart(pid);
+      const timer = setInterval(() => {
+        if (existsSync(join(p.dir, 'checkpoints', 'step-00000004.ckpt'))) {
+          clearInterval(timer);
+          process.kill(pid, 'SIGKILL');
+        }
+      }, 20);
+    });
+    const first = await runSweep(g, { launcher: killer });
+    expect(first.failed).toHaveLength(1);
+    expect(first.failed[0].code).toBe(137);
+    expect(existsSync(paths.result)).toBe(false);
+    const second = await runSweep(g, { launcher: inProcess });
+    expect(second.plan[0].status.kind).toBe('resume');
+    expect(second.finished).toEqual([g.cells[0].id]);
+    const resumed = JSON.parse(readFileSync(paths.result, 'utf8')) as CellResult;
+    expect(resumed.test).toEqual(cleanResult.test);
+  }, 180_000);
+});
+
+describe('sweep results', () => {
+  const result = (method: string, seed: number, top1: number): CellResult => ({
+    id: `method-${method}.seed-${seed}`, axes: { method, seed }, settings: {}, settingsHash: 'h', commit: 'abc123', finished: '2026-11-30T00:00:00Z',
+    backend: 'tensorflow (x)', steps: 100, test: { ema: { top1, balancedAccuracy: top1, macroF1: top1, macroAuc: 0.9 }, student: { top1, balancedAccuracy: top1, macroF1: top1, macroAuc: 0.9 } },
+    diagnostics: { maskRate: 0.5, 'candidate.naive.spearman': 0.3, 'candidate.naive.auroc': 0.7, 'candidate.ensemble.spearman': 0.4, 'candidate.ensemble.auroc': 0.8 },
+    secondsPerStep: 0.5, trainSeconds: 60,
+  });
+  const grid = parseSweepGrid({ name: 'fixture', grids: [{ method: ['fixmatch', 'tear'], seed: [0, 1, 2] }] }, 'f.json');
+
+  it('mean ± sample std over seeds, per-seed values and the candidate table, from fixtures', () => {
+    expect(meanStd([0.8, 0.9, 0.7])).toEqual({ mean: 0.8000000000000002, std: 0.10000000000000003, n: 3 });
+    const md = resultsMarkdown(grid, [result('fixmatch', 0, 0.8), result('fixmatch', 1, 0.9), result('fixmatch', 2, 0.7), result('tear', 0, 0.6)]);
+    expect(md).toContain('4 of 6 cells finished');
+    expect(md).toContain('| fixmatch | 3 | 80.0 ± 10.0 | 80.0 ± 10.0 | 80.0 ± 10.0 | 0: 80.0, 1: 90.0, 2: 70.0 | 80.0 ± 10.0 |');
+    expect(md).toContain('| tear | 1 | 60.0 |');
+    expect(md).toMatch(/\| ensemble \| 0\.400 ± 0\.000 \| 0\.800 ± 0\.000 ✓ \|/);
+    expect(md).toMatch(/\| naive \| 0\.300 ± 0\.000 \| 0\.700 ± 0\.000 \|/);
+    expect(md).toContain('commit `abc123`');
+  });
+
+  it('cellResultFrom refuses a log without the final test evaluation; timing skips the gap across a resume', () => {
+    const cell = grid.cells[0];
+    expect(() => cellResultFrom(cell, [], { settingsHash: 'h', commit: 'c', steps: 10 })).toThrow('has no test evaluation of the ema model at step 10');
+    const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+    const timing = stepTiming([
+      { type: 'run', time: t(0), startStep: 0, settings: {}, backend: 'x' },
+      { type: 'step', step: 10, time: t(1) }, { type: 'step', step: 20, time: t(3) },
+      { type: 'run', time: t(50), startStep: 20, settings: {}, backend: 'x' },
+      { type: 'step', step: 30, time: t(55) }, { type: 'step', step: 40, time: t(59) },
+    ]);
+    expect(timing.perStep).toBeCloseTo(0.3, 12);
+    expect(timing.total).toBe(6);
+  });
+
+  it('renders the generated block into a document between its markers and keeps the discussion', async () => {
+    const dir = scratch();
+    const doc = join(dir, 'results.md');
+    const { begin, end } = docMarkers('sweep');
+    writeFileSync(doc, `# Results\nintro\n${begin}\nold\n${end}\nhand-written discussion\n`);
+    writeFileSync(join(dir, 'curve.svg'), '<svg/>');
+    await renderResultsDoc(doc, 'sweep', 'new table\n![c](curve.svg)\n', ['curve.svg'], dir);
+    const text = readFileSync(doc, 'utf8');
+    expect(text).toBe(`# Results\nintro\n${begin}\nnew table\n![c](sweep/curve.svg)\n${end}\nhand-written discussion\n`);
+    expect(existsSync(join(dir, 'sweep', 'curve.svg'))).toBe(true);
+    writeFileSync(doc, '# no markers\n');
+    await expect(renderResultsDoc(doc, 'sweep', 'x', [], dir)).rejects.toThrow(/lacks the markers of sweep 'sweep'/);
+    expect(readFileSync(doc, 'utf8')).toBe('# no markers\n');
+  });
+});
