@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { medicalPreset } from '../../src/augment/medicalPreset';
+import { applyRandAugmentOp, RAND_AUGMENT_OPS, randAugmentParameter, strongAugment } from '../../src/augment/randAugment';
+import { weakAugment } from '../../src/augment/weakAugment';
+import { useWasmBackend } from '../../src/backends/wasm/useWasmBackend';
+import { evaluationBatches, labeledBatches, unlabeledBatches } from '../../src/data/batchSource';
+import type { ImageDataset } from '../../src/data/types';
+import { createSmallCnn } from '../../src/models/smallCnn';
+import { createTearEncoder } from '../../src/models/tearEncoder';
+import { createWideResNet } from '../../src/models/wideResNet';
+import { Random } from '../../src/state/random';
+import { TRAINING_METHODS, type TrainingMethod } from '../../src/training/config';
+import { SemiSupervisedTrainer } from '../../src/training/trainer';
+import { testBackend } from '../helpers/testBackend';
+
+/**
+ * Kernel coverage: one full training step of every method with the package's own augmentations and every
+ * shipped backbone (at small size), on the backend under test — and on wasm with tear-ssl's kernels in the
+ * default (cpu) pass. A kernel or gradient missing on a backend fails here, not in a user's run.
+ */
+const SIDE = 32;
+const CLASSES = 3;
+
+function rgbDataset(n: number): ImageDataset {
+  const rng = new Random(5);
+  const images = new Float32Array(n * SIDE * SIDE * 3);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % CLASSES;
+    for (let p = 0; p < SIDE * SIDE * 3; p++) images[i * SIDE * SIDE * 3 + p] = Math.min(1, 0.6 * rng.next() + (p % 3 === labels[i] ? 0.4 : 0));
+  }
+  return { images, labels, shape: [SIDE, SIDE, 3], numClasses: CLASSES, classNames: ['r', 'g', 'b'] };
+}
+
+const DATA = rgbDataset(24);
+const BACKBONES: Record<string, () => tf.LayersModel> = {
+  'small CNN': () => createSmallCnn({ inputShape: [SIDE, SIDE, 3], numClasses: CLASSES, width: 1, seed: 1 }),
+  'WRN (depth 10, widen 1)': () => createWideResNet({ inputShape: [SIDE, SIDE, 3], numClasses: CLASSES, depth: 10, widen: 1, dropout: 0.1, seed: 1 }),
+  'TEAR encoder': () => createTearEncoder({ inputShape: [SIDE, SIDE, 3], numClasses: CLASSES, dropout: 0.1, seed: 1 }),
+};
+const AUGMENTATIONS = {
+  natural: () => ({ weak: weakAugment(), strong: strongAugment() }),
+  medical: () => medicalPreset(),
+};
+
+/** Two steps: finite logs, weights that moved, and no tensor growth on the second step. */
+async function twoSteps(method: TrainingMethod, backbone: string, augmentation: keyof typeof AUGMENTATIONS): Promise<void> {
+  const model = BACKBONES[backbone]();
+  const { weak, strong } = AUGMENTATIONS[augmentation]();
+  const trainer = await SemiSupervisedTrainer.create({
+    model,
+    labeled: (s) => labeledBatches(DATA, [0, 1, 2, 3, 4, 5], 3, { seed: 1, startStep: s, prefetch: 0 }),
+    unlabeled: (s) => unlabeledBatches(DATA, Array.from({ length: 18 }, (_, i) => 6 + i), 6, { seed: 2, startStep: s, prefetch: 0, withHiddenLabels: true }),
+    validation: () => evaluationBatches(DATA, [0, 1, 2], 3),
+    weakAugment: weak,
+    strongAugment: strong,
+    config: { method, numClasses: CLASSES, totalSteps: 10, seed: 3, threshold: 0.3, iph: { numClusters: CLASSES } },
+  });
+  try {
+    const before = await Promise.all(model.trainableWeights.map((w) => w.read().data()));
+    const first = await trainer.trainStep();
+    const tensors = tf.memory().numTensors;
+    const second = await trainer.trainStep();
+    expect(tf.memory().numTensors, 'tensor count grew on the second step').toBe(tensors);
+    for (const logs of [first, second]) {
+      for (const key of ['loss', 'supervised', 'unlabeled', 'iph'] as const) expect(Number.isFinite(logs[key]), `${key} = ${logs[key]}`).toBe(true);
+    }
+    const after = await Promise.all(model.trainableWeights.map((w) => w.read().data()));
+    expect(after.some((a, i) => a.some((v, j) => v !== before[i][j])), 'no weight changed').toBe(true);
+    const metrics = await trainer.evaluate();
+    expect(metrics.ema.top1).toBeGreaterThanOrEqual(0);
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+}
+
+function coverage(backend: string): void {
+  describe(`kernel coverage on ${backend}`, () => {
+    it('every RandAugment op and Cutout at full magnitude', async () => {
+      const x = tf.tidy(() => tf.randomUniform([2, SIDE, SIDE, 3], 0, 1, 'float32', 4)) as tf.Tensor4D;
+      for (const op of RAND_AUGMENT_OPS) {
+        const y = applyRandAugmentOp(op, x, [randAugmentParameter(op, 10, 1, SIDE, SIDE), randAugmentParameter(op, 10, -1, SIDE, SIDE)]);
+        const v = await y.data();
+        expect(v.every((e) => Number.isFinite(e) && e >= 0 && e <= 1), op).toBe(true);
+        y.dispose();
+      }
+      x.dispose();
+    });
+    for (const method of TRAINING_METHODS) {
+      for (const backbone of Object.keys(BACKBONES)) {
+        it(`${method} trains a step with ${backbone} and the natural-image augmentations`, async () => twoSteps(method, backbone, 'natural'));
+      }
+    }
+    for (const backbone of Object.keys(BACKBONES)) {
+      it(`tear trains a step with ${backbone} and the medical preset`, async () => twoSteps('tear', backbone, 'medical'));
+    }
+  });
+}
+
+coverage(testBackend());
+if (testBackend() === 'cpu') {
+  describe('on wasm with tear-ssl training kernels', () => {
+    it('activates', async () => {
+      await useWasmBackend();
+      expect(tf.getBackend()).toBe('wasm');
+    });
+  });
+  coverage('wasm');
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+}
