@@ -5,6 +5,7 @@ import { evaluationBatches, labeledBatches, unlabeledBatches } from '../data/ind
 import type { ClassificationReport } from '../metrics/classificationReport';
 import { deriveSeed } from '../state/random';
 import type { EvalMetrics, StepLogs, TrainerCallbacks } from '../training/callbacks';
+import { describeMethod } from '../training/algorithms/registry';
 import type { TrainerConfigInput } from '../training/config';
 import { SemiSupervisedTrainer, type TrainerSetup } from '../training/trainer';
 import { checkpointDir, checkpointPath, pruneCheckpoints, resolveCheckpoint, runFolderOf } from './checkpointFiles';
@@ -60,7 +61,8 @@ export async function runTrainCommand(
   writeFileSync(join(out, 'run.json'), `${JSON.stringify({ command: 'train', settings, backend: backend.reason, data: data.summary }, null, 2)}\n`);
 
   const model = buildModel(settings.dataset, data, settings.seed);
-  const unlabeledUsed = settings.method !== 'supervised';
+  const method = describeMethod(settings.method);
+  const unlabeledUsed = method.unlabeled;
   const preprocess = normalizer(data.normalization);
   const log = new MetricsLog(join(out, 'metrics.jsonl'));
   const imagesPerStep = settings.batchSize * (unlabeledUsed ? 1 + settings.mu : 1);
@@ -95,7 +97,7 @@ export async function runTrainCommand(
       progress.update(step, {
         loss: logs.loss, supervisedLoss: logs.supervised,
         unlabeledLoss: unlabeledUsed ? logs.unlabeled : undefined,
-        iphLoss: settings.method === 'iph' || settings.method === 'tear' ? logs.iph : undefined,
+        terms: Object.fromEntries(method.terms.map((name) => [name, logs[name] ?? 0])),
         maskRate: unlabeledUsed ? logs.maskRate : undefined,
       });
       if (step % settings.logEvery === 0 || step === settings.steps) {
@@ -177,7 +179,7 @@ function trainerSetup(
     preprocess,
     callbacks,
   };
-  if (settings.method !== 'supervised') {
+  if (describeMethod(settings.method).unlabeled) {
     setup.unlabeled = (startStep: number) => unlabeledBatches(data.unlabeled.dataset, data.unlabeled.indices, mu * batchSize,
       { seed: deriveSeed(seed, STREAM_SEED.unlabeled), startStep, withHiddenLabels: true });
   }

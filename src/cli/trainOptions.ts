@@ -1,9 +1,15 @@
+import { IPH_REFERENCES } from '../math/iphLoss';
+import { ESTIMATOR_DISTANCES } from '../math/lossEstimator';
+import { REFERENCES, TRAINING_METHODS, type ReferenceKind, type TrainingMethod } from '../training/config';
+import type { IphReference } from '../math/iphLoss';
+import type { EstimatorDistance } from '../math/lossEstimator';
 import { CliUsageError } from './cliError';
 
 export const DATASET_NAMES = ['digits', 'fashion-mnist', 'mnist', 'cifar10', 'isic2018'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
-export const METHOD_NAMES = ['supervised', 'fixmatch', 'adapl', 'iph', 'tear'] as const;
-export type MethodName = (typeof METHOD_NAMES)[number];
+/** The trainer's methods, read from the algorithm registry. */
+export const METHOD_NAMES = TRAINING_METHODS;
+export type MethodName = TrainingMethod;
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 /** The labeled budgets the TEAR release ships split files for (ISIC 2018). */
@@ -35,14 +41,14 @@ export interface TrainSettings {
   emaMomentum?: number;
   emaWarmup?: boolean;
   /** Temporal reference: the EMA teacher, the previous step's model, or a per-sample memory (AdaPL only). */
-  reference?: 'ema' | 'previous' | 'memory';
+  reference?: ReferenceKind;
   distributionAlignment?: boolean;
   /** IPH clusters K (default: one per class). */
   clusters?: number;
-  iphReference?: 'prediction' | 'kmeans';
+  iphReference?: IphReference;
   adaplGamma?: number;
   adaplWMin?: number;
-  distance?: 'kl' | 'mse' | 'emd';
+  distance?: EstimatorDistance;
   entropy?: boolean;
   seed: number;
   backend: BackendName;
@@ -93,13 +99,13 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { key: 'lambdaIph', flag: 'lambda-iph', kind: { type: 'number', min: 0 }, help: 'weight λ_IPH of the IPH loss', valueName: 'W' },
   { key: 'emaMomentum', flag: 'ema-momentum', kind: { type: 'number', min: 0, max: 1, maxOpen: true }, help: 'EMA momentum of the reference model', valueName: 'M' },
   { key: 'emaWarmup', flag: 'ema-warmup', kind: { type: 'boolean' }, help: 'EMA warm-up min(m, (1+k)/(10+k)) (use for short runs; --no-ema-warmup to turn off)' },
-  { key: 'reference', flag: 'reference', kind: { type: 'enum', values: ['ema', 'previous', 'memory'] }, help: 'temporal reference: ema, previous (last step\'s model), memory (per-sample, AdaPL only)', valueName: 'R' },
+  { key: 'reference', flag: 'reference', kind: { type: 'enum', values: REFERENCES }, help: 'temporal reference: ema, previous (last step\'s model), memory (per-sample, AdaPL only)', valueName: 'R' },
   { key: 'distributionAlignment', flag: 'distribution-alignment', kind: { type: 'boolean' }, help: 'distribution alignment of the weak probabilities (--no-distribution-alignment to turn off)' },
   { key: 'clusters', flag: 'clusters', kind: { type: 'int', min: 1 }, help: 'IPH clusters K (default: one per class)', valueName: 'K' },
-  { key: 'iphReference', flag: 'iph-reference', kind: { type: 'enum', values: ['prediction', 'kmeans'] }, help: 'IPH reference groups: prediction (reference argmax) or kmeans', valueName: 'R' },
+  { key: 'iphReference', flag: 'iph-reference', kind: { type: 'enum', values: IPH_REFERENCES }, help: 'IPH reference groups: prediction (reference argmax) or kmeans', valueName: 'R' },
   { key: 'adaplGamma', flag: 'adapl-gamma', kind: { type: 'number', min: 0, minOpen: true }, help: 'AdaPL sigmoid temperature γ of the confidence weights', valueName: 'G' },
   { key: 'adaplWMin', flag: 'adapl-w-min', kind: { type: 'number', min: 0, max: 1 }, help: 'AdaPL minimum weight w_min', valueName: 'W' },
-  { key: 'distance', flag: 'distance', kind: { type: 'enum', values: ['kl', 'mse', 'emd'] }, help: 'loss estimator distance: kl, mse, emd', valueName: 'D' },
+  { key: 'distance', flag: 'distance', kind: { type: 'enum', values: ESTIMATOR_DISTANCES }, help: `loss estimator distance: ${ESTIMATOR_DISTANCES.join(', ')}`, valueName: 'D' },
   { key: 'entropy', flag: 'entropy', kind: { type: 'boolean' }, help: 'add the entropy term to the loss estimator (--no-entropy to drop it)' },
   { key: 'seed', flag: 'seed', kind: { type: 'int', min: 0, max: 2 ** 32 - 1 }, help: 'random seed (splits, weights, batches, augmentations)', valueName: 'S' },
   { key: 'backend', flag: 'backend', kind: { type: 'enum', values: BACKEND_NAMES }, help: `tfjs backend: ${BACKEND_NAMES.join(', ')}`, valueName: 'NAME' },

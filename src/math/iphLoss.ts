@@ -8,11 +8,15 @@ import { COSINE_EPSILON, matchPrototypes } from './matchPrototypes';
 
 const FN = 'iphLoss';
 
+/** IPH reference groups: the reference model's predicted class, or k-means clusters of its features. */
+export const IPH_REFERENCES = ['prediction', 'kmeans'] as const;
+export type IphReference = (typeof IPH_REFERENCES)[number];
+
 export interface IphOptions {
   /** K, the number of student clusters (TEAR uses K = C). Required. */
   numClusters: number;
   /** Reference groups: the reference model's predicted class (`referenceAssignments`, default) or k-means on f̃. */
-  reference?: 'prediction' | 'kmeans';
+  reference?: IphReference;
   /** Number of reference groups: classes C in 'prediction' mode, clusters in 'kmeans' mode. Default numClusters. */
   referenceGroups?: number;
   /** Seed of the student k-means (the reference k-means uses deriveSeed(seed, 1)). Default kmeans.seed, else 0. */
@@ -75,7 +79,7 @@ export function iphLoss(args: IphArgs, opts?: IphOptions): IphResult {
   check(opts !== undefined && opts !== null, FN, () => "option 'numClusters' is required (pass { numClusters })");
   const { numClusters, reference = 'prediction' } = opts;
   checkNumber(numClusters, 'numClusters', FN, { min: 1, integer: true });
-  checkOneOf(reference, ['prediction', 'kmeans'] as const, 'reference', FN);
+  checkOneOf(reference, IPH_REFERENCES, 'reference', FN);
   const referenceGroups = opts.referenceGroups ?? numClusters;
   checkNumber(referenceGroups, 'referenceGroups', FN, { min: 1, integer: true });
   const seed = opts.seed ?? opts.kmeans?.seed ?? 0;

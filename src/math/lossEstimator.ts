@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { checkOneOf, checkSameDim, check, checkTensor } from '../util/checks';
 import { safeLog } from './probabilities';
 
-export type EstimatorDistance = 'kl' | 'mse' | 'emd';
+/** The estimator's distances D(p̃, p) (see LossEstimatorOptions.distance). */
+export const ESTIMATOR_DISTANCES = ['kl', 'mse', 'emd'] as const;
+export type EstimatorDistance = (typeof ESTIMATOR_DISTANCES)[number];
 
 export interface LossEstimatorOptions {
   /** D(p̃, p): 'kl' (default) Σ p̃ (log p̃ − log p); 'mse' (1/C) Σ (p̃ − p)²; 'emd' Σ_{c<C} |CDF_p̃(c) − CDF_p(c)|. */
@@ -27,7 +29,7 @@ export function estimateUnlabeledLoss(
   checkTensor(studentProbs, 'studentProbs', fn, { rank: 2, dtype: 'float32' });
   checkSameDim(referenceProbs, 'referenceProbs', studentProbs, 'studentProbs', fn);
   const distance = opts.distance ?? 'kl';
-  checkOneOf(distance, ['kl', 'mse', 'emd'] as const, 'distance', fn);
+  checkOneOf(distance, ESTIMATOR_DISTANCES, 'distance', fn);
   const entropy = opts.entropy ?? true;
   check(typeof entropy === 'boolean', fn, () => `option 'entropy' must be a boolean, got ${String(entropy)}`);
   const numClasses = referenceProbs.shape[1];
