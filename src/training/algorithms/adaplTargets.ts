@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { adaplWeights } from '../../math/adaplWeights';
 import { estimateUnlabeledLoss } from '../../math/lossEstimator';
 import { relaxPseudoLabels } from '../../math/relaxPseudoLabels';
@@ -15,9 +16,11 @@ export const adaplTargets: TargetBuilder = {
   targets: ({ config, studentProbs }, probs, pseudoLabels, referenceProbs) => {
     check(referenceProbs !== undefined, 'adaplTargets', () => 'needs the reference probabilities p̃');
     const { distance, entropy, gamma, wMin, spread } = config.adapl;
-    const estimates = stopGradient(estimateUnlabeledLoss(referenceProbs, studentProbs, { distance, entropy }));
-    const weights = stopGradient(adaplWeights(estimates, { gamma, wMin }));
-    const targets = stopGradient(relaxPseudoLabels(pseudoLabels, weights, probs.shape[1], { spread, referenceProbs }));
-    return { targets, estimates };
+    return tf.tidy(() => {
+      const estimates = stopGradient(estimateUnlabeledLoss(referenceProbs, studentProbs, { distance, entropy }));
+      const weights = stopGradient(adaplWeights(estimates, { gamma, wMin }));
+      const targets = stopGradient(relaxPseudoLabels(pseudoLabels, weights, probs.shape[1], { spread, referenceProbs }));
+      return { targets, estimates };
+    });
   },
 };

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { oneHotPseudoLabels } from '../../math/pseudoLabels';
 import { stopGradient } from '../../util/numerics';
 import type { TargetBuilder } from './types';
@@ -6,5 +7,5 @@ import type { TargetBuilder } from './types';
 export const hardTargets: TargetBuilder = {
   name: 'hard',
   usesReference: false,
-  targets: (_step, probs, pseudoLabels) => ({ targets: stopGradient(oneHotPseudoLabels(pseudoLabels, probs.shape[1])) }),
+  targets: (_step, probs, pseudoLabels) => tf.tidy(() => ({ targets: stopGradient(oneHotPseudoLabels(pseudoLabels, probs.shape[1])) })),
 };

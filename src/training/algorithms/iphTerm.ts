@@ -15,15 +15,16 @@ export const iphTerm: ExtraTerm<undefined> = {
   loss: ({ config, reference, studentFeatures, kmeansSeed }) => {
     check(reference !== undefined, 'iphTerm', () => 'needs the reference model outputs');
     const byPrediction = config.iph.reference === 'prediction';
-    const referenceAssignments = byPrediction ? hardPseudoLabels(reference.probs).labels : undefined;
-    const { loss, assignments } = iphLoss(
-      { studentFeatures, referenceFeatures: reference.features, referenceAssignments },
-      {
-        numClusters: config.iph.numClusters, reference: config.iph.reference, seed: kmeansSeed, kmeans: { ...config.iph.kmeans },
-        referenceGroups: byPrediction ? config.numClasses : config.iph.numClusters,
-      },
-    );
-    tf.dispose([assignments, referenceAssignments]);
-    return { loss };
+    return tf.tidy(() => {
+      const referenceAssignments = byPrediction ? hardPseudoLabels(reference.probs).labels : undefined;
+      const { loss } = iphLoss(
+        { studentFeatures, referenceFeatures: reference.features, referenceAssignments },
+        {
+          numClusters: config.iph.numClusters, reference: config.iph.reference, seed: kmeansSeed, kmeans: { ...config.iph.kmeans },
+          referenceGroups: byPrediction ? config.numClasses : config.iph.numClusters,
+        },
+      );
+      return { loss };
+    });
   },
 };

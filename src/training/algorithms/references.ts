@@ -79,7 +79,9 @@ const memory: ReferenceSource<TemporalMemoryState> = {
   },
   probs: (step, s) => {
     check(step.indices !== undefined, 'reference', () => 'the temporal memory needs the unlabeled sample ids');
-    return temporalMemoryRead(s, step.indices, { fallback: step.studentProbs }).probs;
+    const { probs, seen } = temporalMemoryRead(s, step.indices, { fallback: step.studentProbs });
+    seen.dispose();
+    return probs;
   },
   update: (step, s) => temporalMemoryUpdate(s, step.indices as tf.Tensor1D, step.studentProbs),
 };
