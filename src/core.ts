@@ -16,7 +16,8 @@ export { adaplLoss, ADAPL_MASKS, type AdaplMask, type AdaplOptions, type AdaplLo
 // math: IPH
 export { kmeans, type KMeansOptions, type KMeansResult, type KMeansEngine } from './math/kmeans';
 export { clusterPrototypes } from './math/clusterPrototypes';
-export { matchPrototypes, cosineSimilarityMatrix } from './math/matchPrototypes';
+export { matchPrototypes } from './math/matchPrototypes';
+export { cosineSimilarityMatrix, pairedCosine, safeRowNorms, COSINE_EPSILON } from './math/cosine';
 export { iphLoss, IPH_REFERENCES, type IphReference, type IphOptions, type IphArgs, type IphResult } from './math/iphLoss';
 export {
   iphLossReleaseExact, type IphReleaseExactArgs, type IphReleaseExactOptions, type IphReleaseExactResult,
@@ -62,7 +63,7 @@ export { macroPrecisionRecallF1, type PrecisionRecallF1 } from './metrics/macroP
 export { binaryRocAuc } from './metrics/rocAuc';
 export { rocAucOneVsRest, rocAucPerClass } from './metrics/rocAucOneVsRest';
 export { classificationReport, type ClassificationReport } from './metrics/classificationReport';
-export { maskRate, pseudoLabelAccuracy, spearmanCorrelation } from './metrics/sslDiagnostics';
+export { maskRate, pseudoLabelAccuracy, spearmanCorrelation, trueLabelLosses } from './metrics/sslDiagnostics';
 export { type ProbabilityRows } from './metrics/probabilityRows';
 export { evaluateModels, type Classifier } from './training/evaluateModels';
 

@@ -83,10 +83,10 @@ export function adaplLoss(args: AdaplLossArgs, opts: AdaplOptions = {}): {
       : tf.ones([strongLogits.shape[0]]) as tf.Tensor1D);
     const estimated = stopGradient(estimates !== undefined
       ? estimates
-      : estimateUnlabeledLoss(referenceProbs, studentProbs ?? weakProbs, { distance: opts.distance, entropy: opts.entropy }));
+      : estimateUnlabeledLoss({ referenceProbs, studentProbs: studentProbs ?? weakProbs }, { distance: opts.distance, entropy: opts.entropy }));
     const weights = stopGradient(adaplWeights(estimated, { gamma: opts.gamma, wMin: opts.wMin }));
     const targets = stopGradient(relaxPseudoLabels(labels, weights, numClasses, { spread, referenceProbs }));
-    const loss = maskedUnlabeledLoss(targets, strongLogits, mask);
+    const loss = maskedUnlabeledLoss({ targets, strongLogits, mask });
     return { loss, weights, mask, targets, estimates: estimated, pseudoLabels: labels };
   });
 }

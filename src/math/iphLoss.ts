@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkOneOf, checkSameDim, checkTensor, shapeString } from '../util/checks';
 import { deriveSeed } from '../state/random';
-import { clusterPrototypes, membership } from './clusterPrototypes';
+import { clusterPrototypes } from './clusterPrototypes';
+import { membership } from './groups';
 import { detach } from '../util/numerics';
 import { kmeans, type KMeansOptions } from './kmeans';
-import { COSINE_EPSILON, matchPrototypes } from './matchPrototypes';
+import { pairedCosine } from './cosine';
+import { matchPrototypes } from './matchPrototypes';
 
 const FN = 'iphLoss';
 
@@ -43,23 +45,6 @@ export interface IphResult {
   assignments: tf.Tensor1D;
   /** Matched [studentCluster, referenceGroup] pairs, sorted by student cluster. */
   pairs: Array<[number, number]>;
-}
-
-/**
- * ‖x_n‖ for each row [n] with a zero gradient (not NaN) at a zero row: sqrt(where(s > 0, s, 1))·[s > 0], s = Σ x²
- * (the mask [s > 0] is read through a detached view: comparisons have no gradient in tfjs).
- */
-export function safeRowNorms(x: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => {
-    const squared = tf.sum(tf.square(x), 1);
-    const positive = tf.greater(detach(squared), 0);
-    return tf.sqrt(tf.where(positive, squared, tf.onesLike(squared))).mul(tf.cast(positive, 'float32')) as tf.Tensor1D;
-  });
-}
-
-/** cos_n = a_n·b_n / (‖a_n‖‖b_n‖ + 1e-4) for paired rows of a, b [n,d] → [n]; differentiable, finite at zero rows. */
-export function pairedCosine(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => tf.sum(tf.mul(a, b), 1).div(safeRowNorms(a).mul(safeRowNorms(b)).add(COSINE_EPSILON)) as tf.Tensor1D);
 }
 
 function checkFinite(t: tf.Tensor, name: string): void {

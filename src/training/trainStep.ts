@@ -78,7 +78,7 @@ function objectiveTerms(inputs: ObjectiveInputs): ObjectiveOutputs {
   const u = unlabeled ? (inputs.weakUnlabeled as tf.Tensor4D).shape[0] : 0;
   const [logitsX, logitsWeakU, logitsStrongU] = unlabeled ? tf.split(out.logits, [b, u, u], 0) as tf.Tensor2D[] : [out.logits];
   const targetsX = tf.oneHot(tf.cast(inputs.labels, 'int32') as tf.Tensor1D, config.numClasses).toFloat() as tf.Tensor2D;
-  const supervised = softCrossEntropy(targetsX, logitsX, { reduction: 'mean' }) as tf.Scalar;
+  const supervised = softCrossEntropy({ targets: targetsX, logits: logitsX }, { reduction: 'mean' }) as tf.Scalar;
   if (!unlabeled) {
     return { total: supervised.clone(), supervised, unlabeled: tf.scalar(0), terms: {}, states: next };
   }
@@ -99,7 +99,7 @@ function objectiveTerms(inputs: ObjectiveInputs): ObjectiveOutputs {
   const referenceState = stateOf(reference?.state?.key);
   const referenceProbs = recipe.targets.usesReference && reference ? reference.probs(step, referenceState) : undefined;
   const { targets, estimates } = recipe.targets.targets(step, probs, masked.pseudoLabels, referenceProbs);
-  const unlabeledLoss = maskedUnlabeledLoss(targets, logitsStrongU, masked.mask);
+  const unlabeledLoss = maskedUnlabeledLoss({ targets, strongLogits: logitsStrongU, mask: masked.mask });
   const pieces = { probs, mask: masked.mask, pseudoLabels: masked.pseudoLabels, maskerState: recipe.masker.state ? next[recipe.masker.state.key] : undefined };
   const terms: Record<string, tf.Scalar> = {};
   const weighted: tf.Tensor[] = [supervised, tf.mul(unlabeledLoss, config.lambdaU)];

@@ -386,7 +386,7 @@ export class SemiSupervisedTrainer {
       if (outputs.studentProbs) {
         Object.assign(logs, await estimatorDiagnostics({
           studentProbs: outputs.studentProbs, referenceProbs, estimates: outputs.estimates,
-          hiddenLabels: unlabeled.labels, pseudo, hidden, numClasses: this.config.numClasses,
+          pseudo, hidden, numClasses: this.config.numClasses,
         }));
       }
     }

@@ -17,7 +17,7 @@ export const adaplTargets: TargetBuilder = {
     check(referenceProbs !== undefined, 'adaplTargets', () => 'needs the reference probabilities p̃');
     const { distance, entropy, gamma, wMin, spread } = config.adapl;
     return tf.tidy(() => {
-      const estimates = stopGradient(estimateUnlabeledLoss(referenceProbs, studentProbs, { distance, entropy }));
+      const estimates = stopGradient(estimateUnlabeledLoss({ referenceProbs, studentProbs }, { distance, entropy }));
       const weights = stopGradient(adaplWeights(estimates, { gamma, wMin }));
       const targets = stopGradient(relaxPseudoLabels(pseudoLabels, weights, probs.shape[1], { spread, referenceProbs }));
       return { targets, estimates };
