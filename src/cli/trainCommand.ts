@@ -187,26 +187,22 @@ function trainerSetup(
   return setup;
 }
 
-/** The trainer config of the CLI settings; options left undefined take the trainer's defaults. */
+/**
+ * The trainer config of the CLI settings: each option with a `config` path in TRAIN_OPTIONS is written
+ * there; options left undefined take the trainer's defaults. The data gives numClasses and memory.numSamples.
+ */
 export function trainerConfig(settings: TrainSettings, data: Pick<PreparedData, 'numClasses' | 'unlabeled'>): TrainerConfigInput {
-  return {
-    method: settings.method,
-    numClasses: data.numClasses,
-    totalSteps: settings.steps,
-    seed: settings.seed,
-    learningRate: settings.lr,
-    threshold: settings.threshold,
-    lambdaU: settings.lambdaU,
-    lambdaIph: settings.lambdaIph,
-    ema: { momentum: settings.emaMomentum, warmup: settings.emaWarmup },
-    reference: settings.reference,
-    distributionAlignment: { enabled: settings.distributionAlignment },
-    adapl: { gamma: settings.adaplGamma, wMin: settings.adaplWMin, distance: settings.distance, entropy: settings.entropy },
-    iph: { numClusters: settings.clusters, reference: settings.iphReference },
-    optimizer: { weightDecay: settings.weightDecay },
-    memory: settings.reference === 'memory' ? { numSamples: data.unlabeled.dataset.labels.length } : undefined,
-    evalEvery: settings.evalEvery,
-  };
+  const config: Record<string, unknown> = { numClasses: data.numClasses };
+  for (const spec of TRAIN_OPTIONS) {
+    const value = (settings as unknown as Record<string, unknown>)[spec.key];
+    if (spec.config === undefined || value === undefined) continue;
+    const path = spec.config.split('.');
+    let node = config;
+    for (const part of path.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[path[path.length - 1]] = value;
+  }
+  if (settings.reference === 'memory') config.memory = { numSamples: data.unlabeled.dataset.labels.length };
+  return config as TrainerConfigInput;
 }
 
 /** A resumed run must cut and batch the data as the run that wrote the checkpoint did (its run.json). */
@@ -225,7 +221,7 @@ function checkSameData(settings: TrainSettings, checkpoint: string): void {
 
 /** The settings in --help order (dataset first). */
 function orderedSettings(settings: TrainSettings): Record<string, unknown> {
-  return Object.fromEntries(TRAIN_OPTIONS.map((o) => [o.key, settings[o.key]]).filter(([, v]) => v !== undefined));
+  return Object.fromEntries(TRAIN_OPTIONS.map((o) => [o.key, (settings as unknown as Record<string, unknown>)[o.key]]).filter(([, v]) => v !== undefined));
 }
 
 function flatten(prefix: string, value: unknown): Record<string, unknown> {

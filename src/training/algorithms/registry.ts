@@ -6,7 +6,9 @@ import { hardTargets } from './hardTargets';
 import { iphTerm } from './iphTerm';
 import { REFERENCE_SOURCES } from './references';
 import { supervised } from './supervised';
-import type { Alignment, Algorithm, ComponentState, ConfigSection, ExtraTerm, Masker, ReferenceSource, TargetBuilder } from './types';
+import type {
+  Alignment, Algorithm, ComponentState, ConfigSection, ExtraTerm, Masker, MethodOption, ReferenceSource, TargetBuilder,
+} from './types';
 import type { TrainerConfig } from '../config';
 
 /**
@@ -64,6 +66,11 @@ export function describeMethod(name: string): { unlabeled: boolean; terms: strin
 /** Config sections the registered components add to TrainerConfig (e.g. `flexmatch`). */
 export function registeredConfigSections(): ConfigSection[] {
   return Object.values(ALGORITHMS).flatMap((a) => (a.config ? [a.config] : []));
+}
+
+/** Command-line options every registered algorithm adds. */
+export function registeredOptions(): MethodOption[] {
+  return Object.values(ALGORITHMS).flatMap((a) => [...(a.options ?? [])]);
 }
 
 /** A method resolved against a config: the components one step runs, and every state they carry. */

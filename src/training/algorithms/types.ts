@@ -141,6 +141,26 @@ export interface Algorithm {
   readonly alignment?: Alignment;
   /** Config sections this algorithm adds, with defaults and checks (see ConfigSection). */
   readonly config?: ConfigSection;
+  /** Command-line options for that section (the CLI appends them to its own table). */
+  readonly options?: readonly MethodOption[];
+}
+
+/** How a command-line value is checked and converted. */
+export type OptionKind =
+  | { type: 'int'; min: number; max?: number }
+  | { type: 'number'; min?: number; max?: number; minOpen?: boolean; maxOpen?: boolean }
+  | { type: 'enum'; values: readonly (string | number)[] }
+  | { type: 'string' }
+  | { type: 'boolean' };
+
+/** A command-line option of a method: `--<flag>`, config-file key `key`, written to the trainer config at `config` (dotted). */
+export interface MethodOption {
+  key: string;
+  flag: string;
+  config: string;
+  kind: OptionKind;
+  help: string;
+  valueName?: string;
 }
 
 /** A config section a component owns: `config[key]`, filled from `defaults` and checked by `check`. */
