@@ -9,15 +9,16 @@ export { hardPseudoLabels, confidenceMask, oneHotPseudoLabels } from './math/pse
 export { softCrossEntropy, type SoftCrossEntropyOptions, type Reduction } from './math/softCrossEntropy';
 export { maskedUnlabeledLoss, fixmatchLoss, type FixmatchLossArgs } from './math/fixmatchLoss';
 // math: temporal loss estimator and AdaPL
-export { estimateUnlabeledLoss, type EstimatorDistance, type LossEstimatorOptions } from './math/lossEstimator';
+export { estimateUnlabeledLoss, ESTIMATOR_DISTANCES, type EstimatorDistance, type LossEstimatorOptions } from './math/lossEstimator';
 export { adaplWeights, type AdaplWeightOptions } from './math/adaplWeights';
-export { relaxPseudoLabels, type RelaxSpread, type RelaxOptions } from './math/relaxPseudoLabels';
-export { adaplLoss, type AdaplOptions, type AdaplLossArgs } from './math/adaplLoss';
+export { relaxPseudoLabels, RELAX_SPREADS, type RelaxSpread, type RelaxOptions } from './math/relaxPseudoLabels';
+export { adaplLoss, ADAPL_MASKS, type AdaplMask, type AdaplOptions, type AdaplLossArgs } from './math/adaplLoss';
 // math: IPH
 export { kmeans, type KMeansOptions, type KMeansResult, type KMeansEngine } from './math/kmeans';
 export { clusterPrototypes } from './math/clusterPrototypes';
-export { matchPrototypes, cosineSimilarityMatrix } from './math/matchPrototypes';
-export { iphLoss, type IphOptions, type IphArgs, type IphResult } from './math/iphLoss';
+export { matchPrototypes } from './math/matchPrototypes';
+export { cosineSimilarityMatrix, pairedCosine, safeRowNorms, COSINE_EPSILON } from './math/cosine';
+export { iphLoss, IPH_REFERENCES, type IphReference, type IphOptions, type IphArgs, type IphResult } from './math/iphLoss';
 export {
   iphLossReleaseExact, type IphReleaseExactArgs, type IphReleaseExactOptions, type IphReleaseExactResult,
 } from './math/iphLossReleaseExact';
@@ -62,7 +63,7 @@ export { macroPrecisionRecallF1, type PrecisionRecallF1 } from './metrics/macroP
 export { binaryRocAuc } from './metrics/rocAuc';
 export { rocAucOneVsRest, rocAucPerClass } from './metrics/rocAucOneVsRest';
 export { classificationReport, type ClassificationReport } from './metrics/classificationReport';
-export { maskRate, pseudoLabelAccuracy, spearmanCorrelation } from './metrics/sslDiagnostics';
+export { maskRate, pseudoLabelAccuracy, spearmanCorrelation, trueLabelLosses } from './metrics/sslDiagnostics';
 export { type ProbabilityRows } from './metrics/probabilityRows';
 export { evaluateModels, type Classifier } from './training/evaluateModels';
 

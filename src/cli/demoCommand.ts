@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeMethod } from '../training/algorithms/registry';
 import type { CliIo } from './io';
 import { resolveTrainSettings } from './resolveSettings';
 import { runTrainCommand, type TrainOutcome } from './trainCommand';
@@ -55,7 +56,7 @@ export async function runDemoCommand(opts: DemoOptions, io: CliIo): Promise<Demo
     for (const [i, method] of DEMO_METHODS.entries()) {
       const settings = resolveTrainSettings(demoFlags(opts, method, join(root, method)));
       io.out(`\n[${i + 1}/${DEMO_METHODS.length}] ${method}: ${settings.steps} steps, batch ${settings.batchSize}` +
-        `${method === 'supervised' ? '' : ` + ${settings.mu * settings.batchSize} unlabeled`}, seed ${settings.seed}`);
+        `${describeMethod(method).unlabeled ? ` + ${settings.mu * settings.batchSize} unlabeled` : ''}, seed ${settings.seed}`);
       const outcome = await runTrainCommand(settings, io, { label: method, quietBackend: i > 0, hideReportPath: opts.out === undefined });
       rows.push({ method, outcome });
     }

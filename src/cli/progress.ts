@@ -6,7 +6,8 @@ export interface StepStats {
   loss?: number;
   supervisedLoss?: number;
   unlabeledLoss?: number;
-  iphLoss?: number;
+  /** The method's extra terms by name (iph, …). */
+  terms?: Record<string, number>;
   /** Fraction of unlabeled samples above the confidence threshold. */
   maskRate?: number;
 }
@@ -42,7 +43,7 @@ export function formatStepLine(step: number, total: number, stats: StepStats, im
   const detail = [
     stats.supervisedLoss !== undefined ? `sup ${fixed(stats.supervisedLoss)}` : undefined,
     stats.unlabeledLoss !== undefined ? `unl ${fixed(stats.unlabeledLoss)}` : undefined,
-    stats.iphLoss !== undefined ? `iph ${fixed(stats.iphLoss)}` : undefined,
+    ...Object.entries(stats.terms ?? {}).map(([name, v]) => `${name} ${fixed(v)}`),
   ].filter((s) => s !== undefined);
   if (detail.length > 0) parts[1] += ` (${detail.join(', ')})`;
   if (stats.maskRate !== undefined) parts.push(`mask ${fixed(stats.maskRate, 2)}`);

@@ -5,6 +5,7 @@ import { evaluationBatches, labeledBatches, unlabeledBatches } from '../data/ind
 import type { ClassificationReport } from '../metrics/classificationReport';
 import { deriveSeed } from '../state/random';
 import type { EvalMetrics, StepLogs, TrainerCallbacks } from '../training/callbacks';
+import { describeMethod } from '../training/algorithms/registry';
 import type { TrainerConfigInput } from '../training/config';
 import { SemiSupervisedTrainer, type TrainerSetup } from '../training/trainer';
 import { checkpointDir, checkpointPath, pruneCheckpoints, resolveCheckpoint, runFolderOf } from './checkpointFiles';
@@ -60,7 +61,8 @@ export async function runTrainCommand(
   writeFileSync(join(out, 'run.json'), `${JSON.stringify({ command: 'train', settings, backend: backend.reason, data: data.summary }, null, 2)}\n`);
 
   const model = buildModel(settings.dataset, data, settings.seed);
-  const unlabeledUsed = settings.method !== 'supervised';
+  const method = describeMethod(settings.method);
+  const unlabeledUsed = method.unlabeled;
   const preprocess = normalizer(data.normalization);
   const log = new MetricsLog(join(out, 'metrics.jsonl'));
   const imagesPerStep = settings.batchSize * (unlabeledUsed ? 1 + settings.mu : 1);
@@ -95,7 +97,7 @@ export async function runTrainCommand(
       progress.update(step, {
         loss: logs.loss, supervisedLoss: logs.supervised,
         unlabeledLoss: unlabeledUsed ? logs.unlabeled : undefined,
-        iphLoss: settings.method === 'iph' || settings.method === 'tear' ? logs.iph : undefined,
+        terms: Object.fromEntries(method.terms.map((name) => [name, logs[name] ?? 0])),
         maskRate: unlabeledUsed ? logs.maskRate : undefined,
       });
       if (step % settings.logEvery === 0 || step === settings.steps) {
@@ -177,7 +179,7 @@ function trainerSetup(
     preprocess,
     callbacks,
   };
-  if (settings.method !== 'supervised') {
+  if (describeMethod(settings.method).unlabeled) {
     setup.unlabeled = (startStep: number) => unlabeledBatches(data.unlabeled.dataset, data.unlabeled.indices, mu * batchSize,
       { seed: deriveSeed(seed, STREAM_SEED.unlabeled), startStep, withHiddenLabels: true });
   }
@@ -185,26 +187,22 @@ function trainerSetup(
   return setup;
 }
 
-/** The trainer config of the CLI settings; options left undefined take the trainer's defaults. */
+/**
+ * The trainer config of the CLI settings: each option with a `config` path in TRAIN_OPTIONS is written
+ * there; options left undefined take the trainer's defaults. The data gives numClasses and memory.numSamples.
+ */
 export function trainerConfig(settings: TrainSettings, data: Pick<PreparedData, 'numClasses' | 'unlabeled'>): TrainerConfigInput {
-  return {
-    method: settings.method,
-    numClasses: data.numClasses,
-    totalSteps: settings.steps,
-    seed: settings.seed,
-    learningRate: settings.lr,
-    threshold: settings.threshold,
-    lambdaU: settings.lambdaU,
-    lambdaIph: settings.lambdaIph,
-    ema: { momentum: settings.emaMomentum, warmup: settings.emaWarmup },
-    reference: settings.reference,
-    distributionAlignment: { enabled: settings.distributionAlignment },
-    adapl: { gamma: settings.adaplGamma, wMin: settings.adaplWMin, distance: settings.distance, entropy: settings.entropy },
-    iph: { numClusters: settings.clusters, reference: settings.iphReference },
-    optimizer: { weightDecay: settings.weightDecay },
-    memory: settings.reference === 'memory' ? { numSamples: data.unlabeled.dataset.labels.length } : undefined,
-    evalEvery: settings.evalEvery,
-  };
+  const config: Record<string, unknown> = { numClasses: data.numClasses };
+  for (const spec of TRAIN_OPTIONS) {
+    const value = (settings as unknown as Record<string, unknown>)[spec.key];
+    if (spec.config === undefined || value === undefined) continue;
+    const path = spec.config.split('.');
+    let node = config;
+    for (const part of path.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[path[path.length - 1]] = value;
+  }
+  if (settings.reference === 'memory') config.memory = { numSamples: data.unlabeled.dataset.labels.length };
+  return config as TrainerConfigInput;
 }
 
 /** A resumed run must cut and batch the data as the run that wrote the checkpoint did (its run.json). */
@@ -223,7 +221,7 @@ function checkSameData(settings: TrainSettings, checkpoint: string): void {
 
 /** The settings in --help order (dataset first). */
 function orderedSettings(settings: TrainSettings): Record<string, unknown> {
-  return Object.fromEntries(TRAIN_OPTIONS.map((o) => [o.key, settings[o.key]]).filter(([, v]) => v !== undefined));
+  return Object.fromEntries(TRAIN_OPTIONS.map((o) => [o.key, (settings as unknown as Record<string, unknown>)[o.key]]).filter(([, v]) => v !== undefined));
 }
 
 function flatten(prefix: string, value: unknown): Record<string, unknown> {

@@ -1,9 +1,17 @@
+import { IPH_REFERENCES } from '../math/iphLoss';
+import { ESTIMATOR_DISTANCES } from '../math/lossEstimator';
+import { REFERENCES, TRAINING_METHODS, type ReferenceKind, type TrainingMethod } from '../training/config';
+import { registeredOptions } from '../training/algorithms/registry';
+import type { OptionKind } from '../training/algorithms/types';
+import type { IphReference } from '../math/iphLoss';
+import type { EstimatorDistance } from '../math/lossEstimator';
 import { CliUsageError } from './cliError';
 
 export const DATASET_NAMES = ['digits', 'fashion-mnist', 'mnist', 'cifar10', 'isic2018'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
-export const METHOD_NAMES = ['supervised', 'fixmatch', 'adapl', 'iph', 'tear'] as const;
-export type MethodName = (typeof METHOD_NAMES)[number];
+/** The trainer's methods, read from the algorithm registry. */
+export const METHOD_NAMES = TRAINING_METHODS;
+export type MethodName = TrainingMethod;
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 /** The labeled budgets the TEAR release ships split files for (ISIC 2018). */
@@ -35,14 +43,14 @@ export interface TrainSettings {
   emaMomentum?: number;
   emaWarmup?: boolean;
   /** Temporal reference: the EMA teacher, the previous step's model, or a per-sample memory (AdaPL only). */
-  reference?: 'ema' | 'previous' | 'memory';
+  reference?: ReferenceKind;
   distributionAlignment?: boolean;
   /** IPH clusters K (default: one per class). */
   clusters?: number;
-  iphReference?: 'prediction' | 'kmeans';
+  iphReference?: IphReference;
   adaplGamma?: number;
   adaplWMin?: number;
-  distance?: 'kl' | 'mse' | 'emd';
+  distance?: EstimatorDistance;
   entropy?: boolean;
   seed: number;
   backend: BackendName;
@@ -57,18 +65,14 @@ export interface TrainSettings {
   progress: boolean;
 }
 
-type Kind =
-  | { type: 'int'; min: number; max?: number }
-  | { type: 'number'; min?: number; max?: number; minOpen?: boolean; maxOpen?: boolean }
-  | { type: 'enum'; values: readonly (string | number)[] }
-  | { type: 'string' }
-  | { type: 'boolean' };
-
 export interface OptionSpec {
-  key: keyof TrainSettings;
+  /** The config-file key and TrainSettings field; options of registered algorithms add keys TrainSettings does not name. */
+  key: keyof TrainSettings | (string & {});
   /** Long flag without dashes, e.g. 'batch-size'. */
   flag: string;
-  kind: Kind;
+  /** Where the value goes in the trainer config (dotted path), for options the trainer reads. */
+  config?: string;
+  kind: OptionKind;
   help: string;
   /** Placeholder shown in --help (default: upper-cased key). */
   valueName?: string;
@@ -82,33 +86,34 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { key: 'budget', flag: 'budget', kind: { type: 'enum', values: ISIC_BUDGETS }, help: `isic2018 labeled budget (TEAR split): ${ISIC_BUDGETS.join(', ')}`, valueName: 'N' },
   { key: 'validation', flag: 'validation', kind: { type: 'int', min: 0 }, help: 'class-balanced validation images held out of training', valueName: 'N' },
   { key: 'test', flag: 'test', kind: { type: 'int', min: 1 }, help: 'class-balanced test images held out (digits only: it has no test set)', valueName: 'N' },
-  { key: 'method', flag: 'method', kind: { type: 'enum', values: METHOD_NAMES }, help: `training method: ${METHOD_NAMES.join(', ')}`, valueName: 'NAME' },
-  { key: 'steps', flag: 'steps', kind: { type: 'int', min: 1 }, help: 'training steps (iterations)', valueName: 'K' },
+  { key: 'method', flag: 'method', config: 'method', kind: { type: 'enum', values: METHOD_NAMES }, help: `training method: ${METHOD_NAMES.join(', ')}`, valueName: 'NAME' },
+  { key: 'steps', flag: 'steps', config: 'totalSteps', kind: { type: 'int', min: 1 }, help: 'training steps (iterations)', valueName: 'K' },
   { key: 'batchSize', flag: 'batch-size', kind: { type: 'int', min: 1 }, help: 'labeled batch size B', valueName: 'B' },
   { key: 'mu', flag: 'mu', kind: { type: 'int', min: 1 }, help: 'unlabeled batch is mu·B', valueName: 'M' },
-  { key: 'lr', flag: 'lr', kind: { type: 'number', min: 0, minOpen: true }, help: 'learning rate (cosine-decayed: lr·cos(7πk/16K))', valueName: 'LR' },
-  { key: 'weightDecay', flag: 'weight-decay', kind: { type: 'number', min: 0 }, help: 'weight decay (not on batch-norm parameters; default 5e-4)', valueName: 'WD' },
-  { key: 'threshold', flag: 'threshold', kind: { type: 'number', min: 0, max: 1, minOpen: true }, help: 'confidence threshold τ for pseudo labels', valueName: 'TAU' },
-  { key: 'lambdaU', flag: 'lambda-u', kind: { type: 'number', min: 0 }, help: 'weight λ_u of the unlabeled loss', valueName: 'W' },
-  { key: 'lambdaIph', flag: 'lambda-iph', kind: { type: 'number', min: 0 }, help: 'weight λ_IPH of the IPH loss', valueName: 'W' },
-  { key: 'emaMomentum', flag: 'ema-momentum', kind: { type: 'number', min: 0, max: 1, maxOpen: true }, help: 'EMA momentum of the reference model', valueName: 'M' },
-  { key: 'emaWarmup', flag: 'ema-warmup', kind: { type: 'boolean' }, help: 'EMA warm-up min(m, (1+k)/(10+k)) (use for short runs; --no-ema-warmup to turn off)' },
-  { key: 'reference', flag: 'reference', kind: { type: 'enum', values: ['ema', 'previous', 'memory'] }, help: 'temporal reference: ema, previous (last step\'s model), memory (per-sample, AdaPL only)', valueName: 'R' },
-  { key: 'distributionAlignment', flag: 'distribution-alignment', kind: { type: 'boolean' }, help: 'distribution alignment of the weak probabilities (--no-distribution-alignment to turn off)' },
-  { key: 'clusters', flag: 'clusters', kind: { type: 'int', min: 1 }, help: 'IPH clusters K (default: one per class)', valueName: 'K' },
-  { key: 'iphReference', flag: 'iph-reference', kind: { type: 'enum', values: ['prediction', 'kmeans'] }, help: 'IPH reference groups: prediction (reference argmax) or kmeans', valueName: 'R' },
-  { key: 'adaplGamma', flag: 'adapl-gamma', kind: { type: 'number', min: 0, minOpen: true }, help: 'AdaPL sigmoid temperature γ of the confidence weights', valueName: 'G' },
-  { key: 'adaplWMin', flag: 'adapl-w-min', kind: { type: 'number', min: 0, max: 1 }, help: 'AdaPL minimum weight w_min', valueName: 'W' },
-  { key: 'distance', flag: 'distance', kind: { type: 'enum', values: ['kl', 'mse', 'emd'] }, help: 'loss estimator distance: kl, mse, emd', valueName: 'D' },
-  { key: 'entropy', flag: 'entropy', kind: { type: 'boolean' }, help: 'add the entropy term to the loss estimator (--no-entropy to drop it)' },
-  { key: 'seed', flag: 'seed', kind: { type: 'int', min: 0, max: 2 ** 32 - 1 }, help: 'random seed (splits, weights, batches, augmentations)', valueName: 'S' },
+  { key: 'lr', flag: 'lr', config: 'learningRate', kind: { type: 'number', min: 0, minOpen: true }, help: 'learning rate (cosine-decayed: lr·cos(7πk/16K))', valueName: 'LR' },
+  { key: 'weightDecay', flag: 'weight-decay', config: 'optimizer.weightDecay', kind: { type: 'number', min: 0 }, help: 'weight decay (not on batch-norm parameters; default 5e-4)', valueName: 'WD' },
+  { key: 'threshold', flag: 'threshold', config: 'threshold', kind: { type: 'number', min: 0, max: 1, minOpen: true }, help: 'confidence threshold τ for pseudo labels', valueName: 'TAU' },
+  { key: 'lambdaU', flag: 'lambda-u', config: 'lambdaU', kind: { type: 'number', min: 0 }, help: 'weight λ_u of the unlabeled loss', valueName: 'W' },
+  { key: 'lambdaIph', flag: 'lambda-iph', config: 'lambdaIph', kind: { type: 'number', min: 0 }, help: 'weight λ_IPH of the IPH loss', valueName: 'W' },
+  { key: 'emaMomentum', flag: 'ema-momentum', config: 'ema.momentum', kind: { type: 'number', min: 0, max: 1, maxOpen: true }, help: 'EMA momentum of the reference model', valueName: 'M' },
+  { key: 'emaWarmup', flag: 'ema-warmup', config: 'ema.warmup', kind: { type: 'boolean' }, help: 'EMA warm-up min(m, (1+k)/(10+k)) (use for short runs; --no-ema-warmup to turn off)' },
+  { key: 'reference', flag: 'reference', config: 'reference', kind: { type: 'enum', values: REFERENCES }, help: 'temporal reference: ema, previous (last step\'s model), memory (per-sample, AdaPL only)', valueName: 'R' },
+  { key: 'distributionAlignment', flag: 'distribution-alignment', config: 'distributionAlignment.enabled', kind: { type: 'boolean' }, help: 'distribution alignment of the weak probabilities (--no-distribution-alignment to turn off)' },
+  { key: 'clusters', flag: 'clusters', config: 'iph.numClusters', kind: { type: 'int', min: 1 }, help: 'IPH clusters K (default: one per class)', valueName: 'K' },
+  { key: 'iphReference', flag: 'iph-reference', config: 'iph.reference', kind: { type: 'enum', values: IPH_REFERENCES }, help: 'IPH reference groups: prediction (reference argmax) or kmeans', valueName: 'R' },
+  { key: 'adaplGamma', flag: 'adapl-gamma', config: 'adapl.gamma', kind: { type: 'number', min: 0, minOpen: true }, help: 'AdaPL sigmoid temperature γ of the confidence weights', valueName: 'G' },
+  { key: 'adaplWMin', flag: 'adapl-w-min', config: 'adapl.wMin', kind: { type: 'number', min: 0, max: 1 }, help: 'AdaPL minimum weight w_min', valueName: 'W' },
+  { key: 'distance', flag: 'distance', config: 'adapl.distance', kind: { type: 'enum', values: ESTIMATOR_DISTANCES }, help: `loss estimator distance: ${ESTIMATOR_DISTANCES.join(', ')}`, valueName: 'D' },
+  { key: 'entropy', flag: 'entropy', config: 'adapl.entropy', kind: { type: 'boolean' }, help: 'add the entropy term to the loss estimator (--no-entropy to drop it)' },
+  { key: 'seed', flag: 'seed', config: 'seed', kind: { type: 'int', min: 0, max: 2 ** 32 - 1 }, help: 'random seed (splits, weights, batches, augmentations)', valueName: 'S' },
   { key: 'backend', flag: 'backend', kind: { type: 'enum', values: BACKEND_NAMES }, help: `tfjs backend: ${BACKEND_NAMES.join(', ')}`, valueName: 'NAME' },
   { key: 'out', flag: 'out', kind: { type: 'string' }, help: 'output folder (metrics.jsonl, checkpoints, report.md, plots)', valueName: 'DIR' },
   { key: 'checkpointEvery', flag: 'checkpoint-every', kind: { type: 'int', min: 0 }, help: 'save a checkpoint every N steps (0: only at the end)', valueName: 'N' },
   { key: 'resume', flag: 'resume', kind: { type: 'string' }, help: 'resume from a checkpoint (a checkpoint folder, or an out folder: its latest)', valueName: 'PATH' },
-  { key: 'evalEvery', flag: 'eval-every', kind: { type: 'int', min: 0 }, help: 'evaluate on the validation set every N steps (0: only at the end)', valueName: 'N' },
+  { key: 'evalEvery', flag: 'eval-every', config: 'evalEvery', kind: { type: 'int', min: 0 }, help: 'evaluate on the validation set every N steps (0: only at the end)', valueName: 'N' },
   { key: 'logEvery', flag: 'log-every', kind: { type: 'int', min: 1 }, help: 'without a terminal, print a progress line every N steps', valueName: 'N' },
   { key: 'progress', flag: 'progress', kind: { type: 'boolean' }, help: 'live progress bar on a terminal (--no-progress: plain lines)' },
+  ...registeredOptions(),
 ];
 
 /** Settings every data set shares; `datasetDefaults` overrides some per data set. */

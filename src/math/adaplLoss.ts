@@ -3,15 +3,19 @@ import { checkNumber, checkOneOf, checkSameDim, checkTensor } from '../util/chec
 import { stopGradient } from '../util/numerics';
 import { adaplWeights } from './adaplWeights';
 import { maskedUnlabeledLoss } from './fixmatchLoss';
-import { estimateUnlabeledLoss, type EstimatorDistance } from './lossEstimator';
+import { ESTIMATOR_DISTANCES, estimateUnlabeledLoss, type EstimatorDistance } from './lossEstimator';
 import { confidenceMask, hardPseudoLabels } from './pseudoLabels';
-import { relaxPseudoLabels, type RelaxSpread } from './relaxPseudoLabels';
+import { RELAX_SPREADS, relaxPseudoLabels, type RelaxSpread } from './relaxPseudoLabels';
+
+/** AdaPL's masks: the confidence threshold, or none (every sample trains on its relaxed label). */
+export const ADAPL_MASKS = ['threshold', 'none'] as const;
+export type AdaplMask = (typeof ADAPL_MASKS)[number];
 
 export interface AdaplOptions {
   /** FixMatch confidence threshold τ, default 0.95 (used when mask is 'threshold'). */
   threshold?: number;
   /** 'threshold' (default): m_b = [max q_b ≥ τ]; 'none': every sample trains on its relaxed label. */
-  mask?: 'threshold' | 'none';
+  mask?: AdaplMask;
   /** Estimator distance, default 'kl'. */
   distance?: EstimatorDistance;
   /** Estimator entropy term, default true. */
@@ -64,10 +68,10 @@ export function adaplLoss(args: AdaplLossArgs, opts: AdaplOptions = {}): {
   const threshold = opts.threshold ?? 0.95;
   checkNumber(threshold, 'threshold', fn, { min: 0, max: 1 });
   const maskMode = opts.mask ?? 'threshold';
-  checkOneOf(maskMode, ['threshold', 'none'] as const, 'mask', fn);
+  checkOneOf(maskMode, ADAPL_MASKS, 'mask', fn);
   const spread = opts.spread ?? 'uniform';
-  checkOneOf(spread, ['uniform', 'reference'] as const, 'spread', fn);
-  if (opts.distance !== undefined) checkOneOf(opts.distance, ['kl', 'mse', 'emd'] as const, 'distance', fn);
+  checkOneOf(spread, RELAX_SPREADS, 'spread', fn);
+  if (opts.distance !== undefined) checkOneOf(opts.distance, ESTIMATOR_DISTANCES, 'distance', fn);
   if (opts.gamma !== undefined) checkNumber(opts.gamma, 'gamma', fn, { min: 0, minOpen: true });
   if (opts.wMin !== undefined) checkNumber(opts.wMin, 'wMin', fn, { min: 0, max: 1 });
   const numClasses = strongLogits.shape[1];
@@ -79,10 +83,10 @@ export function adaplLoss(args: AdaplLossArgs, opts: AdaplOptions = {}): {
       : tf.ones([strongLogits.shape[0]]) as tf.Tensor1D);
     const estimated = stopGradient(estimates !== undefined
       ? estimates
-      : estimateUnlabeledLoss(referenceProbs, studentProbs ?? weakProbs, { distance: opts.distance, entropy: opts.entropy }));
+      : estimateUnlabeledLoss({ referenceProbs, studentProbs: studentProbs ?? weakProbs }, { distance: opts.distance, entropy: opts.entropy }));
     const weights = stopGradient(adaplWeights(estimated, { gamma: opts.gamma, wMin: opts.wMin }));
     const targets = stopGradient(relaxPseudoLabels(labels, weights, numClasses, { spread, referenceProbs }));
-    const loss = maskedUnlabeledLoss(targets, strongLogits, mask);
+    const loss = maskedUnlabeledLoss({ targets, strongLogits, mask });
     return { loss, weights, mask, targets, estimates: estimated, pseudoLabels: labels };
   });
 }

@@ -1,21 +1,32 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkNumber, checkSameDim, checkTensor } from '../util/checks';
+import { check, checkNumber, checkSameDim, checkTensor } from '../util/checks';
 import { stopGradient } from '../util/numerics';
 import { confidenceMask, hardPseudoLabels, oneHotPseudoLabels } from './pseudoLabels';
 import { softCrossEntropy } from './softCrossEntropy';
 
+export interface MaskedUnlabeledLossInputs {
+  /** Targets t [U,C], no gradient expected. */
+  targets: tf.Tensor2D;
+  /** Student strong-view logits z [U,C]. */
+  strongLogits: tf.Tensor2D;
+  /** Per-sample weights m [U] float32: a 0/1 mask, or soft weights (SoftMatch). */
+  mask: tf.Tensor1D;
+}
+
 /**
- * L = (1/U) Σ_b m_b · H(t_b, softmax(z_b)). targets [U,C], strongLogits [U,C], mask [U] (float32).
+ * L = (1/U) Σ_b m_b · H(t_b, softmax(z_b)).
  * The mean runs over all U rows, masked ones included (as FixMatch and the TEAR release); U = 0 gives 0.
  */
-export function maskedUnlabeledLoss(targets: tf.Tensor2D, strongLogits: tf.Tensor2D, mask: tf.Tensor1D): tf.Scalar {
+export function maskedUnlabeledLoss(inputs: MaskedUnlabeledLossInputs): tf.Scalar {
   const fn = 'maskedUnlabeledLoss';
+  check(inputs !== null && typeof inputs === 'object', fn, () => 'argument \'inputs\' must be { targets, strongLogits, mask }');
+  const { targets, strongLogits, mask } = inputs;
   checkTensor(targets, 'targets', fn, { rank: 2, dtype: 'float32' });
   checkTensor(strongLogits, 'strongLogits', fn, { rank: 2, dtype: 'float32' });
   checkTensor(mask, 'mask', fn, { rank: 1, dtype: 'float32' });
   checkSameDim(targets, 'targets', strongLogits, 'strongLogits', fn);
   checkSameDim(mask, 'mask', strongLogits, 'strongLogits', fn, 0, 0);
-  return softCrossEntropy(targets, strongLogits, { weights: mask, reduction: 'mean' }) as tf.Scalar;
+  return softCrossEntropy({ targets, logits: strongLogits, weights: mask }, { reduction: 'mean' }) as tf.Scalar;
 }
 
 export interface FixmatchLossArgs {
@@ -23,6 +34,9 @@ export interface FixmatchLossArgs {
   weakProbs: tf.Tensor2D;
   /** Student strong-view logits, [U,C]: the only input that receives gradient. */
   strongLogits: tf.Tensor2D;
+}
+
+export interface FixmatchLossOptions {
   /** Confidence threshold τ, default 0.95. */
   threshold?: number;
 }
@@ -31,11 +45,13 @@ export interface FixmatchLossArgs {
  * FixMatch's unlabeled loss: ŷ = argmax q, m = [max q ≥ τ], t = onehot(ŷ),
  * L_u = (1/U) Σ_b m_b · CE(ŷ_b, z_b). Targets and mask carry no gradient.
  */
-export function fixmatchLoss(args: FixmatchLossArgs): {
+export function fixmatchLoss(args: FixmatchLossArgs, opts: FixmatchLossOptions = {}): {
   loss: tf.Scalar; mask: tf.Tensor1D; pseudoLabels: tf.Tensor1D; targets: tf.Tensor2D;
 } {
   const fn = 'fixmatchLoss';
-  const { weakProbs, strongLogits, threshold = 0.95 } = args;
+  check(args !== null && typeof args === 'object', fn, () => 'argument \'args\' must be { weakProbs, strongLogits }');
+  const { weakProbs, strongLogits } = args;
+  const { threshold = 0.95 } = opts;
   checkTensor(weakProbs, 'weakProbs', fn, { rank: 2, dtype: 'float32' });
   checkTensor(strongLogits, 'strongLogits', fn, { rank: 2, dtype: 'float32' });
   checkSameDim(weakProbs, 'weakProbs', strongLogits, 'strongLogits', fn);
@@ -45,7 +61,7 @@ export function fixmatchLoss(args: FixmatchLossArgs): {
     confidence.dispose();
     const mask = stopGradient(confidenceMask(weakProbs, threshold));
     const targets = stopGradient(oneHotPseudoLabels(labels, weakProbs.shape[1]));
-    const loss = maskedUnlabeledLoss(targets, strongLogits, mask);
+    const loss = maskedUnlabeledLoss({ targets, strongLogits, mask });
     return { loss, mask, pseudoLabels: labels, targets };
   });
 }

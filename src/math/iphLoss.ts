@@ -1,18 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkOneOf, checkSameDim, checkTensor, shapeString } from '../util/checks';
 import { deriveSeed } from '../state/random';
-import { clusterPrototypes, membership } from './clusterPrototypes';
+import { clusterPrototypes } from './clusterPrototypes';
+import { membership } from './groups';
 import { detach } from '../util/numerics';
 import { kmeans, type KMeansOptions } from './kmeans';
-import { COSINE_EPSILON, matchPrototypes } from './matchPrototypes';
+import { pairedCosine } from './cosine';
+import { matchPrototypes } from './matchPrototypes';
 
 const FN = 'iphLoss';
+
+/** IPH reference groups: the reference model's predicted class, or k-means clusters of its features. */
+export const IPH_REFERENCES = ['prediction', 'kmeans'] as const;
+export type IphReference = (typeof IPH_REFERENCES)[number];
 
 export interface IphOptions {
   /** K, the number of student clusters (TEAR uses K = C). Required. */
   numClusters: number;
   /** Reference groups: the reference model's predicted class (`referenceAssignments`, default) or k-means on f̃. */
-  reference?: 'prediction' | 'kmeans';
+  reference?: IphReference;
   /** Number of reference groups: classes C in 'prediction' mode, clusters in 'kmeans' mode. Default numClusters. */
   referenceGroups?: number;
   /** Seed of the student k-means (the reference k-means uses deriveSeed(seed, 1)). Default kmeans.seed, else 0. */
@@ -41,23 +47,6 @@ export interface IphResult {
   pairs: Array<[number, number]>;
 }
 
-/**
- * ‖x_n‖ for each row [n] with a zero gradient (not NaN) at a zero row: sqrt(where(s > 0, s, 1))·[s > 0], s = Σ x²
- * (the mask [s > 0] is read through a detached view: comparisons have no gradient in tfjs).
- */
-export function safeRowNorms(x: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => {
-    const squared = tf.sum(tf.square(x), 1);
-    const positive = tf.greater(detach(squared), 0);
-    return tf.sqrt(tf.where(positive, squared, tf.onesLike(squared))).mul(tf.cast(positive, 'float32')) as tf.Tensor1D;
-  });
-}
-
-/** cos_n = a_n·b_n / (‖a_n‖‖b_n‖ + 1e-4) for paired rows of a, b [n,d] → [n]; differentiable, finite at zero rows. */
-export function pairedCosine(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => tf.sum(tf.mul(a, b), 1).div(safeRowNorms(a).mul(safeRowNorms(b)).add(COSINE_EPSILON)) as tf.Tensor1D);
-}
-
 function checkFinite(t: tf.Tensor, name: string): void {
   const finite = t.size === 0 || tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0]) === 1;
   check(finite, FN, () => `argument '${name}' ${shapeString(t.shape)} contains NaN or infinite values`);
@@ -75,7 +64,7 @@ export function iphLoss(args: IphArgs, opts?: IphOptions): IphResult {
   check(opts !== undefined && opts !== null, FN, () => "option 'numClusters' is required (pass { numClusters })");
   const { numClusters, reference = 'prediction' } = opts;
   checkNumber(numClusters, 'numClusters', FN, { min: 1, integer: true });
-  checkOneOf(reference, ['prediction', 'kmeans'] as const, 'reference', FN);
+  checkOneOf(reference, IPH_REFERENCES, 'reference', FN);
   const referenceGroups = opts.referenceGroups ?? numClusters;
   checkNumber(referenceGroups, 'referenceGroups', FN, { min: 1, integer: true });
   const seed = opts.seed ?? opts.kmeans?.seed ?? 0;

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkSameDim, checkTensor, shapeString } from '../util/checks';
-import { clusterPrototypes, groupSums, membership } from './clusterPrototypes';
+import { clusterPrototypes } from './clusterPrototypes';
+import { groupSums, membership } from './groups';
 import { detach } from '../util/numerics';
-import { pairedCosine } from './iphLoss';
+import { pairedCosine } from './cosine';
+import { confidenceMask } from './pseudoLabels';
 import { kmeans, type KMeansOptions } from './kmeans';
 
 const FN = 'iphLossReleaseExact';
@@ -62,9 +64,6 @@ function spreadMeans(features: tf.Tensor2D, ids: tf.Tensor1D, weights: tf.Tensor
   });
 }
 
-const confident = (probs: tf.Tensor2D, threshold: number): tf.Tensor1D =>
-  tf.tidy(() => tf.cast(tf.greaterEqual(tf.max(probs, 1), threshold), 'float32') as tf.Tensor1D);
-
 /**
  * The released IPH arithmetic, bug for bug (spec §4), for parity tests against the authors' PyTorch code.
  * With J = [labeled; unlabeled] rows (B+U), a = student cluster ids on the U unlabeled rows, C classes:
@@ -118,14 +117,14 @@ export function iphLossReleaseExact(args: IphReleaseExactArgs, opts: IphReleaseE
       const studentJoint = tf.concat([a.studentLabeledFeatures, a.studentUnlabeledFeatures], 0) as tf.Tensor2D;
       const bugRows = tf.slice(studentJoint, [0, 0], [unlabeled, -1]) as tf.Tensor2D;
       const student = clusterPrototypes(bugRows, assignments, numClasses);
-      const studentMask = tf.slice(confident(detach(tf.concat([a.studentLabeledProbs, a.studentUnlabeledProbs], 0)) as tf.Tensor2D, threshold), [0], [unlabeled]) as tf.Tensor1D;
+      const studentMask = tf.slice(confidenceMask(detach(tf.concat([a.studentLabeledProbs, a.studentUnlabeledProbs], 0)) as tf.Tensor2D, threshold), [0], [unlabeled]) as tf.Tensor1D;
       const studentSpread = spreadMeans(detach(bugRows), detach(assignments), studentMask, detach(student.prototypes), student.counts, numClasses);
 
       const referenceJoint = detach(tf.concat([a.referenceLabeledFeatures, a.referenceUnlabeledFeatures], 0)) as tf.Tensor2D;
       const referenceProbs = detach(tf.concat([a.referenceLabeledProbs, a.referenceUnlabeledProbs], 0)) as tf.Tensor2D;
       const referenceIds = tf.argMax(referenceProbs, 1) as tf.Tensor1D;
       const reference = clusterPrototypes(referenceJoint, referenceIds, numClasses);
-      const referenceSpread = spreadMeans(referenceJoint, referenceIds, confident(referenceProbs, threshold), reference.prototypes, reference.counts, numClasses);
+      const referenceSpread = spreadMeans(referenceJoint, referenceIds, confidenceMask(referenceProbs, threshold), reference.prototypes, reference.counts, numClasses);
 
       const studentRowMeans = tf.mean(detach(student.prototypes), 1).dataSync();
       const referenceMean = tf.mean(reference.prototypes).dataSync()[0];

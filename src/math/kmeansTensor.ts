@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random, deriveSeed } from '../state/random';
-import { groupSums, membership } from './clusterPrototypes';
+import { groupSums, membership } from './groups';
 import { sampleProportional } from './kmeansSeeding';
 
 /**

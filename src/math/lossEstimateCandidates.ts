@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { estimateUnlabeledLoss } from './lossEstimator';
+import { estimateUnlabeledLoss, type EstimatorDistance } from './lossEstimator';
 import { maxProbabilityUncertainty, temporalEnsembleUncertainty } from './uncertaintyScores';
 
 /** Names of the per-sample scores {@link lossEstimateCandidates} returns. */
@@ -18,7 +18,7 @@ export type LossEstimateCandidate = (typeof LOSS_ESTIMATE_CANDIDATES)[number];
  * For diagnostics only: none of these feeds the loss unless chosen as the estimator. The caller owns the tensors.
  */
 export function lossEstimateCandidates(referenceProbs: tf.Tensor2D, studentProbs: tf.Tensor2D): Record<LossEstimateCandidate, tf.Tensor1D> {
-  const distance = (d: 'kl' | 'mse' | 'emd', entropy: boolean): tf.Tensor1D => estimateUnlabeledLoss(referenceProbs, studentProbs, { distance: d, entropy });
+  const distance = (d: EstimatorDistance, entropy: boolean): tf.Tensor1D => estimateUnlabeledLoss({ referenceProbs, studentProbs }, { distance: d, entropy });
   return {
     kl: distance('kl', false),
     'kl+entropy': distance('kl', true),

@@ -2,7 +2,16 @@ import * as tf from '@tensorflow/tfjs';
 import { checkOneOf, checkSameDim, check, checkTensor } from '../util/checks';
 import { safeLog } from './probabilities';
 
-export type EstimatorDistance = 'kl' | 'mse' | 'emd';
+/** The estimator's distances D(p̃, p) (see LossEstimatorOptions.distance). */
+export const ESTIMATOR_DISTANCES = ['kl', 'mse', 'emd'] as const;
+export type EstimatorDistance = (typeof ESTIMATOR_DISTANCES)[number];
+
+export interface LossEstimatorInputs {
+  /** p̃ [U,C]: the earlier model's (EMA / previous / memory) probabilities. */
+  referenceProbs: tf.Tensor2D;
+  /** p [U,C]: the student's probabilities. */
+  studentProbs: tf.Tensor2D;
+}
 
 export interface LossEstimatorOptions {
   /** D(p̃, p): 'kl' (default) Σ p̃ (log p̃ − log p); 'mse' (1/C) Σ (p̃ − p)²; 'emd' Σ_{c<C} |CDF_p̃(c) − CDF_p(c)|. */
@@ -13,21 +22,21 @@ export interface LossEstimatorOptions {
 
 /**
  * Temporal loss estimate per unlabeled sample, L̂_b = D(p̃_b, p_b) + e·H(p̃_b) ([U]).
- * referenceProbs p̃ [U,C] (earlier model / EMA / memory), studentProbs p [U,C]; both probabilities.
+ * Inputs p̃ and p are probabilities [U,C].
  * Logs are clamped at 1e-8, so the estimate is finite for any finite input. With the default
  * ('kl', entropy) it is the cross-entropy H(p̃, p) = −Σ p̃ log p: the expected loss −log p_y when y ~ p̃.
  * The KL term alone is clipped at 0 (clamped logs could make it a hair negative).
  * Pure and sync-free: NaN inputs give NaN estimates.
  */
-export function estimateUnlabeledLoss(
-  referenceProbs: tf.Tensor2D, studentProbs: tf.Tensor2D, opts: LossEstimatorOptions = {},
-): tf.Tensor1D {
+export function estimateUnlabeledLoss(inputs: LossEstimatorInputs, opts: LossEstimatorOptions = {}): tf.Tensor1D {
   const fn = 'estimateUnlabeledLoss';
+  check(inputs !== null && typeof inputs === 'object', fn, () => 'argument \'inputs\' must be { referenceProbs, studentProbs }');
+  const { referenceProbs, studentProbs } = inputs;
   checkTensor(referenceProbs, 'referenceProbs', fn, { rank: 2, dtype: 'float32' });
   checkTensor(studentProbs, 'studentProbs', fn, { rank: 2, dtype: 'float32' });
   checkSameDim(referenceProbs, 'referenceProbs', studentProbs, 'studentProbs', fn);
   const distance = opts.distance ?? 'kl';
-  checkOneOf(distance, ['kl', 'mse', 'emd'] as const, 'distance', fn);
+  checkOneOf(distance, ESTIMATOR_DISTANCES, 'distance', fn);
   const entropy = opts.entropy ?? true;
   check(typeof entropy === 'boolean', fn, () => `option 'entropy' must be a boolean, got ${String(entropy)}`);
   const numClasses = referenceProbs.shape[1];

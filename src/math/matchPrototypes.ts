@@ -1,20 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { linearSumAssignment } from 'linear-sum-assignment';
 import { check, checkSameDim, checkTensor, shapeString } from '../util/checks';
+import { cosineSimilarityMatrix } from './cosine';
 
 const FN = 'matchPrototypes';
-
-/** Added to the product of norms in every IPH cosine: cos(a, b) = a·b / (‖a‖‖b‖ + 1e-4), as in the release. */
-export const COSINE_EPSILON = 1e-4;
-
-/** cos(A_i, B_j) = A_i·B_j / (‖A_i‖‖B_j‖ + 1e-4) for every pair of rows. [K, K'] */
-export function cosineSimilarityMatrix(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const aNorms = tf.norm(a, 'euclidean', 1).reshape([a.shape[0], 1]);
-    const bNorms = tf.norm(b, 'euclidean', 1).reshape([1, b.shape[0]]);
-    return tf.matMul(a, b, false, true).div(aNorms.mul(bNorms).add(COSINE_EPSILON)) as tf.Tensor2D;
-  });
-}
 
 /**
  * One-to-one matching of student clusters to reference groups that maximises the total cosine

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkOneOf, checkSameDim, checkTensor } from '../util/checks';
 
-export type RelaxSpread = 'uniform' | 'reference';
+/** How a relaxed label shares the mass 1 − w among the other classes (see RelaxOptions.spread). */
+export const RELAX_SPREADS = ['uniform', 'reference'] as const;
+export type RelaxSpread = (typeof RELAX_SPREADS)[number];
 
 export interface RelaxOptions {
   /** How the mass 1 − w is shared by the other classes: 'uniform' (default) or in proportion to p̃ ('reference'). */
@@ -25,7 +27,7 @@ export function relaxPseudoLabels(
   checkSameDim(pseudoLabels, 'pseudoLabels', weights, 'weights', fn, 0, 0);
   checkNumber(numClasses, 'numClasses', fn, { min: 1, integer: true });
   const spread = opts.spread ?? 'uniform';
-  checkOneOf(spread, ['uniform', 'reference'] as const, 'spread', fn);
+  checkOneOf(spread, RELAX_SPREADS, 'spread', fn);
   const { referenceProbs } = opts;
   if (spread === 'reference') {
     check(referenceProbs !== undefined, fn, () => `option 'referenceProbs' is required when spread is 'reference'`);

@@ -3,9 +3,16 @@ import { check, checkOneOf, checkSameDim, checkTensor } from '../util/checks';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 
-export interface SoftCrossEntropyOptions {
+export interface SoftCrossEntropyInputs {
+  /** Target distributions t [U,C] (rows need not sum to 1). */
+  targets: tf.Tensor2D;
+  /** Logits z [U,C]. */
+  logits: tf.Tensor2D;
   /** Per-row weights w_b [U] (for example a 0/1 mask); default all ones. */
   weights?: tf.Tensor1D;
+}
+
+export interface SoftCrossEntropyOptions {
   /** 'none' → [U]; 'sum' → Σ_b; 'mean' (default) → (1/U) Σ_b, and 0 when U = 0. */
   reduction?: Reduction;
 }
@@ -16,14 +23,15 @@ export interface SoftCrossEntropyOptions {
  * 'mean' divides by U (weighted-out rows still count), so an all-zero mask gives 0 with zero gradient.
  * Non-finite logits give a NaN loss (see docs/method.md, NaN/Inf policy).
  */
-export function softCrossEntropy(targets: tf.Tensor2D, logits: tf.Tensor2D, opts: SoftCrossEntropyOptions = {}): tf.Tensor {
+export function softCrossEntropy(inputs: SoftCrossEntropyInputs, opts: SoftCrossEntropyOptions = {}): tf.Tensor {
   const fn = 'softCrossEntropy';
+  check(inputs !== null && typeof inputs === 'object', fn, () => 'argument \'inputs\' must be { targets, logits, weights? }');
+  const { targets, logits, weights } = inputs;
   checkTensor(targets, 'targets', fn, { rank: 2, dtype: 'float32' });
   checkTensor(logits, 'logits', fn, { rank: 2, dtype: 'float32' });
   checkSameDim(targets, 'targets', logits, 'logits', fn);
   const reduction = opts.reduction ?? 'mean';
   checkOneOf(reduction, ['none', 'mean', 'sum'] as const, 'reduction', fn);
-  const { weights } = opts;
   if (weights !== undefined) {
     checkTensor(weights, 'weights', fn, { rank: 1, dtype: 'float32' });
     checkSameDim(weights, 'weights', logits, 'logits', fn, 0, 0);

@@ -55,3 +55,21 @@ export function spearmanCorrelation(a: NumberArray, b: NumberArray): number {
   }
   return saa === 0 || sbb === 0 ? NaN : sab / Math.sqrt(saa * sbb);
 }
+
+/**
+ * Per-sample loss of the true labels under predicted probabilities, ℓ_b = −log max(p_b,y_b, 1e-8)
+ * (the quantity the AdaPL estimator L̂ predicts). probs row-major [N·C], labels [N] in [0, C).
+ */
+export function trueLabelLosses(probs: NumberArray, labels: NumberArray, numClasses: number): Float64Array {
+  const n = labels.length;
+  if (probs.length !== n * numClasses) {
+    throw new RangeError(`tear-ssl.trueLabelLosses: 'probs' has ${probs.length} values, expected ${n}·${numClasses}`);
+  }
+  const out = new Float64Array(n);
+  for (let b = 0; b < n; b++) {
+    const y = labels[b];
+    if (!Number.isInteger(y) || y < 0 || y >= numClasses) throw new RangeError(`tear-ssl.trueLabelLosses: label ${y} at index ${b} is outside [0, ${numClasses})`);
+    out[b] = -Math.log(Math.max(probs[b * numClasses + y], 1e-8));
+  }
+  return out;
+}

@@ -1,16 +1,25 @@
+import { ADAPL_MASKS, type AdaplMask } from '../math/adaplLoss';
+import { IPH_REFERENCES, type IphReference } from '../math/iphLoss';
+import { ESTIMATOR_DISTANCES, type EstimatorDistance } from '../math/lossEstimator';
+import { RELAX_SPREADS, type RelaxSpread } from '../math/relaxPseudoLabels';
 import { check, checkNumber, checkOneOf } from '../util/checks';
+import { canonicalMethodName, methodNames, parseMethodName, registeredConfigSections, resolveMethod } from './algorithms/registry';
 import { resolveOptimizerConfig, type OptimizerConfig } from './optimizer';
 
-export const TRAINING_METHODS = ['supervised', 'fixmatch', 'adapl', 'iph', 'tear'] as const;
-/** supervised: L_s only; fixmatch: + λu·L_u; adapl: + λu·L_con; iph: FixMatch + λiph·L_IPH; tear: AdaPL + IPH. */
-export type TrainingMethod = (typeof TRAINING_METHODS)[number];
+/**
+ * Every method name, read from the algorithm registry (src/training/algorithms/registry.ts):
+ * supervised (L_s only), fixmatch (+ λu·L_u), adapl (+ λu·L_con), iph (FixMatch + λiph·L_IPH),
+ * tear (AdaPL + IPH), and each registered algorithm alone and with `+adapl`, `+iph`, `+tear`.
+ */
+export const TRAINING_METHODS: readonly string[] = methodNames();
+export type TrainingMethod = string;
 
 export const REFERENCES = ['ema', 'previous', 'memory'] as const;
 /** Temporal reference p̃, f̃: the EMA teacher, the previous step's model (momentum 0), or a per-sample memory (AdaPL only). */
 export type ReferenceKind = (typeof REFERENCES)[number];
 
 /** Every numeric setting of a run. JSON-safe: it is stored in checkpoints and compared on load. */
-export interface TrainerConfig {
+export type TrainerConfig = {
   method: TrainingMethod;
   numClasses: number;
   /** K, the schedule's length; `run()` stops here. */
@@ -31,25 +40,27 @@ export interface TrainerConfig {
   ema: { momentum: number; warmup: boolean };
   reference: ReferenceKind;
   adapl: {
-    gamma: number; wMin: number; distance: 'kl' | 'mse' | 'emd'; entropy: boolean;
-    spread: 'uniform' | 'reference'; mask: 'threshold' | 'none';
+    gamma: number; wMin: number; distance: EstimatorDistance; entropy: boolean;
+    spread: RelaxSpread; mask: AdaplMask;
   };
   /** Temporal memory (reference 'memory'): numSamples = size of the unlabeled index space. */
   memory: { numSamples: number; momentum: number };
   iph: {
-    numClusters: number; reference: 'prediction' | 'kmeans';
+    numClusters: number; reference: IphReference;
     kmeans: { restarts: number; maxIterations: number; tolerance: number };
   };
   evalEvery: number;
-}
+};
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 /** What a caller passes: numClasses and totalSteps are required, the rest has defaults. */
-export type TrainerConfigInput = DeepPartial<Omit<TrainerConfig, 'numClasses' | 'totalSteps'>> & { numClasses: number; totalSteps: number };
+export type TrainerConfigInput = DeepPartial<Omit<TrainerConfig, 'numClasses' | 'totalSteps'>> & { numClasses: number; totalSteps: number }
+  /** Sections of registered algorithms (e.g. `flexmatch: { warmup: false }`), checked by their ConfigSection. */
+  & { [section: string]: unknown };
 
 /** The defaults (the TEAR release's where it has one; see docs/trainer.md). */
 export function defaultTrainerConfig(numClasses: number, totalSteps: number): TrainerConfig {
-  return {
+  const config: TrainerConfig = {
     method: 'tear', numClasses, totalSteps, seed: 0,
     learningRate: 0.03, schedule: 'cosine', warmupSteps: 0, cosineCycles: 7 / 16,
     optimizer: resolveOptimizerConfig(), clipGradients: 1,
@@ -62,12 +73,8 @@ export function defaultTrainerConfig(numClasses: number, totalSteps: number): Tr
     iph: { numClusters: numClasses, reference: 'prediction', kmeans: { restarts: 3, maxIterations: 20, tolerance: 1e-4 } },
     evalEvery: 0,
   };
+  return Object.assign(config, Object.fromEntries(registeredConfigSections().map((s) => [s.key, s.defaults(numClasses)])));
 }
-
-const usesAdapl = (m: TrainingMethod): boolean => m === 'adapl' || m === 'tear';
-const usesIph = (m: TrainingMethod): boolean => m === 'iph' || m === 'tear';
-const usesUnlabeled = (m: TrainingMethod): boolean => m !== 'supervised';
-export const methodUses = { adapl: usesAdapl, iph: usesIph, unlabeled: usesUnlabeled };
 
 function merge<T extends object>(base: T, over: object | undefined): T {
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
@@ -90,7 +97,13 @@ export function resolveTrainerConfig(input: TrainerConfigInput): TrainerConfig {
   const c = merge(defaultTrainerConfig(input.numClasses, input.totalSteps), input);
   if (input.iph?.numClusters === undefined) c.iph.numClusters = c.numClasses;
   c.optimizer = resolveOptimizerConfig(c.optimizer);
-  checkOneOf(c.method, TRAINING_METHODS, 'method', fn);
+  check(typeof c.method === 'string', fn, () => `option 'method' must be a string, got ${String(c.method)}`);
+  try {
+    parseMethodName(c.method);
+  } catch (e) {
+    check(false, fn, () => `option 'method': ${(e as Error).message}`);
+  }
+  c.method = canonicalMethodName(c.method);
   checkNumber(c.seed, 'seed', fn, { min: 0, max: 2 ** 32 - 1, integer: true });
   checkNumber(c.learningRate, 'learningRate', fn, { min: 0 });
   checkOneOf(c.schedule, ['cosine', 'constant'] as const, 'schedule', fn);
@@ -107,23 +120,30 @@ export function resolveTrainerConfig(input: TrainerConfigInput): TrainerConfig {
   checkOneOf(c.reference, REFERENCES, 'reference', fn);
   checkNumber(c.adapl.gamma, 'adapl.gamma', fn, { min: 0, minOpen: true });
   checkNumber(c.adapl.wMin, 'adapl.wMin', fn, { min: 0, max: 1 });
-  checkOneOf(c.adapl.distance, ['kl', 'mse', 'emd'] as const, 'adapl.distance', fn);
+  checkOneOf(c.adapl.distance, ESTIMATOR_DISTANCES, 'adapl.distance', fn);
   check(typeof c.adapl.entropy === 'boolean', fn, () => 'option \'adapl.entropy\' must be a boolean');
-  checkOneOf(c.adapl.spread, ['uniform', 'reference'] as const, 'adapl.spread', fn);
-  checkOneOf(c.adapl.mask, ['threshold', 'none'] as const, 'adapl.mask', fn);
+  checkOneOf(c.adapl.spread, RELAX_SPREADS, 'adapl.spread', fn);
+  checkOneOf(c.adapl.mask, ADAPL_MASKS, 'adapl.mask', fn);
   checkNumber(c.memory.momentum, 'memory.momentum', fn, { min: 0, max: 1, maxOpen: true });
   checkNumber(c.memory.numSamples, 'memory.numSamples', fn, { min: 0, integer: true });
-  if (c.reference === 'memory' && usesAdapl(c.method)) {
-    check(c.memory.numSamples > 0, fn, () => 'reference \'memory\' needs option \'memory.numSamples\' (the number of unlabeled sample ids)');
-  }
-  check(!(c.reference === 'memory' && usesIph(c.method)), fn, () =>
-    `method '${c.method}' uses IPH, which needs reference features: use reference 'ema' or 'previous', not 'memory'`);
   checkNumber(c.iph.numClusters, 'iph.numClusters', fn, { min: 1, integer: true });
-  checkOneOf(c.iph.reference, ['prediction', 'kmeans'] as const, 'iph.reference', fn);
+  checkOneOf(c.iph.reference, IPH_REFERENCES, 'iph.reference', fn);
   checkNumber(c.iph.kmeans.restarts, 'iph.kmeans.restarts', fn, { min: 1, integer: true });
   checkNumber(c.iph.kmeans.maxIterations, 'iph.kmeans.maxIterations', fn, { min: 1, integer: true });
   checkNumber(c.iph.kmeans.tolerance, 'iph.kmeans.tolerance', fn, { min: 0 });
   checkNumber(c.evalEvery, 'evalEvery', fn, { min: 0, integer: true });
+  for (const section of registeredConfigSections()) {
+    const value = (c as unknown as Record<string, unknown>)[section.key];
+    check(value !== null && typeof value === 'object', fn, () => `option '${section.key}' must be an object`);
+    section.check(value, fn);
+  }
+  const recipe = resolveMethod(c);
+  const modelTerm = recipe.terms.find((t) => t.usesReferenceModel);
+  check(!(recipe.reference && !recipe.reference.usesModel && modelTerm), fn, () =>
+    `method '${c.method}' uses ${modelTerm?.name.toUpperCase()}, which needs reference features: use reference 'ema' or 'previous', not '${c.reference}'`);
+  if (recipe.reference?.name === 'memory') {
+    check(c.memory.numSamples > 0, fn, () => 'reference \'memory\' needs option \'memory.numSamples\' (the number of unlabeled sample ids)');
+  }
   return c;
 }
 

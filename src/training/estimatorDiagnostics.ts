@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { LOSS_ESTIMATE_CANDIDATES, lossEstimateCandidates } from '../math/lossEstimateCandidates';
-import { safeLog } from '../math/probabilities';
-import { softCrossEntropy } from '../math/softCrossEntropy';
 import { maxProbabilityUncertainty } from '../math/uncertaintyScores';
 import { estimatorQuality } from '../metrics/estimatorQuality';
 import type { NumberArray } from '../metrics/labelChecks';
+import { trueLabelLosses } from '../metrics/sslDiagnostics';
 
 /** What {@link estimatorDiagnostics} reads; tensors are borrowed, not disposed. */
 export interface EstimatorDiagnosticsInputs {
@@ -14,8 +13,7 @@ export interface EstimatorDiagnosticsInputs {
   referenceProbs?: tf.Tensor2D;
   /** The loss estimate AdaPL used this step, [U] (methods with AdaPL). */
   estimates?: tf.Tensor1D;
-  /** Hidden true labels of the unlabeled batch, int32 [U], and the same on the host. */
-  hiddenLabels: tf.Tensor1D;
+  /** Hidden true labels of the unlabeled batch on the host, [U]. */
   hidden: NumberArray;
   /** Pseudo labels on the host, [U]. */
   pseudo: NumberArray;
@@ -30,13 +28,9 @@ export interface EstimatorDiagnosticsInputs {
  * {@link LOSS_ESTIMATE_CANDIDATES} name.
  */
 export async function estimatorDiagnostics(inputs: EstimatorDiagnosticsInputs): Promise<Record<string, number>> {
-  const { studentProbs, referenceProbs, estimates, hiddenLabels, hidden, pseudo, numClasses } = inputs;
+  const { studentProbs, referenceProbs, estimates, hidden, pseudo, numClasses } = inputs;
   const owned: tf.Tensor[] = [];
   try {
-    const trueLoss = tf.tidy(() => softCrossEntropy(
-      tf.oneHot(tf.cast(hiddenLabels, 'int32') as tf.Tensor1D, numClasses).toFloat() as tf.Tensor2D,
-      safeLog(studentProbs), { reduction: 'none' }));
-    owned.push(trueLoss);
     const scores: Record<string, tf.Tensor1D> = { naive: maxProbabilityUncertainty(studentProbs) };
     owned.push(scores.naive);
     if (estimates) scores.estimate = estimates;
@@ -46,11 +40,12 @@ export async function estimatorDiagnostics(inputs: EstimatorDiagnosticsInputs): 
       for (const name of LOSS_ESTIMATE_CANDIDATES) scores[`candidate.${name}`] = candidates[name];
     }
     const names = Object.keys(scores);
-    const [actual, ...values] = await Promise.all([trueLoss.data(), ...names.map((n) => scores[n].data())]);
+    const [probs, ...values] = await Promise.all([studentProbs.data(), ...names.map((n) => scores[n].data())]);
+    const actual = trueLabelLosses(probs, hidden, numClasses);
     const wrong = Array.from(pseudo, (p, i) => p !== hidden[i]);
     const out: Record<string, number> = {};
     names.forEach((name, i) => {
-      const q = estimatorQuality(values[i] as Float32Array, actual as Float32Array, wrong);
+      const q = estimatorQuality(values[i] as Float32Array, actual, wrong);
       const [spearmanKey, aurocKey] = name.startsWith('candidate.') ? [`${name}.spearman`, `${name}.auroc`] : [`${name}Spearman`, `${name}Auroc`];
       out[spearmanKey] = q.spearman;
       out[aurocKey] = q.auroc;

@@ -4,21 +4,15 @@ import type { LabeledBatch, UnlabeledBatch } from '../data/types';
 import { maskRate, pseudoLabelAccuracy } from '../metrics/sslDiagnostics';
 import { estimatorDiagnostics } from './estimatorDiagnostics';
 import { softmaxProbabilities } from '../math/probabilities';
-import {
-  distributionAlignmentFromJSON, distributionAlignmentInit, distributionAlignmentToJSON,
-  type DistributionAlignmentJSON, type DistributionAlignmentState,
-} from '../state/distributionAlignment';
 import { emaFromJSON, emaInit, emaMomentum, emaToJSON, emaUpdate, type EmaJSON, type EmaState } from '../state/ema';
 import { deriveSeed } from '../state/random';
 import { deserializeTensor, disposeState, serializeTensor, type SerializedTensor } from '../state/serialize';
-import {
-  temporalMemoryFromJSON, temporalMemoryInit, temporalMemoryToJSON, temporalMemoryUpdate,
-  type TemporalMemoryJSON, type TemporalMemoryState,
-} from '../state/temporalMemory';
 import { check } from '../util/checks';
+import { resolveMethod, type MethodRecipe } from './algorithms/registry';
+import type { ComponentContext } from './algorithms/types';
 import { dispatchCallbacks, type EvalMetrics, type StepLogs, type TrainerCallbacks } from './callbacks';
 import { CheckpointError, readCheckpoint, writeCheckpoint } from './checkpoint';
-import { configDifferences, methodUses, resolveTrainerConfig, type TrainerConfig, type TrainerConfigInput } from './config';
+import { configDifferences, resolveTrainerConfig, type TrainerConfig, type TrainerConfigInput } from './config';
 import { clipGradientValues } from './gradientClipping';
 import { evaluateModels } from './evaluateModels';
 import {
@@ -73,11 +67,13 @@ interface CheckpointPayload {
   variables: { names: string[]; values: SerializedTensor[] };
   optimizer: OptimizerStateJSON;
   ema: EmaJSON;
-  previous: SerializedTensor[] | null;
-  distributionAlignment: DistributionAlignmentJSON | null;
-  memory: TemporalMemoryJSON | null;
+  /** Every component state by key (MethodRecipe.states): DA queue, reference snapshot or memory, masker statistics, … */
+  states: Record<string, unknown>;
   random: { seed: number; scheme: string };
 }
+
+/** Checkpoints written before the component map kept these three states at the top level. */
+const LEGACY_STATE_FIELDS = ['distributionAlignment', 'previous', 'memory'] as const;
 
 interface ReferenceModel {
   model: TrainableModel;
@@ -101,16 +97,21 @@ export class SemiSupervisedTrainer {
   private readonly trainableKeys: string[];
   private readonly nameOfKey: Map<string, string>;
   private readonly ema: ReferenceModel;
-  private readonly previous: ReferenceModel | undefined;
+  /** The model a reference source with its own weights (the previous-step model) runs on; undefined otherwise. */
+  private readonly referenceCopy: ReferenceModel | undefined;
+  /** The method's components, resolved once from the config. */
+  private readonly recipe: MethodRecipe;
   private emaState: EmaState;
   private optimizerState: OptimizerState;
-  private alignment: DistributionAlignmentState | undefined;
-  private memory: TemporalMemoryState | undefined;
+  /** Every component state by key; the trainer saves, restores, swaps and disposes them without knowing what they are. */
+  private states: Record<string, unknown>;
   private stepCount = 0;
   private iterators: { labeled?: AsyncIterator<LabeledBatch>; unlabeled?: AsyncIterator<UnlabeledBatch> } = {};
   private disposed = false;
 
-  private constructor(setup: TrainerSetup, config: TrainerConfig, ema: ReferenceModel, previous: ReferenceModel | undefined) {
+  private constructor(
+    setup: TrainerSetup, config: TrainerConfig, recipe: MethodRecipe, ema: ReferenceModel, referenceCopy: ReferenceModel | undefined,
+  ) {
     this.setup = setup;
     this.config = config;
     this.callbacks = setup.callbacks === undefined ? [] : Array.isArray(setup.callbacks) ? setup.callbacks : [setup.callbacks];
@@ -120,15 +121,12 @@ export class SemiSupervisedTrainer {
     this.trainableKeys = this.keys.filter((_, i) => trainableIds.has(this.student.variables[i].id));
     this.nameOfKey = new Map(this.keys.map((k, i) => [k, this.student.variables[i].name]));
     this.ema = ema;
-    this.previous = previous;
+    this.referenceCopy = referenceCopy;
+    this.recipe = recipe;
     this.emaState = emaInit(this.studentWeights());
     this.optimizerState = optimizerInit(config.optimizer, this.trainableParams());
-    this.alignment = methodUses.unlabeled(config.method) && config.distributionAlignment.enabled
-      ? distributionAlignmentInit(config.numClasses, { capacity: config.distributionAlignment.capacity })
-      : undefined;
-    this.memory = this.usesMemory()
-      ? temporalMemoryInit(config.memory.numSamples, config.numClasses, { momentum: config.memory.momentum })
-      : undefined;
+    this.states = {};
+    for (const component of recipe.states) this.states[component.key] = component.init(this.componentContext());
   }
 
   /** Checks the options, builds the EMA teacher (and the previous-step model for reference 'previous'). */
@@ -137,11 +135,10 @@ export class SemiSupervisedTrainer {
     check(options !== null && typeof options === 'object', fn, () => 'argument \'options\' must be an object');
     const config = resolveTrainerConfig(options.config);
     checkSetup(options, config);
+    const recipe = resolveMethod(config);
     const ema = await buildTeacher(options.model, options.createTeacher);
-    const previous = config.reference === 'previous' && methodUses.unlabeled(config.method)
-      ? await buildTeacher(options.model, options.createTeacher)
-      : undefined;
-    return new SemiSupervisedTrainer(options, config, ema, previous);
+    const referenceCopy = recipe.reference?.weights ? await buildTeacher(options.model, options.createTeacher) : undefined;
+    return new SemiSupervisedTrainer(options, config, recipe, ema, referenceCopy);
   }
 
   /**
@@ -200,7 +197,7 @@ export class SemiSupervisedTrainer {
     this.checkAlive();
     const c = this.config;
     const k = this.stepCount;
-    const unlabeledUsed = methodUses.unlabeled(c.method);
+    const unlabeledUsed = this.recipe.unlabeled;
     const labeled = await this.nextBatch('labeled');
     const unlabeled = unlabeledUsed ? await this.nextBatch('unlabeled') : undefined;
     const owned: tf.Tensor[] = [labeled.images, labeled.labels];
@@ -223,33 +220,21 @@ export class SemiSupervisedTrainer {
         return { probs: softmaxProbabilities(out.logits), features: out.features };
       });
       if (reference) owned.push(reference.probs, reference.features);
-      // The previous-step model now takes θ_k (weights and BN statistics before this step's forward), for step k + 1.
-      this.snapshotPrevious();
 
       const { grads, outputs } = objectiveGradients({
-        student: this.student, config: c,
+        student: this.student, config: c, recipe: this.recipe,
         weakLabeled: views.weakLabeled, labels: labeled.labels,
         weakUnlabeled: views.weakUnlabeled, strongUnlabeled: views.strongUnlabeled,
-        reference,
-        memory: this.memory && unlabeled ? { state: this.memory, indices: unlabeled.indices } : undefined,
-        distributionAlignment: this.alignment,
+        reference, indices: unlabeled?.indices, states: this.states,
         kmeansSeed: seed(SEED_PURPOSE.kmeans),
       });
       const emaMomentumUsed = emaMomentum(this.emaState.step, c.ema.momentum, c.ema.warmup);
       this.applyGradients(grads, lr);
       tf.dispose(Object.values(grads));
       this.updateEma();
-      if (outputs.distributionAlignment) {
-        disposeState(this.alignment);
-        this.alignment = outputs.distributionAlignment;
-      }
-      if (this.memory && unlabeled && outputs.studentProbs) {
-        const next = temporalMemoryUpdate(this.memory, unlabeled.indices, outputs.studentProbs);
-        disposeState(this.memory);
-        this.memory = next;
-      }
+      this.swapStates(outputs.states);
       const logs = await this.stepLogs(outputs, unlabeled, lr, emaMomentumUsed, reference?.probs);
-      disposeState({ ...outputs, distributionAlignment: undefined });
+      disposeState({ ...outputs, states: undefined });
       this.stepCount = k + 1;
       await dispatchCallbacks(this.callbacks, 'onStepEnd', k, logs);
       if (c.evalEvery > 0 && this.setup.validation !== undefined && this.stepCount % c.evalEvery === 0) {
@@ -288,9 +273,8 @@ export class SemiSupervisedTrainer {
       },
       optimizer: await optimizerStateToJSON(this.optimizerState),
       ema: await emaToJSON(this.emaState),
-      previous: this.previous ? await Promise.all(this.previous.handle.variables.map((v) => serializeTensor(v))) : null,
-      distributionAlignment: this.alignment ? await distributionAlignmentToJSON(this.alignment) : null,
-      memory: this.memory ? await temporalMemoryToJSON(this.memory) : null,
+      states: Object.fromEntries(await Promise.all(
+        this.recipe.states.map(async (component) => [component.key, await component.toJSON(this.states[component.key])]))),
       random: { seed: this.config.seed, scheme: 'deriveSeed(seed, step, purpose)' },
     };
     await writeCheckpoint(file, payload);
@@ -312,19 +296,30 @@ export class SemiSupervisedTrainer {
     this.disposed = true;
     void this.closeIterators();
     disposeModel(this.ema.model);
-    if (this.previous) disposeModel(this.previous.model);
-    disposeState([this.emaState, this.optimizerState.slots, this.alignment, this.memory]);
+    if (this.referenceCopy) disposeModel(this.referenceCopy.model);
+    disposeState([this.emaState, this.optimizerState.slots, this.states]);
   }
 
-  private usesMemory(): boolean {
-    return this.config.reference === 'memory' && methodUses.adapl(this.config.method);
+  private componentContext(): ComponentContext {
+    return { config: this.config, studentVariables: this.student.variables };
   }
 
+  /** The model whose forward gives p̃, f̃ this step: the EMA teacher, or the copy loaded with the reference's own weights. */
   private referenceModel(): ModelHandle | undefined {
-    const c = this.config;
-    const needed = methodUses.iph(c.method) || (methodUses.adapl(c.method) && c.reference !== 'memory');
-    if (!needed) return undefined;
-    return c.reference === 'previous' ? (this.previous as ReferenceModel).handle : this.ema.handle;
+    const source = this.recipe.reference;
+    if (!source?.usesModel) return undefined;
+    if (!source.weights || !this.referenceCopy) return this.ema.handle;
+    const weights = source.weights(this.states[source.state?.key as string]);
+    this.referenceCopy.handle.variables.forEach((v, i) => v.assign(weights[i]));
+    return this.referenceCopy.handle;
+  }
+
+  /** Takes the components' next states, disposing the ones they replace. */
+  private swapStates(next: Record<string, unknown>): void {
+    for (const [key, state] of Object.entries(next)) {
+      if (this.states[key] !== state) disposeState(this.states[key]);
+      this.states[key] = state;
+    }
   }
 
   private studentWeights(): Record<string, tf.Tensor> {
@@ -334,10 +329,6 @@ export class SemiSupervisedTrainer {
   private trainableParams(): Record<string, tf.Tensor> {
     const all = this.studentWeights();
     return Object.fromEntries(this.trainableKeys.map((k) => [k, all[k]]));
-  }
-
-  private snapshotPrevious(): void {
-    if (this.previous) this.previous.handle.variables.forEach((v, i) => v.assign(this.student.variables[i]));
   }
 
   /** Clip, optimizer update, assign. */
@@ -379,11 +370,12 @@ export class SemiSupervisedTrainer {
     outputs: ReturnType<typeof objectiveGradients>['outputs'], unlabeled: UnlabeledBatch | undefined, lr: number, emaMomentumUsed: number,
     referenceProbs: tf.Tensor2D | undefined,
   ): Promise<StepLogs> {
-    const [loss, supervised, unl, iph] = await Promise.all(
-      [outputs.total, outputs.supervised, outputs.unlabeled, outputs.iph].map(async (t) => (await t.data())[0]));
+    const scalar = async (t: tf.Tensor): Promise<number> => (await t.data())[0];
+    const [loss, supervised, unl] = await Promise.all([outputs.total, outputs.supervised, outputs.unlabeled].map(scalar));
+    const terms = Object.fromEntries(await Promise.all(Object.entries(outputs.terms).map(async ([name, t]) => [name, await scalar(t)])));
     const mask = outputs.mask ? await outputs.mask.data() : undefined;
     const logs: StepLogs = {
-      loss, supervised, unlabeled: unl, iph, maskRate: mask ? maskRate(mask) : 0, lr, emaMomentum: emaMomentumUsed,
+      loss, supervised, unlabeled: unl, iph: 0, ...terms, maskRate: mask ? maskRate(mask) : 0, lr, emaMomentum: emaMomentumUsed,
     };
     if (unlabeled?.labels && outputs.pseudoLabels && mask) {
       const hidden = await unlabeled.labels.data();
@@ -394,7 +386,7 @@ export class SemiSupervisedTrainer {
       if (outputs.studentProbs) {
         Object.assign(logs, await estimatorDiagnostics({
           studentProbs: outputs.studentProbs, referenceProbs, estimates: outputs.estimates,
-          hiddenLabels: unlabeled.labels, pseudo, hidden, numClasses: this.config.numClasses,
+          pseudo, hidden, numClasses: this.config.numClasses,
         }));
       }
     }
@@ -425,7 +417,13 @@ export class SemiSupervisedTrainer {
 
   /** Builds every state from `payload` first, then swaps them in: an error leaves the trainer as it was. */
   private restore(payload: CheckpointPayload, file: string): void {
-    const differing = configDifferences(this.config, payload.config);
+    let saved: TrainerConfig;
+    try {
+      saved = resolveTrainerConfig(payload.config);
+    } catch (e) {
+      throw new CheckpointError(file, `field 'config': ${(e as Error).message}`);
+    }
+    const differing = configDifferences(this.config, saved);
     if (differing.length > 0) {
       throw new CheckpointError(file, `field 'config' differs from this trainer's config at ${differing.map((d) => `'${d}'`).join(', ')}`);
     }
@@ -472,44 +470,21 @@ export class SemiSupervisedTrainer {
       });
       return state;
     });
-    const previous = field('previous', () => {
-      if (!this.previous) return undefined;
-      check(Array.isArray(payload.previous) && payload.previous.length === vars.length, 'checkpoint', () =>
-        `must hold ${vars.length} previous-step weights`);
-      return (payload.previous as SerializedTensor[]).map((s, i) => {
-        const t = deserializeTensor(s, `previous[${i}]`);
-        made.push(t);
-        checkShape(t, vars[i], `previous[${i}]`);
-        return t;
-      });
-    });
-    const alignment = field('distributionAlignment', () => {
-      if (!this.alignment) return undefined;
-      check(payload.distributionAlignment !== null, 'checkpoint', () => 'is missing the distribution-alignment queue');
-      return distributionAlignmentFromJSON(payload.distributionAlignment as DistributionAlignmentJSON);
-    });
-    const memory = field('memory', () => {
-      if (!this.memory) return undefined;
-      check(payload.memory !== null, 'checkpoint', () => 'is missing the temporal memory');
-      const state = temporalMemoryFromJSON(payload.memory as TemporalMemoryJSON);
-      made.push(state);
-      check(state.probs.shape[0] === this.config.memory.numSamples, 'checkpoint', () =>
-        `memory holds ${state.probs.shape[0]} samples, the config says ${this.config.memory.numSamples}`);
-      return state;
-    });
+    const legacy = payload as unknown as Record<string, unknown>;
+    const states: Record<string, unknown> = {};
+    for (const component of this.recipe.states) {
+      const key = component.key;
+      const json = payload.states?.[key] ?? ((LEGACY_STATE_FIELDS as readonly string[]).includes(key) ? legacy[key] : undefined);
+      states[key] = field(`states.${key}`, () => component.fromJSON(json, this.componentContext()));
+    }
 
     vars.forEach((v, i) => v.assign(values[i]));
     tf.dispose(values);
-    disposeState([this.emaState, this.optimizerState.slots, this.alignment, this.memory]);
+    disposeState([this.emaState, this.optimizerState.slots, this.states]);
     this.emaState = ema;
     this.optimizerState = optimizer;
-    this.alignment = alignment;
-    this.memory = memory;
+    this.states = states;
     this.assignTeacher();
-    if (this.previous && previous) {
-      this.previous.handle.variables.forEach((v, i) => v.assign(previous[i]));
-      tf.dispose(previous);
-    }
     this.stepCount = payload.step;
     void this.closeIterators();
   }
@@ -529,7 +504,7 @@ function checkSetup(options: TrainerSetup, config: TrainerConfig): void {
   const isSource = (s: unknown): boolean => typeof s === 'function'
     || (s !== null && typeof s === 'object' && typeof (s as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function');
   check(isSource(options.labeled), fn, () => 'option \'labeled\' must be an AsyncIterable of LabeledBatch or a factory (startStep) => AsyncIterable');
-  if (methodUses.unlabeled(config.method)) {
+  if (resolveMethod(config).unlabeled) {
     check(isSource(options.unlabeled), fn, () => `method '${config.method}' needs option 'unlabeled' (an AsyncIterable of UnlabeledBatch or a factory)`);
     check(typeof options.strongAugment === 'function', fn, () => `method '${config.method}' needs option 'strongAugment' (images, seed) => images`);
   }

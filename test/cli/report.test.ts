@@ -44,7 +44,7 @@ describe('progress lines', () => {
   });
 
   it('shows step, losses, mask rate, images/s and ETA, leaving out absent terms', () => {
-    expect(formatStepLine(10, 300, { loss: 1.23456, supervisedLoss: 1, unlabeledLoss: 0.2, iphLoss: 0.03456, maskRate: 0.456 }, 123.45, 65))
+    expect(formatStepLine(10, 300, { loss: 1.23456, supervisedLoss: 1, unlabeledLoss: 0.2, terms: { iph: 0.03456 }, maskRate: 0.456 }, 123.45, 65))
       .toBe('step 10/300 | loss 1.235 (sup 1.000, unl 0.200, iph 0.035) | mask 0.46 | 123.5 img/s | ETA 1m05s');
     expect(formatStepLine(1, 2, { loss: 2, supervisedLoss: 2 }, 7, Number.NaN)).toBe('step 1/2 | loss 2.000 (sup 2.000) | 7.0 img/s | ETA ?');
   });

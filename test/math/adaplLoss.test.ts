@@ -105,7 +105,7 @@ describe('adaplLoss', () => {
                   strongLogits: x, weakProbs: tf.softmax(tf.mul(x, 2)) as tf.Tensor2D,
                   referenceProbs: tf.softmax(tf.mul(x, 0.5)) as tf.Tensor2D,
                 }, all);
-                const fixed = tf.grad((v: tf.Tensor) => maskedUnlabeledLoss(out.targets, v as tf.Tensor2D, out.mask))(x);
+                const fixed = tf.grad((v: tf.Tensor) => maskedUnlabeledLoss({ targets: out.targets, strongLogits: v as tf.Tensor2D, mask: out.mask }))(x);
                 expectClose(values(shared), values(fixed), 1e-7, 0);
               });
             }

@@ -10,7 +10,7 @@ describe('maskedUnlabeledLoss', () => {
       const t = tf.tensor2d([[1, 0], [0, 1], [1, 0]]);
       const z = tf.tensor2d([[0, Math.log(3)], [0, 0], [5, -5]]);
       const m = tf.tensor1d([1, 1, 0]);
-      const loss = maskedUnlabeledLoss(t, z, m);
+      const loss = maskedUnlabeledLoss({ targets: t, strongLogits: z, mask: m });
       expectClose(values(loss), [(Math.log(4) + Math.log(2)) / 3], 1e-6);
       tf.dispose([t, z, m, loss]);
     });
@@ -21,7 +21,7 @@ describe('maskedUnlabeledLoss', () => {
       const t = tf.tensor2d([[0.8, 0.1, 0.1], [0, 1, 0], [0.2, 0.2, 0.6]]);
       const z = tf.tensor2d([[1, -0.5, 0.3], [0.2, 0.1, -1], [2, 0, 1]]);
       const m = tf.tensor1d([1, 0, 1]);
-      expectGradientMatches((x) => maskedUnlabeledLoss(t, x as tf.Tensor2D, m), z);
+      expectGradientMatches((x) => maskedUnlabeledLoss({ targets: t, strongLogits: x as tf.Tensor2D, mask: m }), z);
       tf.dispose([t, z, m]);
     });
   });
@@ -31,9 +31,9 @@ describe('maskedUnlabeledLoss', () => {
       const t = tf.tensor2d([[1, 0], [0, 1]]);
       const z = tf.tensor2d([[30, -30], [1, 2]]);
       const m = tf.zeros([2]) as tf.Tensor1D;
-      const loss = maskedUnlabeledLoss(t, z, m);
+      const loss = maskedUnlabeledLoss({ targets: t, strongLogits: z, mask: m });
       expect(values(loss)).toEqual([0]);
-      const g = tf.grad((x: tf.Tensor) => maskedUnlabeledLoss(t, x as tf.Tensor2D, m))(z);
+      const g = tf.grad((x: tf.Tensor) => maskedUnlabeledLoss({ targets: t, strongLogits: x as tf.Tensor2D, mask: m }))(z);
       expect(values(g).every((v) => v === 0)).toBe(true);
       tf.dispose([t, z, m, loss, g]);
     });
@@ -45,8 +45,8 @@ describe('maskedUnlabeledLoss', () => {
       const z = tf.tensor2d([[1, 0]]);
       const m = tf.tensor1d([1, 1]);
       const mi = tf.tensor1d([1], 'int32');
-      expect(() => maskedUnlabeledLoss(t, z, m)).toThrow("tear-ssl.maskedUnlabeledLoss: 'mask' [2] dim 0 must equal 'strongLogits' [1,2] dim 0");
-      expect(() => maskedUnlabeledLoss(t, z, mi)).toThrow("argument 'mask' must have dtype float32, got int32");
+      expect(() => maskedUnlabeledLoss({ targets: t, strongLogits: z, mask: m })).toThrow("tear-ssl.maskedUnlabeledLoss: 'mask' [2] dim 0 must equal 'strongLogits' [1,2] dim 0");
+      expect(() => maskedUnlabeledLoss({ targets: t, strongLogits: z, mask: mi })).toThrow("argument 'mask' must have dtype float32, got int32");
       tf.dispose([t, z, m, mi]);
     });
   });
@@ -72,7 +72,7 @@ describe('fixmatchLoss', () => {
         for (const step of run.steps) {
           const q = tf.tensor2d(step.aligned);
           const z = tf.tensor2d(step.strongLogits);
-          const out = fixmatchLoss({ weakProbs: q, strongLogits: z, threshold: fixture.threshold });
+          const out = fixmatchLoss({ weakProbs: q, strongLogits: z }, { threshold: fixture.threshold });
           expect(values(out.pseudoLabels)).toEqual(step.labels);
           expect(values(out.mask)).toEqual(step.mask);
           expectClose(values(out.loss), [step.lossU], 1e-5, 1e-5);
@@ -86,9 +86,9 @@ describe('fixmatchLoss', () => {
     await expectNoLeak(() => {
       const q = tf.tensor2d([[0.97, 0.02, 0.01], [0.2, 0.5, 0.3]]);
       const z = tf.tensor2d([[0.1, 0.4, -0.2], [1, -1, 0.5]]);
-      const gq = tf.grad((p: tf.Tensor) => fixmatchLoss({ weakProbs: p as tf.Tensor2D, strongLogits: z, threshold: 0.4 }).loss)(q);
+      const gq = tf.grad((p: tf.Tensor) => fixmatchLoss({ weakProbs: p as tf.Tensor2D, strongLogits: z }, { threshold: 0.4 }).loss)(q);
       expect(values(gq).every((v) => v === 0)).toBe(true);
-      expectGradientMatches((x) => fixmatchLoss({ weakProbs: q, strongLogits: x as tf.Tensor2D, threshold: 0.4 }).loss, z);
+      expectGradientMatches((x) => fixmatchLoss({ weakProbs: q, strongLogits: x as tf.Tensor2D }, { threshold: 0.4 }).loss, z);
       tf.dispose([q, z, gq]);
     });
   });

@@ -21,7 +21,7 @@ describe('estimateUnlabeledLoss', () => {
       const ref = tf.tensor2d([[0.5, 0.5, 0]]);
       const stu = tf.tensor2d([[0.25, 0.25, 0.5]]);
       const get = (distance: 'kl' | 'mse' | 'emd', entropy: boolean) => {
-        const e = estimateUnlabeledLoss(ref, stu, { distance, entropy });
+        const e = estimateUnlabeledLoss({ referenceProbs: ref, studentProbs: stu }, { distance, entropy });
         const v = values(e)[0];
         e.dispose();
         return v;
@@ -44,7 +44,7 @@ describe('estimateUnlabeledLoss', () => {
       const ref = tf.tensor2d(fixture.estimator.reference);
       const stu = tf.tensor2d(fixture.estimator.student);
       for (const [distance, entropy] of VARIANTS) {
-        const e = estimateUnlabeledLoss(ref, stu, { distance, entropy });
+        const e = estimateUnlabeledLoss({ referenceProbs: ref, studentProbs: stu }, { distance, entropy });
         expectClose(values(e), fixture.estimator.values[`${distance}_${entropy ? 'entropy' : 'plain'}`], 2e-5, 2e-5);
         e.dispose();
       }
@@ -58,9 +58,9 @@ describe('estimateUnlabeledLoss', () => {
         tf.tidy(() => {
           const ref = tf.tensor2d(r);
           const stu = tf.tensor2d(s);
-          const both = values(estimateUnlabeledLoss(ref, stu));
-          const kl = values(estimateUnlabeledLoss(ref, stu, { entropy: false }));
-          const h = values(estimateUnlabeledLoss(ref, ref, { distance: 'mse', entropy: true }));
+          const both = values(estimateUnlabeledLoss({ referenceProbs: ref, studentProbs: stu }));
+          const kl = values(estimateUnlabeledLoss({ referenceProbs: ref, studentProbs: stu }, { entropy: false }));
+          const h = values(estimateUnlabeledLoss({ referenceProbs: ref, studentProbs: ref }, { distance: 'mse', entropy: true }));
           expectClose(both, kl.map((v, i) => v + h[i]), 1e-4, 1e-5);
           expect(both.every((v) => v >= 0 && Number.isFinite(v))).toBe(true);
         });
@@ -73,13 +73,13 @@ describe('estimateUnlabeledLoss', () => {
       const ref = tf.tensor2d([[1, 0, 0], [0, 1, 0]]);
       const stu = tf.tensor2d([[0, 0, 1], [0, 1, 0]]);
       for (const [distance, entropy] of VARIANTS) {
-        const e = estimateUnlabeledLoss(ref, stu, { distance, entropy });
+        const e = estimateUnlabeledLoss({ referenceProbs: ref, studentProbs: stu }, { distance, entropy });
         const v = values(e);
         expect(v.every(Number.isFinite)).toBe(true);
         expect(v[1]).toBeCloseTo(0, 6);
         e.dispose();
       }
-      const kl = estimateUnlabeledLoss(ref, stu);
+      const kl = estimateUnlabeledLoss({ referenceProbs: ref, studentProbs: stu });
       expect(values(kl)[0]).toBeCloseTo(-Math.log(1e-8), 3);
       tf.dispose([ref, stu, kl]);
     });
@@ -90,9 +90,9 @@ describe('estimateUnlabeledLoss', () => {
       const one = tf.ones([2, 1]) as tf.Tensor2D;
       const empty = tf.zeros([0, 3]) as tf.Tensor2D;
       for (const [distance, entropy] of VARIANTS) {
-        const e = estimateUnlabeledLoss(one, one, { distance, entropy });
+        const e = estimateUnlabeledLoss({ referenceProbs: one, studentProbs: one }, { distance, entropy });
         expect(values(e).map(Math.abs)).toEqual([0, 0]);
-        const z = estimateUnlabeledLoss(empty, empty, { distance, entropy });
+        const z = estimateUnlabeledLoss({ referenceProbs: empty, studentProbs: empty }, { distance, entropy });
         expect(z.shape).toEqual([0]);
         tf.dispose([e, z]);
       }
@@ -104,7 +104,7 @@ describe('estimateUnlabeledLoss', () => {
     await expectNoLeak(() => {
       const ref = tf.tensor2d([[NaN, 0.5]]);
       const stu = tf.tensor2d([[0.5, 0.5]]);
-      const e = estimateUnlabeledLoss(ref, stu);
+      const e = estimateUnlabeledLoss({ referenceProbs: ref, studentProbs: stu });
       expect(Number.isNaN(values(e)[0])).toBe(true);
       tf.dispose([ref, stu, e]);
     });
@@ -115,9 +115,9 @@ describe('estimateUnlabeledLoss', () => {
       const a = tf.tensor2d([[0.5, 0.5]]);
       const b = tf.tensor2d([[0.2, 0.3, 0.5]]);
       const i = tf.tensor2d([[1, 0]], [1, 2], 'int32');
-      expect(() => estimateUnlabeledLoss(a, b)).toThrow("tear-ssl.estimateUnlabeledLoss: 'referenceProbs' [1,2] and 'studentProbs' [1,3] must have the same shape");
-      expect(() => estimateUnlabeledLoss(a, i)).toThrow("argument 'studentProbs' must have dtype float32, got int32");
-      expect(() => estimateUnlabeledLoss(a, a, { distance: 'l1' as 'kl' })).toThrow("option 'distance' must be one of 'kl', 'mse', 'emd', got 'l1'");
+      expect(() => estimateUnlabeledLoss({ referenceProbs: a, studentProbs: b })).toThrow("tear-ssl.estimateUnlabeledLoss: 'referenceProbs' [1,2] and 'studentProbs' [1,3] must have the same shape");
+      expect(() => estimateUnlabeledLoss({ referenceProbs: a, studentProbs: i })).toThrow("argument 'studentProbs' must have dtype float32, got int32");
+      expect(() => estimateUnlabeledLoss({ referenceProbs: a, studentProbs: a }, { distance: 'l1' as 'kl' })).toThrow("option 'distance' must be one of 'kl', 'mse', 'emd', got 'l1'");
       tf.dispose([a, b, i]);
     });
   });

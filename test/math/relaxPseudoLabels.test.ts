@@ -55,7 +55,7 @@ describe('relaxPseudoLabels', () => {
       const ref = tf.tensor2d(fixture.estimator.reference);
       const stu = tf.tensor2d(fixture.estimator.student);
       const labels = tf.tensor1d(fixture.adapl.labels, 'int32');
-      const est = estimateUnlabeledLoss(ref, stu);
+      const est = estimateUnlabeledLoss({ referenceProbs: ref, studentProbs: stu });
       const w = adaplWeights(est);
       for (const c of fixture.adapl.cases) {
         const q = relaxPseudoLabels(labels, w, 5, { spread: c.spread, referenceProbs: ref });

@@ -19,12 +19,12 @@ describe('softCrossEntropy', () => {
       const t = tf.tensor2d([[1, 0], [0.25, 0.75]]);
       const z = tf.tensor2d([[0, Math.log(3)], [0, 0]]);
       // row 0: −log(1/4) = log 4; row 1: −log(1/2) = log 2.
-      const none = softCrossEntropy(t, z, { reduction: 'none' });
+      const none = softCrossEntropy({ targets: t, logits: z }, { reduction: 'none' });
       expectClose(values(none), [Math.log(4), Math.log(2)], 1e-6);
-      const mean = softCrossEntropy(t, z);
+      const mean = softCrossEntropy({ targets: t, logits: z });
       expectClose(values(mean), [(Math.log(4) + Math.log(2)) / 2], 1e-6);
       const w = tf.tensor1d([0, 2]);
-      const sum = softCrossEntropy(t, z, { weights: w, reduction: 'sum' });
+      const sum = softCrossEntropy({ targets: t, logits: z, weights: w }, { reduction: 'sum' });
       expectClose(values(sum), [2 * Math.log(2)], 1e-6);
       tf.dispose([t, z, none, mean, w, sum]);
     });
@@ -36,7 +36,7 @@ describe('softCrossEntropy', () => {
       const t = tf.tensor2d(f.targets);
       const z = tf.tensor2d(f.logits);
       const w = tf.tensor1d(f.weights);
-      const results = (['none', 'sum', 'mean'] as const).map((reduction) => softCrossEntropy(t, z, { weights: w, reduction }));
+      const results = (['none', 'sum', 'mean'] as const).map((reduction) => softCrossEntropy({ targets: t, logits: z, weights: w }, { reduction }));
       expectClose(values(results[0]), f.none, 1e-5, 1e-5);
       expectClose(values(results[1]), [f.sum], 1e-5, 1e-5);
       expectClose(values(results[2]), [f.mean], 1e-5, 1e-5);
@@ -50,8 +50,8 @@ describe('softCrossEntropy', () => {
       const t = tf.tensor2d([[0.7, 0.2, 0.1], [0, 0, 1], [0.3, 0.3, 0.4]]);
       const z = tf.tensor2d([[0.5, -1, 2], [1, 1, -3], [0, 0.2, 0.1]]);
       const w = tf.tensor1d([1, 0.5, 0]);
-      expectGradientMatches((x) => softCrossEntropy(t, x as tf.Tensor2D, { weights: w }) as tf.Scalar, z);
-      const g = tf.grad((x: tf.Tensor) => softCrossEntropy(t, x as tf.Tensor2D, { weights: w }) as tf.Scalar)(z);
+      expectGradientMatches((x) => softCrossEntropy({ targets: t, logits: x as tf.Tensor2D, weights: w }) as tf.Scalar, z);
+      const g = tf.grad((x: tf.Tensor) => softCrossEntropy({ targets: t, logits: x as tf.Tensor2D, weights: w }) as tf.Scalar)(z);
       const closed = tf.tidy(() => tf.div(tf.mul(tf.sub(tf.softmax(z), t), tf.expandDims(w, 1)), 3));
       expectClose(values(g), values(closed), 1e-6);
       tf.dispose([t, z, w, g, closed]);
@@ -62,9 +62,9 @@ describe('softCrossEntropy', () => {
     await expectNoLeak(() => {
       const t = tf.zeros([0, 3]) as tf.Tensor2D;
       const z = tf.zeros([0, 3]) as tf.Tensor2D;
-      const mean = softCrossEntropy(t, z);
+      const mean = softCrossEntropy({ targets: t, logits: z });
       expect(values(mean)).toEqual([0]);
-      const g = tf.grad((x: tf.Tensor) => softCrossEntropy(t, x as tf.Tensor2D) as tf.Scalar)(z);
+      const g = tf.grad((x: tf.Tensor) => softCrossEntropy({ targets: t, logits: x as tf.Tensor2D }) as tf.Scalar)(z);
       expect(g.shape).toEqual([0, 3]);
       tf.dispose([t, z, mean, g]);
     });
@@ -75,8 +75,8 @@ describe('softCrossEntropy', () => {
       const t = tf.tensor2d([[1, 0], [0, 1]]);
       const zNaN = tf.tensor2d([[NaN, 0], [0, 1]]);
       const zInf = tf.tensor2d([[Infinity, 0], [0, 1]]);
-      const a = softCrossEntropy(t, zNaN);
-      const b = softCrossEntropy(t, zInf);
+      const a = softCrossEntropy({ targets: t, logits: zNaN });
+      const b = softCrossEntropy({ targets: t, logits: zInf });
       expect(Number.isNaN(values(a)[0])).toBe(true);
       expect(Number.isNaN(values(b)[0])).toBe(true);
       tf.dispose([t, zNaN, zInf, a, b]);
@@ -90,10 +90,10 @@ describe('softCrossEntropy', () => {
       const zi = tf.tensor2d([[1, 0, 0]], [1, 3], 'int32');
       const w = tf.tensor1d([1, 1]);
       const z3 = tf.tensor2d([[1, 0, 0]]);
-      expect(() => softCrossEntropy(t, z)).toThrow("tear-ssl.softCrossEntropy: 'targets' [1,3] and 'logits' [1,2] must have the same shape");
-      expect(() => softCrossEntropy(t, zi)).toThrow("argument 'logits' must have dtype float32, got int32");
-      expect(() => softCrossEntropy(t, z3, { weights: w })).toThrow("'weights' [2] dim 0 must equal 'logits' [1,3] dim 0");
-      expect(() => softCrossEntropy(t, z3, { reduction: 'avg' as 'mean' })).toThrow("option 'reduction' must be one of");
+      expect(() => softCrossEntropy({ targets: t, logits: z })).toThrow("tear-ssl.softCrossEntropy: 'targets' [1,3] and 'logits' [1,2] must have the same shape");
+      expect(() => softCrossEntropy({ targets: t, logits: zi })).toThrow("argument 'logits' must have dtype float32, got int32");
+      expect(() => softCrossEntropy({ targets: t, logits: z3, weights: w })).toThrow("'weights' [2] dim 0 must equal 'logits' [1,3] dim 0");
+      expect(() => softCrossEntropy({ targets: t, logits: z3 }, { reduction: 'avg' as 'mean' })).toThrow("option 'reduction' must be one of");
       tf.dispose([t, z, zi, w, z3]);
     });
   });

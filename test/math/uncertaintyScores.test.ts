@@ -51,7 +51,7 @@ describe('uncertainty scores', () => {
       const r = tf.tensor2d(R);
       const all = lossEstimateCandidates(r, p);
       expect(Object.keys(all).sort()).toEqual([...LOSS_ESTIMATE_CANDIDATES].sort());
-      const h = estimateUnlabeledLoss(r, p);
+      const h = estimateUnlabeledLoss({ referenceProbs: r, studentProbs: p });
       // H(p̃, p) row 0 = −(.2 log .7 + .7 log .2 + .1 log .1)
       expectClose(values(all['kl+entropy']), values(h), 1e-6);
       expect(values(all['kl+entropy'])[0]).toBeCloseTo(-(0.2 * Math.log(0.7) + 0.7 * Math.log(0.2) + 0.1 * Math.log(0.1)), 5);

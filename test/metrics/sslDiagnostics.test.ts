@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { maskRate, pseudoLabelAccuracy, spearmanCorrelation } from '../../src/metrics/sslDiagnostics';
+import { maskRate, pseudoLabelAccuracy, spearmanCorrelation, trueLabelLosses } from '../../src/metrics/sslDiagnostics';
 
 describe('maskRate', () => {
   it('is the mean of the mask; NaN when empty', () => {
@@ -48,5 +48,15 @@ describe('spearmanCorrelation', () => {
         expect(spearmanCorrelation(b, a)).toBeCloseTo(r, 12);
         expect(spearmanCorrelation(a.map((v) => v ** 3 + 2), b)).toBeCloseTo(r, 12);
       }), { numRuns: 200 });
+  });
+});
+
+describe('trueLabelLosses', () => {
+  it('is −log p_y per row, floored at 1e-8, and names bad labels and sizes', () => {
+    const probs = [0.5, 0.25, 0.25, 0, 1, 0];
+    expect(Array.from(trueLabelLosses(probs, [0, 0], 3))).toEqual([Math.log(2), -Math.log(1e-8)]);
+    expect(Array.from(trueLabelLosses(probs, [2, 1], 3))).toEqual([Math.log(4), -0]);
+    expect(() => trueLabelLosses(probs, [3, 0], 3)).toThrow('label 3 at index 0 is outside [0, 3)');
+    expect(() => trueLabelLosses(probs, [0], 3)).toThrow("'probs' has 6 values, expected 1·3");
   });
 });

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointError } from '../../src/training/checkpoint';
+import { CheckpointError, readCheckpoint, writeCheckpoint } from '../../src/training/checkpoint';
 import type { TrainerConfigInput } from '../../src/training/config';
 import { SemiSupervisedTrainer } from '../../src/training/trainer';
 import { expectClose, expectNoLeak } from '../helpers/tensors';
@@ -16,7 +16,9 @@ afterAll(async () => { await fs.rm(dir, { recursive: true, force: true }); });
 const weightsOf = (m: tf.LayersModel): tf.Variable[] => m.weights.map((w) => w.read() as tf.Variable);
 
 /** N steps straight vs k steps + save + resume (fresh model, other init) + N − k steps. */
-async function checkResume(config: Partial<TrainerConfigInput>, n: number, k: number, file: string): Promise<void> {
+async function checkResume(
+  config: Partial<TrainerConfigInput>, n: number, k: number, file: string, rewrite?: (payload: Record<string, unknown>) => Record<string, unknown>,
+): Promise<void> {
   const straightOptions = trainerOptions({ config });
   const straight = await SemiSupervisedTrainer.create(straightOptions);
   const straightLogs = await straight.run(n);
@@ -27,6 +29,7 @@ async function checkResume(config: Partial<TrainerConfigInput>, n: number, k: nu
   const first = await SemiSupervisedTrainer.create(firstOptions);
   await first.run(k);
   await first.save(file);
+  if (rewrite) await writeCheckpoint(file, rewrite((await readCheckpoint(file)) as Record<string, unknown>));
   first.dispose();
   (firstOptions.model as tf.LayersModel).dispose();
 
@@ -63,6 +66,13 @@ describe('resume', () => {
   it('AdaPL with the temporal memory (no teacher forward) and warm-up lr resumes exactly', () => expectNoLeak(() =>
     checkResume({ method: 'adapl', reference: 'memory', memory: { numSamples: 60 }, warmupSteps: 2, adapl: { mask: 'none' } }, 5, 3,
       path.join(dir, 'memory.ckpt'))));
+
+  it('a checkpoint in the layout before component states (DA queue and previous-step weights at the top level) resumes exactly', () => expectNoLeak(() =>
+    checkResume({ method: 'tear', reference: 'previous' }, 4, 2, path.join(dir, 'legacy.ckpt'), (payload) => {
+      const { states, ...rest } = payload as { states: Record<string, unknown> };
+      expect(Object.keys(states).sort()).toEqual(['distributionAlignment', 'previous']);
+      return { ...rest, ...states, memory: null };
+    })));
 });
 
 describe('loading broken checkpoints', () => {

@@ -47,7 +47,7 @@ describe('objectiveGradients', () => {
       weakLabeled: img(xs), labels: tf.tensor1d(ys, 'int32'),
       weakUnlabeled: img(xw), strongUnlabeled: img(xsU),
       reference: { probs: tf.tensor2d(ref), features: tf.zeros([U, 4]) as tf.Tensor2D },
-      distributionAlignment: distributionAlignmentInit(C),
+      states: { distributionAlignment: distributionAlignmentInit(C) },
       kmeansSeed: 1,
     };
     const { grads, outputs } = objectiveGradients(inputs);
@@ -82,7 +82,7 @@ describe('objectiveGradients', () => {
 
     tf.dispose([...Object.values(grads), inputs.weakLabeled, inputs.labels, inputs.weakUnlabeled, inputs.strongUnlabeled,
       inputs.reference.probs, inputs.reference.features]);
-    disposeState([outputs, inputs.distributionAlignment]);
+    disposeState([outputs, inputs.states]);
     [...model.trainableVariables, ...(model.nonTrainableVariables ?? [])].forEach((v) => v.dispose());
   }));
 });

@@ -1,0 +1,32 @@
+import {
+  alignDistribution, distributionAlignmentFromJSON, distributionAlignmentInit, distributionAlignmentToJSON,
+  distributionAlignmentUpdate, type DistributionAlignmentJSON, type DistributionAlignmentState,
+} from '../../state/distributionAlignment';
+import { check } from '../../util/checks';
+import type { Alignment, ComponentState } from './types';
+
+const state: ComponentState<DistributionAlignmentState> = {
+  key: 'distributionAlignment',
+  init: ({ config }) => distributionAlignmentInit(config.numClasses, { capacity: config.distributionAlignment.capacity }),
+  toJSON: (s) => distributionAlignmentToJSON(s),
+  fromJSON: (json, { config }) => {
+    check(json !== null && json !== undefined, 'checkpoint', () => 'is missing the distribution-alignment queue');
+    const s = distributionAlignmentFromJSON(json as DistributionAlignmentJSON);
+    check(s.numClasses === config.numClasses && s.capacity === config.distributionAlignment.capacity, 'checkpoint', () =>
+      `distribution-alignment queue has ${s.numClasses} classes and capacity ${s.capacity}, the config ${config.numClasses} and ${config.distributionAlignment.capacity}`);
+    return s;
+  },
+};
+
+/**
+ * ReMixMatch's distribution alignment as the TEAR release runs it: push mean_b q_b into a FIFO of the
+ * last `distributionAlignment.capacity` batch means, then q̂ = normalise(q / mean(queue)).
+ */
+export const queueAlignment: Alignment<DistributionAlignmentState> = {
+  name: 'queue',
+  state,
+  align: (_step, probs, s) => {
+    const next = distributionAlignmentUpdate(s, probs);
+    return { probs: alignDistribution(next, probs), state: next };
+  },
+};

@@ -1,0 +1,125 @@
+import { adaplTargets } from './adaplTargets';
+import { queueAlignment } from './distributionAlignment';
+import { everySample } from './fixedThreshold';
+import { fixmatch } from './fixmatch';
+import { hardTargets } from './hardTargets';
+import { iphTerm } from './iphTerm';
+import { REFERENCE_SOURCES } from './references';
+import { supervised } from './supervised';
+import type {
+  Alignment, Algorithm, ComponentState, ConfigSection, ExtraTerm, Masker, MethodOption, ReferenceSource, TargetBuilder,
+} from './types';
+import type { TrainerConfig } from '../config';
+
+/**
+ * Every algorithm, by name. Adding one is a file exporting an `Algorithm` record and one line here;
+ * the trainer, the config checks, the CLI and `methodNames()` read this table (docs/architecture.md).
+ */
+export const ALGORITHMS: Readonly<Record<string, Algorithm>> = {
+  supervised,
+  fixmatch,
+};
+
+/**
+ * TEAR's parts, which compose with every semi-supervised algorithm: `<algorithm>+adapl` swaps the
+ * one-hot targets for AdaPL's relaxed ones, `+iph` adds the IPH term, `+tear` does both.
+ */
+export const ADD_ONS: Readonly<Record<string, { targets?: TargetBuilder; terms?: readonly ExtraTerm[]; description: string }>> = {
+  adapl: { targets: adaplTargets, description: 'AdaPL relaxed pseudo labels' },
+  iph: { terms: [iphTerm], description: 'IPH prototype term' },
+  tear: { targets: adaplTargets, terms: [iphTerm], description: 'AdaPL + IPH' },
+};
+
+/** FixMatch's combinations keep their historical short names (they are stored in checkpoints). */
+const SHORT_NAMES: Readonly<Record<string, string>> = { 'fixmatch+adapl': 'adapl', 'fixmatch+iph': 'iph', 'fixmatch+tear': 'tear' };
+
+/** Every method name the trainer accepts, canonical spelling: each algorithm, and each semi-supervised one with each add-on. */
+export function methodNames(): string[] {
+  const names: string[] = [];
+  for (const algorithm of Object.values(ALGORITHMS)) {
+    names.push(algorithm.name);
+    if (!algorithm.unlabeled) continue;
+    for (const addOn of Object.keys(ADD_ONS)) {
+      const long = `${algorithm.name}+${addOn}`;
+      names.push(SHORT_NAMES[long] ?? long);
+    }
+  }
+  return names;
+}
+
+/** The canonical name of a method: 'fixmatch+tear' → 'tear'; other names are returned unchanged. */
+export function canonicalMethodName(name: string): string {
+  return SHORT_NAMES[name] ?? name;
+}
+
+/** What a method name implies before any config: whether it reads unlabeled data, and the names of its extra terms (StepLogs keys). */
+export function describeMethod(name: string): { unlabeled: boolean; terms: string[]; description: string } {
+  const { algorithm, addOn } = parseMethodName(name);
+  const extra = addOn === undefined ? undefined : ADD_ONS[addOn];
+  return {
+    unlabeled: algorithm.unlabeled,
+    terms: [...(algorithm.terms ?? []), ...(extra?.terms ?? [])].map((t) => t.name),
+    description: extra ? `${algorithm.description}, with ${extra.description}` : algorithm.description,
+  };
+}
+
+/** Config sections the registered components add to TrainerConfig (e.g. `flexmatch`). */
+export function registeredConfigSections(): ConfigSection[] {
+  return Object.values(ALGORITHMS).flatMap((a) => (a.config ? [a.config] : []));
+}
+
+/** Command-line options every registered algorithm adds. */
+export function registeredOptions(): MethodOption[] {
+  return Object.values(ALGORITHMS).flatMap((a) => [...(a.options ?? [])]);
+}
+
+/** A method resolved against a config: the components one step runs, and every state they carry. */
+export interface MethodRecipe {
+  name: string;
+  algorithm: Algorithm;
+  addOn?: string;
+  /** False for 'supervised'. */
+  unlabeled: boolean;
+  alignment?: Alignment;
+  masker: Masker;
+  targets: TargetBuilder;
+  terms: readonly ExtraTerm[];
+  /** The temporal reference, when the targets or a term read it. */
+  reference?: ReferenceSource;
+  /** Every active component state, keys unique. */
+  states: ComponentState<unknown>[];
+}
+
+/** Splits a method name into its algorithm and add-on; throws a plain Error naming the valid names. */
+export function parseMethodName(name: string): { algorithm: Algorithm; addOn?: string } {
+  const long = Object.entries(SHORT_NAMES).find(([, short]) => short === name)?.[0] ?? name;
+  const [base, addOn, ...rest] = long.split('+');
+  const algorithm = Object.prototype.hasOwnProperty.call(ALGORITHMS, base) ? ALGORITHMS[base] : undefined;
+  const ok = algorithm !== undefined && rest.length === 0 && (addOn === undefined || (algorithm.unlabeled && Object.prototype.hasOwnProperty.call(ADD_ONS, addOn)));
+  if (!ok) throw new Error(`unknown method '${name}'; methods: ${methodNames().join(', ')}`);
+  return { algorithm, addOn };
+}
+
+/** The components of `config.method` under `config` (alignment, masker, targets, terms, reference) and their states. */
+export function resolveMethod(config: TrainerConfig): MethodRecipe {
+  const { algorithm, addOn } = parseMethodName(config.method);
+  const extra = addOn === undefined ? undefined : ADD_ONS[addOn];
+  const targets = extra?.targets ?? algorithm.targets ?? hardTargets;
+  const adaplUnmasked = targets === adaplTargets && config.adapl.mask === 'none';
+  const masker = adaplUnmasked ? everySample : (algorithm.masker ?? everySample);
+  const terms = [...(algorithm.terms ?? []), ...(extra?.terms ?? [])];
+  const alignment = algorithm.unlabeled
+    ? (algorithm.alignment ?? (config.distributionAlignment.enabled ? queueAlignment : undefined))
+    : undefined;
+  const needsReference = targets.usesReference || terms.some((t) => t.usesReferenceModel);
+  const reference = algorithm.unlabeled && needsReference ? REFERENCE_SOURCES[config.reference] : undefined;
+  const states = [alignment?.state, masker.state, ...terms.map((t) => t.state), reference?.state]
+    .filter((s): s is ComponentState<unknown> => s !== undefined);
+  const keys = states.map((s) => s.key);
+  const duplicate = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (duplicate !== undefined) throw new Error(`method '${config.method}': two components keep state under '${duplicate}'`);
+  return {
+    name: config.method, algorithm, addOn, unlabeled: algorithm.unlabeled,
+    alignment, masker, targets, terms, reference, states,
+  };
+}

@@ -1,0 +1,172 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { TrainerConfig } from '../config';
+
+/**
+ * What a component may read when it builds or restores its state: the run's config and the student's
+ * variables in the trainer's fixed order (see ModelHandle.variables).
+ */
+export interface ComponentContext {
+  config: TrainerConfig;
+  studentVariables: readonly tf.Tensor[];
+}
+
+/**
+ * State one component carries from step to step, Optax style: `init` builds it, the component's own
+ * pure step function returns the next one (never disposing its input), `toJSON`/`fromJSON` round-trip
+ * it through a checkpoint. The trainer keeps every active component's state in one map under `key`
+ * and saves, restores, swaps and disposes them without knowing what they are.
+ */
+export interface ComponentState<S> {
+  /** The state's name in the trainer's map and in the checkpoint's `states` object. */
+  readonly key: string;
+  init(ctx: ComponentContext): S;
+  toJSON(state: S): Promise<unknown>;
+  /** Rebuilds and checks a state against `ctx`; throws an error naming the field at fault. */
+  fromJSON(json: unknown, ctx: ComponentContext): S;
+}
+
+/** Component states by key, as the trainer holds them. */
+export type StateMap = Readonly<Record<string, unknown>>;
+
+/**
+ * The constants and student outputs of one step's unlabeled batch, built once by the objective and
+ * handed to every component. Only `strongLogits` and `studentFeatures` carry gradient.
+ */
+export interface UnlabeledStep {
+  config: TrainerConfig;
+  /** q = softmax(z(weak(u))) before alignment [U,C], no gradient. */
+  studentProbs: tf.Tensor2D;
+  /** z(strong(u)) [U,C]: the unlabeled loss's only input with gradient. */
+  strongLogits: tf.Tensor2D;
+  /** f(weak(u)) [U,d], with gradient (IPH). */
+  studentFeatures: tf.Tensor2D;
+  /** Reference model outputs on weak(u) (inference mode), when the method needs them. */
+  reference?: { probs: tf.Tensor2D; features: tf.Tensor2D };
+  /** Unlabeled sample ids int32 [U]. */
+  indices?: tf.Tensor1D;
+  /** Seed of this step's k-means (IPH). */
+  kmeansSeed: number;
+  /** Every component state at the start of the step. */
+  states: StateMap;
+}
+
+/** A component's step result: its tensors, and its next state when it has one. */
+export type WithState<T, S> = T & { state?: S };
+
+/** Rewrites the weak-view probabilities before pseudo-labelling (distribution alignment). */
+export interface Alignment<S = unknown> {
+  readonly name: string;
+  readonly state: ComponentState<S>;
+  /** q [U,C] → aligned q̂ [U,C] and the next state. */
+  align(step: UnlabeledStep, probs: tf.Tensor2D, state: S): { probs: tf.Tensor2D; state: S };
+}
+
+/** Which pseudo labels count, and how much: FixMatch's fixed threshold, FlexMatch's class-wise thresholds, … */
+export interface Masker<S = unknown> {
+  readonly name: string;
+  readonly state?: ComponentState<S>;
+  /** From aligned probabilities q̂ [U,C]: per-sample weights m [U] in [0,1] (no gradient) and hard labels ŷ int32 [U]. */
+  mask(step: UnlabeledStep, probs: tf.Tensor2D, state: S): WithState<{ mask: tf.Tensor1D; pseudoLabels: tf.Tensor1D }, S>;
+}
+
+/** The target distribution each unlabeled sample is trained towards: one-hot ŷ, AdaPL's relaxed label, … */
+export interface TargetBuilder {
+  readonly name: string;
+  /** Whether it reads the temporal reference p̃. */
+  readonly usesReference: boolean;
+  /** Targets t [U,C] (no gradient) from q̂ and ŷ; `estimates` L̂ [U] for AdaPL's diagnostics. */
+  targets(step: UnlabeledStep, probs: tf.Tensor2D, pseudoLabels: tf.Tensor1D, referenceProbs: tf.Tensor2D | undefined): {
+    targets: tf.Tensor2D; estimates?: tf.Tensor1D;
+  };
+}
+
+/** What an extra term sees besides the step: the unlabeled objective's pieces. */
+export interface UnlabeledPieces {
+  probs: tf.Tensor2D;
+  mask: tf.Tensor1D;
+  pseudoLabels: tf.Tensor1D;
+  /** The masker's state after this step's update, if it has one. */
+  maskerState?: unknown;
+}
+
+/** An additional loss term λ·L added to the total: IPH, FreeMatch's fairness term, … */
+export interface ExtraTerm<S = unknown> {
+  /** Its name in StepLogs (e.g. 'iph'). */
+  readonly name: string;
+  readonly state?: ComponentState<S>;
+  /** Whether it needs the reference model's forward (probabilities and features). */
+  readonly usesReferenceModel: boolean;
+  /** λ of the term. */
+  weight(config: TrainerConfig): number;
+  loss(step: UnlabeledStep, pieces: UnlabeledPieces, state: S): WithState<{ loss: tf.Scalar }, S>;
+}
+
+/**
+ * The temporal reference p̃ (and f̃): the EMA teacher, the previous-step model, or a per-sample memory.
+ * A model reference runs a forward pass on weak(u) before the objective; `weights` names the weights
+ * that forward uses (undefined: the EMA teacher's).
+ */
+export interface ReferenceSource<S = unknown> {
+  readonly name: string;
+  readonly state?: ComponentState<S>;
+  /** Whether p̃, f̃ come from a model forward (false: from the state alone). */
+  readonly usesModel: boolean;
+  /** The weights for the reference forward, in variable order; undefined = the EMA teacher. */
+  weights?(state: S): readonly tf.Tensor[];
+  /** p̃ [U,C] for this step. */
+  probs(step: UnlabeledStep, state: S): tf.Tensor2D;
+  /** The next state from the student's variables before this step's training forward (which moves batch-norm statistics). */
+  beforeForward?(studentVariables: readonly tf.Tensor[], state: S): S;
+  /** The next state from this step's outputs. */
+  update?(step: UnlabeledStep, state: S): S;
+}
+
+/**
+ * A semi-supervised algorithm as a record of components (USB's shape): the registry lists these under
+ * their names, and `resolveMethod` combines one with the AdaPL targets and the IPH term.
+ */
+export interface Algorithm {
+  readonly name: string;
+  /** One line for --help and the docs. */
+  readonly description: string;
+  /** A paper reference for the docs. */
+  readonly reference?: string;
+  /** False for 'supervised': no unlabeled batch, no unlabeled objective. */
+  readonly unlabeled: boolean;
+  readonly masker?: Masker;
+  /** Default one-hot ŷ. */
+  readonly targets?: TargetBuilder;
+  readonly terms?: readonly ExtraTerm[];
+  /** Overrides the distribution alignment config (FreeMatch and SoftMatch bring their own). */
+  readonly alignment?: Alignment;
+  /** Config sections this algorithm adds, with defaults and checks (see ConfigSection). */
+  readonly config?: ConfigSection;
+  /** Command-line options for that section (the CLI appends them to its own table). */
+  readonly options?: readonly MethodOption[];
+}
+
+/** How a command-line value is checked and converted. */
+export type OptionKind =
+  | { type: 'int'; min: number; max?: number }
+  | { type: 'number'; min?: number; max?: number; minOpen?: boolean; maxOpen?: boolean }
+  | { type: 'enum'; values: readonly (string | number)[] }
+  | { type: 'string' }
+  | { type: 'boolean' };
+
+/** A command-line option of a method: `--<flag>`, config-file key `key`, written to the trainer config at `config` (dotted). */
+export interface MethodOption {
+  key: string;
+  flag: string;
+  config: string;
+  kind: OptionKind;
+  help: string;
+  valueName?: string;
+}
+
+/** A config section a component owns: `config[key]`, filled from `defaults` and checked by `check`. */
+export interface ConfigSection<T extends object = object> {
+  readonly key: string;
+  defaults(numClasses: number): T;
+  /** Throws TearArgumentError naming the option (`option '<key>.<field>' …`). */
+  check(section: T, fn: string): void;
+}
