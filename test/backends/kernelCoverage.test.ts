@@ -10,7 +10,7 @@ import { createSmallCnn } from '../../src/models/smallCnn';
 import { createTearEncoder } from '../../src/models/tearEncoder';
 import { createWideResNet } from '../../src/models/wideResNet';
 import { Random } from '../../src/state/random';
-import { TRAINING_METHODS, type TrainingMethod } from '../../src/training/config';
+import { TRAINING_METHODS } from '../../src/training/config';
 import { SemiSupervisedTrainer } from '../../src/training/trainer';
 import { testBackend } from '../helpers/testBackend';
 
@@ -19,10 +19,9 @@ import { testBackend } from '../helpers/testBackend';
  * shipped backbone (at small size), on the backend under test — and on wasm with tear-ssl's kernels in the
  * default (cpu) pass. A kernel or gradient missing on a backend fails here, not in a user's run.
  */
-const SIDE = 32;
 const CLASSES = 3;
 
-function rgbDataset(n: number): ImageDataset {
+function rgbDataset(n: number, SIDE: number): ImageDataset {
   const rng = new Random(5);
   const images = new Float32Array(n * SIDE * SIDE * 3);
   const labels = new Int32Array(n);
@@ -33,26 +32,30 @@ function rgbDataset(n: number): ImageDataset {
   return { images, labels, shape: [SIDE, SIDE, 3], numClasses: CLASSES, classNames: ['r', 'g', 'b'] };
 }
 
-const DATA = rgbDataset(24);
-const BACKBONES: Record<string, () => tf.LayersModel> = {
-  'small CNN': () => createSmallCnn({ inputShape: [SIDE, SIDE, 3], numClasses: CLASSES, width: 1, seed: 1 }),
-  'WRN (depth 10, widen 1)': () => createWideResNet({ inputShape: [SIDE, SIDE, 3], numClasses: CLASSES, depth: 10, widen: 1, dropout: 0.1, seed: 1 }),
-  'TEAR encoder': () => createTearEncoder({ inputShape: [SIDE, SIDE, 3], numClasses: CLASSES, dropout: 0.1, seed: 1 }),
+/** Each backbone at a small size, with the smallest input it accepts (the TEAR encoder needs 32×32). */
+const BACKBONES: Record<string, { side: number; build: (side: number) => tf.LayersModel }> = {
+  'small CNN': { side: 16, build: (s) => createSmallCnn({ inputShape: [s, s, 3], numClasses: CLASSES, width: 1, seed: 1 }) },
+  'WRN (depth 10, widen 1)': { side: 16, build: (s) => createWideResNet({ inputShape: [s, s, 3], numClasses: CLASSES, depth: 10, widen: 1, dropout: 0.1, seed: 1 }) },
+  'TEAR encoder': { side: 32, build: (s) => createTearEncoder({ inputShape: [s, s, 3], numClasses: CLASSES, dropout: 0.1, seed: 1 }) },
 };
+const DATA = { 16: rgbDataset(24, 16), 32: rgbDataset(24, 32) } as Record<number, ImageDataset>;
+const SIDE = 16;
 const AUGMENTATIONS = {
   natural: () => ({ weak: weakAugment(), strong: strongAugment() }),
   medical: () => medicalPreset(),
 };
 
 /** Two steps: finite logs, weights that moved, and no tensor growth on the second step. */
-async function twoSteps(method: TrainingMethod, backbone: string, augmentation: keyof typeof AUGMENTATIONS): Promise<void> {
-  const model = BACKBONES[backbone]();
+async function twoSteps(method: string, backbone: string, augmentation: keyof typeof AUGMENTATIONS): Promise<void> {
+  const { side, build } = BACKBONES[backbone];
+  const model = build(side);
+  const data = DATA[side];
   const { weak, strong } = AUGMENTATIONS[augmentation]();
   const trainer = await SemiSupervisedTrainer.create({
     model,
-    labeled: (s) => labeledBatches(DATA, [0, 1, 2, 3, 4, 5], 3, { seed: 1, startStep: s, prefetch: 0 }),
-    unlabeled: (s) => unlabeledBatches(DATA, Array.from({ length: 18 }, (_, i) => 6 + i), 6, { seed: 2, startStep: s, prefetch: 0, withHiddenLabels: true }),
-    validation: () => evaluationBatches(DATA, [0, 1, 2], 3),
+    labeled: (s) => labeledBatches(data, [0, 1, 2, 3, 4, 5], 3, { seed: 1, startStep: s, prefetch: 0 }),
+    unlabeled: (s) => unlabeledBatches(data, Array.from({ length: 18 }, (_, i) => 6 + i), 6, { seed: 2, startStep: s, prefetch: 0, withHiddenLabels: true }),
+    validation: () => evaluationBatches(data, [0, 1, 2], 3),
     weakAugment: weak,
     strongAugment: strong,
     config: { method, numClasses: CLASSES, totalSteps: 10, seed: 3, threshold: 0.3, iph: { numClusters: CLASSES } },
@@ -69,7 +72,7 @@ async function twoSteps(method: TrainingMethod, backbone: string, augmentation: 
     const after = await Promise.all(model.trainableWeights.map((w) => w.read().data()));
     expect(after.some((a, i) => a.some((v, j) => v !== before[i][j])), 'no weight changed').toBe(true);
     const metrics = await trainer.evaluate();
-    expect(metrics.ema.top1).toBeGreaterThanOrEqual(0);
+    expect(metrics.ema.accuracy).toBeGreaterThanOrEqual(0);
   } finally {
     trainer.dispose();
     model.dispose();
@@ -88,14 +91,15 @@ function coverage(backend: string): void {
       }
       x.dispose();
     });
+    // Every registered method on the small CNN; every backbone with TEAR (it runs every component); the
+    // medical preset once (its ops, not the backbone, are what it adds).
     for (const method of TRAINING_METHODS) {
-      for (const backbone of Object.keys(BACKBONES)) {
-        it(`${method} trains a step with ${backbone} and the natural-image augmentations`, async () => twoSteps(method, backbone, 'natural'));
-      }
+      it(`${method} trains with the small CNN and the natural-image augmentations`, async () => twoSteps(method, 'small CNN', 'natural'));
     }
-    for (const backbone of Object.keys(BACKBONES)) {
-      it(`tear trains a step with ${backbone} and the medical preset`, async () => twoSteps('tear', backbone, 'medical'));
+    for (const backbone of Object.keys(BACKBONES).filter((b) => b !== 'small CNN')) {
+      it(`tear trains with ${backbone} and the natural-image augmentations`, async () => twoSteps('tear', backbone, 'natural'));
     }
+    it('tear trains with the small CNN and the medical preset', async () => twoSteps('tear', 'small CNN', 'medical'));
   });
 }
 
