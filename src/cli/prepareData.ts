@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { ISIC2018_NORMALIZATION, loadCifar10, loadDigits, loadIdx, loadIsic2018, makeSplit, type ImageDataset, type Isic2018Budget } from '../data/index';
+import { ISIC2018_NORMALIZATION, loadCifar10, loadDigits, loadIdx, loadIsic2018, type ImageDataset, type Isic2018Budget } from '../data/index';
 import { packageRoot } from '../data/packageRoot';
-import { deriveSeed } from '../state/random';
 import { CliUsageError } from './cliError';
+import { cutPool, holdOutDigitsTest } from './cutData';
 import { checkLabelBudget } from './resolveSettings';
 import type { TrainSettings } from './trainOptions';
 
@@ -28,9 +28,6 @@ export interface PreparedData {
   summary: string;
 }
 
-/** Seed of the digits test hold-out: fixed, so that runs with different --seed share one test set. */
-const DIGITS_TEST_SEED = deriveSeed(0x7e57, 1);
-
 function classCounts(labels: Int32Array, numClasses: number): number[] {
   const counts = new Array<number>(numClasses).fill(0);
   for (const y of labels) counts[y]++;
@@ -53,10 +50,8 @@ export async function prepareData(settings: TrainSettings): Promise<PreparedData
   let test: DataPart;
   if (dataset === 'digits') {
     const digits = await loadDigits();
-    const held = makeSplit(digits.labels, { numLabeled: settings.test as number, seed: DIGITS_TEST_SEED, numClasses: digits.numClasses, dataset: 'digits-test' });
     pool = digits;
-    poolIndices = held.unlabeled;
-    test = { dataset: digits, indices: held.labeled };
+    ({ poolIndices, test } = holdOutDigitsTest(digits, settings.test as number));
   } else {
     const dir = settings.data as string;
     const loaded = dataset === 'cifar10' ? await loadCifar10(dir) : await loadIdx(dir, { kind: dataset });
@@ -66,12 +61,8 @@ export async function prepareData(settings: TrainSettings): Promise<PreparedData
   }
   const poolLabels = Int32Array.from(poolIndices, (i) => pool.labels[i]);
   checkLabelBudget(settings, classCounts(poolLabels, pool.numClasses), pool.classNames);
-  const split = makeSplit(poolLabels, { numLabeled: settings.labels as number, numValidation: settings.validation, seed: settings.seed, numClasses: pool.numClasses, dataset });
-  const part = (xs: Int32Array): DataPart => ({ dataset: pool, indices: Int32Array.from(xs, (i) => poolIndices[i]) });
   const prepared = {
-    labeled: part(split.labeled),
-    unlabeled: part(split.unlabeled),
-    validation: part(split.validation),
+    ...cutPool(pool, poolIndices, { labels: settings.labels as number, validation: settings.validation, seed: settings.seed, dataset }),
     test,
     numClasses: pool.numClasses,
     classNames: pool.classNames,

@@ -6,7 +6,6 @@ import type { ClassificationReport } from '../metrics/classificationReport';
 import { deriveSeed } from '../state/random';
 import type { EvalMetrics, StepLogs, TrainerCallbacks } from '../training/callbacks';
 import { describeMethod } from '../training/algorithms/registry';
-import type { TrainerConfigInput } from '../training/config';
 import { SemiSupervisedTrainer, type TrainerSetup } from '../training/trainer';
 import { checkpointDir, checkpointPath, pruneCheckpoints, resolveCheckpoint, runFolderOf } from './checkpointFiles';
 import { CliUsageError } from './cliError';
@@ -16,9 +15,12 @@ import { MetricsLog, readMetricsLog, type EvalNumbers } from './metricsLog';
 import { prepareData, type PreparedData } from './prepareData';
 import { createProgressReporter } from './progress';
 import { augmentations, buildModel, normalizer } from './runRecipe';
+import { trainerConfig } from './trainerConfig';
 import { TRAIN_OPTIONS, type TrainSettings } from './trainOptions';
 import { useBackend } from './useBackend';
 import { bestValidation, writeRunReport } from './writeRunReport';
+
+export { trainerConfig } from './trainerConfig';
 
 /** What a finished `train` run measured (the demo builds its table from these). */
 export interface TrainOutcome {
@@ -185,24 +187,6 @@ function trainerSetup(
   }
   if (data.validation.indices.length > 0) setup.validation = () => evaluationBatches(data.validation.dataset, data.validation.indices, EVAL_BATCH);
   return setup;
-}
-
-/**
- * The trainer config of the CLI settings: each option with a `config` path in TRAIN_OPTIONS is written
- * there; options left undefined take the trainer's defaults. The data gives numClasses and memory.numSamples.
- */
-export function trainerConfig(settings: TrainSettings, data: Pick<PreparedData, 'numClasses' | 'unlabeled'>): TrainerConfigInput {
-  const config: Record<string, unknown> = { numClasses: data.numClasses };
-  for (const spec of TRAIN_OPTIONS) {
-    const value = (settings as unknown as Record<string, unknown>)[spec.key];
-    if (spec.config === undefined || value === undefined) continue;
-    const path = spec.config.split('.');
-    let node = config;
-    for (const part of path.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
-    node[path[path.length - 1]] = value;
-  }
-  if (settings.reference === 'memory') config.memory = { numSamples: data.unlabeled.dataset.labels.length };
-  return config as TrainerConfigInput;
 }
 
 /** A resumed run must cut and batch the data as the run that wrote the checkpoint did (its run.json). */
