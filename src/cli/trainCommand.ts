@@ -1,26 +1,24 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { evaluationBatches, labeledBatches, unlabeledBatches } from '../data/index';
 import type { ClassificationReport } from '../metrics/classificationReport';
-import { deriveSeed } from '../state/random';
 import type { EvalMetrics, StepLogs, TrainerCallbacks } from '../training/callbacks';
 import { describeMethod } from '../training/algorithms/registry';
-import { SemiSupervisedTrainer, type TrainerSetup } from '../training/trainer';
+import { SemiSupervisedTrainer } from '../training/trainer';
 import { checkpointDir, checkpointPath, pruneCheckpoints, resolveCheckpoint, runFolderOf } from './checkpointFiles';
 import { CliUsageError } from './cliError';
 import { evalNumbers, evaluateOnPart } from './evaluateModel';
 import type { CliIo } from './io';
 import { MetricsLog, readMetricsLog, type EvalNumbers } from './metricsLog';
-import { prepareData, type PreparedData } from './prepareData';
+import { prepareData } from './prepareData';
 import { createProgressReporter } from './progress';
-import { augmentations, buildModel, normalizer } from './runRecipe';
-import { trainerConfig } from './trainerConfig';
+import { buildModel, normalizer } from './runRecipe';
+import { EVAL_BATCH, trainerConfig, trainerSetup } from './trainerInputs';
 import { TRAIN_OPTIONS, type TrainSettings } from './trainOptions';
 import { useBackend } from './useBackend';
 import { bestValidation, writeRunReport } from './writeRunReport';
 
-export { trainerConfig } from './trainerConfig';
+export { trainerConfig } from './trainerInputs';
 
 /** What a finished `train` run measured (the demo builds its table from these). */
 export interface TrainOutcome {
@@ -35,9 +33,6 @@ export interface TrainOutcome {
   reportFile: string;
 }
 
-/** Seed purposes for the batch streams, kept apart from the trainer's own deriveSeed(seed, step, purpose). */
-const STREAM_SEED = { labeled: 0x1abe1, unlabeled: 0x0b1abe1 } as const;
-const EVAL_BATCH = 256;
 /** Checkpoints kept per run (older ones are deleted as new ones are written). */
 const KEEP_CHECKPOINTS = 2;
 
@@ -164,29 +159,6 @@ export async function runTrainCommand(
     trainer?.dispose();
     model.dispose();
   }
-}
-
-/** The trainer's data sources, augmentations and preprocessing for a prepared data set. */
-function trainerSetup(
-  settings: TrainSettings, data: PreparedData, model: tf.LayersModel,
-  preprocess: ((x: tf.Tensor4D) => tf.Tensor4D) | undefined, callbacks: TrainerCallbacks,
-): TrainerSetup {
-  const { batchSize, mu, seed } = settings;
-  const augment = augmentations(settings.dataset);
-  const setup: TrainerSetup = {
-    model,
-    labeled: (startStep: number) => labeledBatches(data.labeled.dataset, data.labeled.indices, batchSize, { seed: deriveSeed(seed, STREAM_SEED.labeled), startStep }),
-    weakAugment: augment.weak,
-    strongAugment: augment.strong,
-    preprocess,
-    callbacks,
-  };
-  if (describeMethod(settings.method).unlabeled) {
-    setup.unlabeled = (startStep: number) => unlabeledBatches(data.unlabeled.dataset, data.unlabeled.indices, mu * batchSize,
-      { seed: deriveSeed(seed, STREAM_SEED.unlabeled), startStep, withHiddenLabels: true });
-  }
-  if (data.validation.indices.length > 0) setup.validation = () => evaluationBatches(data.validation.dataset, data.validation.indices, EVAL_BATCH);
-  return setup;
 }
 
 /** A resumed run must cut and batch the data as the run that wrote the checkpoint did (its run.json). */
