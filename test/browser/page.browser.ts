@@ -117,7 +117,7 @@ describe('web page in headless Chromium', () => {
     expect(cells).toHaveLength(24);
     for (const c of cells) {
       expect(['kept', 'masked']).toContain(c.kept);
-      expect(c.caption).toMatch(/^ŷ \d \(\d\.\d\d\) · w \d\.\d\d · (kept|masked)$/);
+      expect(c.caption).toMatch(/^ŷ \d \(\d\.\d\d\)\nw \d\.\d\d · (kept|masked)$/);
     }
 
     expect(s.runs).toHaveLength(1);

@@ -85,7 +85,7 @@ function renderConfusion(method: MethodName, matrix: number[][]): void {
   figure.dataset.method = method;
   const table = document.createElement('table');
   const head = table.insertRow();
-  head.append(Object.assign(document.createElement('th'), { textContent: 'true \\ pred' }));
+  head.append(Object.assign(document.createElement('th'), { textContent: 'y \\ ŷ' }));
   matrix.forEach((_, c) => head.append(Object.assign(document.createElement('th'), { textContent: String(c) })));
   matrix.forEach((row, r) => {
     const tr = table.insertRow();
@@ -139,10 +139,8 @@ function updateGrid(method: MethodName, step: number, items: GridItem[]): void {
     const kept = item.kept === undefined ? 'none' : item.kept > 0 ? 'kept' : 'masked';
     entry.cell.dataset.kept = kept;
     entry.cell.dataset.correct = String(item.pseudoLabel === item.label);
-    const parts = [`ŷ ${item.pseudoLabel} (${item.confidence.toFixed(2)})`];
-    if (item.weight !== undefined) parts.push(`w ${item.weight.toFixed(2)}`);
-    if (kept !== 'none') parts.push(kept);
-    entry.caption.textContent = parts.join(' · ');
+    const second = [item.weight === undefined ? '' : `w ${item.weight.toFixed(2)}`, kept === 'none' ? '' : kept].filter((p) => p !== '');
+    entry.caption.textContent = `ŷ ${item.pseudoLabel} (${item.confidence.toFixed(2)})${second.length > 0 ? `\n${second.join(' · ')}` : ''}`;
     entry.cell.title = `true label ${item.label}`;
   });
 }
