@@ -17,16 +17,25 @@ try {
     await page.goto(`${server.url}?${query}`);
     await page.waitForFunction("window.tearWeb.state === 'idle'");
     await page.click('#start');
-    await page.waitForFunction("['done', 'error'].includes(window.tearWeb.state)", null, { timeout: 3_600_000, polling: 1000 });
-    const s = await page.evaluate('window.tearWeb') as {
-      state: string; errors: string[]; methods: Record<string, { steps: number; seconds: number; test?: { ema: { top1: number } } }>;
-    };
+    await page.waitForFunction("window.tearWeb.backend !== undefined", null, { timeout: 600_000 });
     console.log(`\n?${query}: ${await page.textContent('#backend')}`);
-    if (s.state !== 'done') console.log(`  ${s.state}: ${s.errors.join('; ')}`);
-    for (const [method, r] of Object.entries(s.methods)) {
-      const imagesPerStep = method === 'supervised' ? 16 : 16 * 5;
-      console.log(`  ${method}: ${r.steps} steps in ${r.seconds.toFixed(1)} s = ${(r.steps / r.seconds).toFixed(1)} steps/s, ` +
-        `${((r.steps * imagesPerStep) / r.seconds).toFixed(0)} images/s; EMA test top-1 ${(100 * (r.test?.ema.top1 ?? NaN)).toFixed(1)}%`);
+    const printed = new Set<string>();
+    for (;;) {
+      const s = await page.evaluate('window.tearWeb') as {
+        state: string; errors: string[]; methods: Record<string, { steps: number; seconds?: number; test?: { ema: { top1: number } } }>;
+      };
+      for (const [method, r] of Object.entries(s.methods)) {
+        if (r.seconds === undefined || printed.has(method)) continue;
+        printed.add(method);
+        const imagesPerStep = method === 'supervised' ? 16 : 16 * 5;
+        console.log(`  ${method}: ${r.steps} steps in ${r.seconds.toFixed(1)} s = ${(r.steps / r.seconds).toFixed(2)} steps/s, ` +
+          `${((r.steps * imagesPerStep) / r.seconds).toFixed(0)} images/s; EMA test top-1 ${(100 * (r.test?.ema.top1 ?? NaN)).toFixed(1)}%`);
+      }
+      if (s.state !== 'running') {
+        if (s.state !== 'done') console.log(`  ${s.state}: ${s.errors.join('; ')}`);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 2000));
     }
     await page.close();
   }
