@@ -3,7 +3,7 @@
  * run of the three methods, and checks what a user would see: the backend it chose, live curves, the
  * unlabeled grid, the demo's table and the confusion matrices, sane numbers (finite, above chance),
  * no console errors, tf.memory() flat across runs and after Stop. Saves a screenshot and a JSON
- * summary under test-output/browser/. Run length: TEAR_WEB_STEPS (default 40 steps per method).
+ * summary under test-output/browser/. Run length: TEAR_WEB_STEPS (default 40, at least 30 steps per method).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -47,6 +47,7 @@ async function waitForState(states: string[], timeout = 240_000): Promise<PageSt
 
 describe('web page in headless Chromium', () => {
   beforeAll(async () => {
+    if (!(STEPS >= 30)) throw new Error(`TEAR_WEB_STEPS=${STEPS}: the accuracy check (above 20% test top-1) needs at least 30 steps per method`);
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run 'bash scripts/ensure-chromium.sh' (or set CHROMIUM_PATH)`);
     await mkdir(OUT, { recursive: true });
     server = await serveStatic(await buildWeb());
