@@ -18,12 +18,12 @@ const repoRoot = resolve(webDir, '..');
  * which the page calls, is pure). Their `node:*` imports resolve to stubs that throw if called. Any
  * other file importing a Node built-in fails the build, so the page cannot silently grow Node code.
  */
-const NODE_ONLY_IMPORTERS = ['src/training/checkpoint.ts', 'src/util/atomicWrite.ts', 'src/data/splits.ts'];
+export const NODE_ONLY_IMPORTERS = ['src/training/checkpoint.ts', 'src/util/atomicWrite.ts', 'src/data/splits.ts'];
 
 /** Names the stubs export (what those files import); calling any of them throws. */
 const STUB_EXPORTS = ['createHash', 'randomBytes', 'promises', 'readFile', 'resolve', 'dirname', 'join', 'basename'];
 
-function nodeStubs(): Plugin {
+export function nodeStubs(): Plugin {
   return {
     name: 'tear-ssl-node-stubs',
     setup(b) {
