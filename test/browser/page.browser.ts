@@ -2,7 +2,8 @@
  * The web page (web/) in real headless Chromium: builds it, serves it on 127.0.0.1, starts a short
  * run of the three methods, and checks what a user would see: the backend it chose, live curves, the
  * unlabeled grid, the demo's table and the confusion matrices, sane numbers (finite, above chance),
- * no console errors, tf.memory() flat across runs and after Stop. Saves a screenshot and a JSON
+ * no console errors, tf.memory() flat across runs and after Stop, and (on wasm) the same test numbers
+ * as `tear-ssl demo` in Node. Saves a screenshot and a JSON
  * summary under test-output/browser/. Run length: TEAR_WEB_STEPS (default 40, at least 30 steps per method).
  */
 import { existsSync } from 'node:fs';
@@ -10,6 +11,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDemoCommand } from '../../src/cli/demoCommand';
+import { memoryIo } from '../../src/cli/io';
 import { buildWeb } from '../../web/build';
 import { serveStatic, type StaticServer } from '../../web/serve';
 
@@ -37,6 +40,8 @@ let server: StaticServer;
 let browser: Browser;
 let page: Page;
 const consoleErrors: string[] = [];
+/** The first run's state, compared with the CLI demo below. */
+let firstRun: PageState | undefined;
 
 const pageState = (): Promise<PageState> => page.evaluate('window.tearWeb') as Promise<PageState>;
 
@@ -124,6 +129,7 @@ describe('web page in headless Chromium', () => {
       expect(c.caption).toMatch(/^ŷ \d \(\d\.\d\d\)\nw \d\.\d\d · (kept|masked)$/);
     }
 
+    firstRun = s;
     expect(s.runs).toHaveLength(1);
     expect(s.runs[0].numTensorsAfter, 'tensors left after run 1').toBe(s.runs[0].numTensorsBefore);
     await page.screenshot({ path: join(OUT, 'page.png'), fullPage: true });
@@ -153,5 +159,25 @@ describe('web page in headless Chromium', () => {
     expect(stopped.runs[2].numTensorsAfter, 'tensors left after Stop').toBe(before.runs[0].numTensorsAfter);
     expect(await page.$$('table.results tr')).toHaveLength(0);
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('on wasm, the page measures the same test numbers as `tear-ssl demo` in Node for the same steps', async (ctx) => {
+    const page1 = firstRun as PageState;
+    expect(page1).toBeDefined();
+    if (page1.backend !== 'wasm') {
+      console.log(`web page trained on ${page1.backend}, not wasm: the comparison with the Node demo (wasm) is skipped`);
+      ctx.skip();
+    }
+    const rows = await runDemoCommand({ quick: false, backend: 'wasm', seed: 0, steps: STEPS }, memoryIo());
+    expect(rows.map((r) => r.method)).toEqual(METHODS);
+    for (const { method, outcome } of rows) {
+      const web = page1.methods[method].test as NonNullable<PageState['methods'][string]['test']>;
+      for (const model of ['student', 'ema'] as const) {
+        expect(web[model].top1, `${method} ${model} top-1`).toBe(outcome.test[model].top1);
+        for (const k of ['balancedAccuracy', 'macroF1', 'macroAuc'] as const) {
+          expect(web[model][k], `${method} ${model} ${k}`).toBeCloseTo(outcome.test[model][k], 6);
+        }
+      }
+    }
   });
 });
