@@ -145,6 +145,12 @@ function updateGrid(method: MethodName, step: number, items: GridItem[]): void {
   });
 }
 
+function showMemory(numTensors: number, numBytes: number): void {
+  page.numTensors = numTensors;
+  $('num-tensors').textContent = `${numTensors} tensors, ${(numBytes / 2 ** 20).toFixed(1)} MiB`;
+  $('num-tensors').dataset.value = String(numTensors);
+}
+
 function main(): void {
   let options: RunOptions;
   try {
@@ -187,9 +193,7 @@ function main(): void {
         buildGrid(msg.grid.images, msg.grid.labels, msg.grid.size);
         break;
       case 'memory':
-        page.numTensors = msg.numTensors;
-        $('num-tensors').textContent = `${msg.numTensors} tensors, ${(msg.numBytes / 2 ** 20).toFixed(1)} MiB`;
-        $('num-tensors').dataset.value = String(msg.numTensors);
+        showMemory(msg.numTensors, msg.numBytes);
         break;
       case 'methodStart':
         page.methods[msg.method] = { steps: msg.steps, evals: [] };
@@ -207,7 +211,7 @@ function main(): void {
         if (msg.method !== 'supervised') charts.mask.add(msg.method, NAMES[msg.method], COLORS[msg.method], msg.step, msg.maskRate);
         $('progress').textContent = `${NAMES[msg.method] ?? msg.method} step ${msg.step}/${m.steps}: loss ${msg.loss.toFixed(3)}` +
           `${msg.method === 'supervised' ? '' : `, mask rate ${pct(msg.maskRate)}`}`;
-        page.numTensors = msg.numTensors;
+        showMemory(msg.numTensors, msg.numBytes);
         break;
       }
       case 'eval':
@@ -245,7 +249,7 @@ function main(): void {
     charts.mask.reset(options.steps);
     charts.accuracy.reset(options.steps);
     $('confusion').replaceChildren();
-    $('table').replaceChildren();
+    renderTable(['The table appears when every method has finished.']);
     page.methods = {};
     setState('running', 'starting…');
     worker.postMessage({ type: 'start', options });

@@ -53,7 +53,7 @@ export type FromWorker =
   | { type: 'methodStart'; method: MethodName; steps: number; batch: string }
   | {
     type: 'step'; method: MethodName; step: number; loss: number; supervised: number; unlabeled: number; iph: number;
-    maskRate: number; pseudoLabelAccuracy?: number; numTensors: number;
+    maskRate: number; pseudoLabelAccuracy?: number; numTensors: number; numBytes: number;
   }
   | { type: 'eval'; method: MethodName; step: number; emaTop1: number; studentTop1: number }
   | { type: 'grid'; method: MethodName; step: number; items: GridItem[] }

@@ -66,10 +66,13 @@ async function trainMethod(options: RunOptions, method: MethodName, prepared: Pr
   let trainer: SemiSupervisedTrainer | undefined;
   try {
     const setup = trainerSetup(settings, prepared, model, undefined, {
-      onStepEnd: (k, logs) => post({
-        type: 'step', method, step: k + 1, loss: logs.loss, supervised: logs.supervised, unlabeled: logs.unlabeled, iph: logs.iph,
-        maskRate: logs.maskRate, pseudoLabelAccuracy: logs.pseudoLabelAccuracy, numTensors: tf.memory().numTensors,
-      }),
+      onStepEnd: (k, logs) => {
+        const { numTensors, numBytes } = tf.memory();
+        post({
+          type: 'step', method, step: k + 1, loss: logs.loss, supervised: logs.supervised, unlabeled: logs.unlabeled, iph: logs.iph,
+          maskRate: logs.maskRate, pseudoLabelAccuracy: logs.pseudoLabelAccuracy, numTensors, numBytes,
+        });
+      },
       onEvalEnd: (k, metrics) => post({ type: 'eval', method, step: k + 1, emaTop1: metrics.ema.accuracy, studentTop1: metrics.student.accuracy }),
     });
     trainer = await SemiSupervisedTrainer.create({ ...setup, config: trainerConfig(settings, prepared) });
