@@ -7,8 +7,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { adaplLoss, fixmatchLoss, softmaxProbabilities } from '../../src/core';
-import { methodUses, type TrainerConfig } from '../../src/training/config';
+import { ADD_ONS, describeMethod, parseMethodName } from '../../src/training/algorithms/registry';
+import type { TrainerConfig } from '../../src/training/config';
 import type { GridItem } from './protocol';
+
+/** AdaPL's add-on (`+adapl`, `+tear`) is the one that replaces the targets. */
+const usesAdapl = (method: string): boolean => {
+  const { addOn } = parseMethodName(method);
+  return addOn !== undefined && ADD_ONS[addOn].targets !== undefined;
+};
 
 const logitsOf = (model: tf.LayersModel, x: tf.Tensor4D): tf.Tensor2D =>
   (model.apply(x, { training: false }) as tf.Tensor[])[0] as tf.Tensor2D;
@@ -20,8 +27,8 @@ export async function probeGrid(
     const logits = logitsOf(student, images);
     const probs = softmaxProbabilities(logits);
     const confidence = probs.max(1);
-    if (!methodUses.unlabeled(config.method)) return { pseudo: probs.argMax(1), confidence };
-    if (methodUses.adapl(config.method)) {
+    if (!describeMethod(config.method).unlabeled) return { pseudo: probs.argMax(1), confidence };
+    if (usesAdapl(config.method)) {
       const referenceProbs = softmaxProbabilities(logitsOf(ema, images));
       const r = adaplLoss({ strongLogits: logits, weakProbs: probs, referenceProbs, studentProbs: probs }, {
         threshold: config.threshold, mask: config.adapl.mask, distance: config.adapl.distance, entropy: config.adapl.entropy,
@@ -29,7 +36,7 @@ export async function probeGrid(
       });
       return { pseudo: r.pseudoLabels, confidence, mask: r.mask, weights: r.weights };
     }
-    const r = fixmatchLoss({ weakProbs: probs, strongLogits: logits, threshold: config.threshold });
+    const r = fixmatchLoss({ weakProbs: probs, strongLogits: logits }, { threshold: config.threshold });
     return { pseudo: r.pseudoLabels, confidence, mask: r.mask };
   });
   try {

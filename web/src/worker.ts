@@ -15,6 +15,7 @@ import { COMMON_DEFAULTS, type MethodName, type TrainSettings } from '../../src/
 import { evaluationBatches } from '../../src/data/batchSource';
 import { evaluateModels } from '../../src/core';
 import type { ClassificationReport } from '../../src/metrics/classificationReport';
+import { describeMethod } from '../../src/training/algorithms/registry';
 import { SemiSupervisedTrainer } from '../../src/training/trainer';
 import { chooseBackend } from './chooseBackend';
 import { loadDigitsData } from './loadDigitsData';
@@ -60,7 +61,7 @@ const memory = (): void => {
 
 async function trainMethod(options: RunOptions, method: MethodName, prepared: PreparedData, grid: { images: tf.Tensor4D; labels: number[] }, backendName: string): Promise<DemoTableRow | undefined> {
   const settings = demoSettings(options, method);
-  const unlabeledUsed = method !== 'supervised';
+  const unlabeledUsed = describeMethod(method).unlabeled;
   post({ type: 'methodStart', method, steps: settings.steps, batch: `${settings.batchSize}${unlabeledUsed ? ` + ${settings.mu * settings.batchSize} unlabeled` : ''}` });
   const model = buildModel('digits', prepared, settings.seed);
   let trainer: SemiSupervisedTrainer | undefined;
