@@ -135,7 +135,7 @@ describe('web page in headless Chromium', () => {
     await page.screenshot({ path: join(OUT, 'page.png'), fullPage: true });
     await writeFile(join(OUT, 'result.json'), `${JSON.stringify({ steps: STEPS, backend: s.backend, reason: backendText, state: s }, null, 2)}\n`);
     console.log(`web page: backend ${backendText}; ${STEPS} steps × 3 methods in ${s.runs[0].seconds.toFixed(1)} s`);
-    expect(consoleErrors).toEqual([]);
+    expect(consoleErrors, consoleErrors.join("\n")).toEqual([]);
   });
 
   it('a second run leaves tf.memory() where the first did, and Stop frees a run cut short', async () => {
@@ -158,7 +158,7 @@ describe('web page in headless Chromium', () => {
     expect(stopped.runs[2].stopped).toBe(true);
     expect(stopped.runs[2].numTensorsAfter, 'tensors left after Stop').toBe(before.runs[0].numTensorsAfter);
     expect(await page.$$('table.results tr')).toHaveLength(0);
-    expect(consoleErrors).toEqual([]);
+    expect(consoleErrors, consoleErrors.join("\n")).toEqual([]);
   });
 
   it('on wasm, the page measures the same test numbers as `tear-ssl demo` in Node for the same steps', async (ctx) => {

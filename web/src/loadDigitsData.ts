@@ -10,8 +10,11 @@ import type { TrainSettings } from '../../src/cli/trainOptions';
 
 export async function loadDigitsData(url: string, settings: Pick<TrainSettings, 'test' | 'labels' | 'validation' | 'seed'>): Promise<PreparedData> {
   const response = await fetch(url);
-  if (!response.ok || response.body === null) throw new Error(`cannot fetch ${url}: HTTP ${response.status}`);
-  const text = await new Response(response.body.pipeThrough(new DecompressionStream('gzip'))).text();
+  if (!response.ok) throw new Error(`cannot fetch ${url}: HTTP ${response.status}`);
+  // The whole body first, then gunzip: piping the network stream straight into DecompressionStream made
+  // headless Chromium report the request as net::ERR_ABORTED now and then (the data was complete).
+  const gzipped = await response.blob();
+  const text = await new Response(gzipped.stream().pipeThrough(new DecompressionStream('gzip'))).text();
   const digits = parseDigitsCsv(text, url);
   const { poolIndices, test } = holdOutDigitsTest(digits, settings.test as number);
   const parts = cutPool(digits, poolIndices, { labels: settings.labels as number, validation: settings.validation, seed: settings.seed, dataset: 'digits' });
