@@ -105,12 +105,22 @@ async function trainMethod(options: RunOptions, method: MethodName, prepared: Pr
 }
 
 async function run(options: RunOptions): Promise<void> {
-  backend ??= chooseBackend(options.backend, new URL('wasm/', self.location.href).href);
+  // Set up once per worker (tfjs backends are process-wide); a failure is forgotten, so Start may retry.
+  backend ??= chooseBackend(options.backend, new URL('wasm/', self.location.href).href).catch((e: unknown) => {
+    backend = undefined;
+    throw e;
+  });
   const chosen = await backend;
   post({ type: 'backend', backend: chosen });
   const first = demoSettings(options, options.methods[0] ?? 'supervised');
   if (data === undefined || data.seed !== options.seed) {
-    data = { seed: options.seed, prepared: loadDigitsData(new URL('data/digits.csv.gz', self.location.href).href, first) };
+    data = {
+      seed: options.seed,
+      prepared: loadDigitsData(new URL('data/digits.csv.gz', self.location.href).href, first).catch((e: unknown) => {
+        data = undefined;
+        throw e;
+      }),
+    };
   }
   const prepared = await data.prepared;
   const gridIndices = Array.from(prepared.unlabeled.indices.subarray(0, GRID_SIZE));
