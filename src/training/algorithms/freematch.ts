@@ -122,7 +122,8 @@ export const freematchMasker: Masker<FreematchState> = {
  */
 export function freematchFairness(strongLogits: tf.Tensor2D, mask: tf.Tensor1D, s: FreematchState): tf.Scalar {
   return tf.tidy(() => {
-    const c = strongLogits.shape[1];
+    const [u, c] = strongLogits.shape;
+    if (u === 0) return tf.mul(tf.sum(strongLogits), 0) as tf.Scalar;
     const inverse = (t: tf.Tensor): tf.Tensor => { // 1/t with 1/0 → 0
       const positive = tf.greaterEqual(t, 1e-30);
       return tf.where(positive, tf.div(1, tf.where(positive, t, tf.onesLike(t))), tf.zerosLike(t));
@@ -131,14 +132,17 @@ export function freematchFairness(strongLogits: tf.Tensor2D, mask: tf.Tensor1D, 
     const target = stopGradient(sumNorm(tf.mul(s.classProbs, inverse(s.histogram))) as tf.Tensor1D);
     const m = stopGradient(mask);
     const count = tf.sum(m);
-    const weights = tf.div(m, tf.maximum(count, 1)).reshape([-1, 1]);
+    const active = tf.greaterEqual(count, 0.5);
+    // With no sample masked in, average over every row instead: the value is then multiplied by 0, and the
+    // finite stand-in keeps the gradient 0 rather than 0·∞ = NaN.
+    const weights = tf.where(active, tf.div(m, tf.maximum(count, 1)), tf.fill([u], 1 / u)).reshape([-1, 1]);
     const probs = tf.softmax(strongLogits, -1);
     const meanProbs = tf.sum(tf.mul(probs, weights), 0);
     // The histogram of the strong views' argmax is a constant: computed on a view the gradient tape does not see.
     const histogram = tf.sum(tf.mul(tf.oneHot(tf.argMax(detach(strongLogits), 1), c).toFloat(), weights), 0);
     const batch = sumNorm(tf.mul(meanProbs, inverse(histogram)));
     const loss = tf.sum(tf.mul(target, tf.log(tf.add(batch, 1e-12))));
-    return tf.mul(loss, tf.cast(tf.greaterEqual(count, 0.5), 'float32')) as tf.Scalar;
+    return tf.mul(loss, tf.cast(active, 'float32')) as tf.Scalar;
   });
 }
 
