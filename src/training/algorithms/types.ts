@@ -12,7 +12,8 @@ export interface ComponentContext {
 
 /**
  * State one component carries from step to step, Optax style: `init` builds it, the component's own
- * pure step function returns the next one (never disposing its input), `toJSON`/`fromJSON` round-trip
+ * pure step function returns the next one with tensors of its own (it never disposes nor shares its
+ * input's: the trainer disposes the old state after the swap), `toJSON`/`fromJSON` round-trip
  * it through a checkpoint. The trainer keeps every active component's state in one map under `key`
  * and saves, restores, swaps and disposes them without knowing what they are.
  */
