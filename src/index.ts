@@ -17,6 +17,15 @@ export {
 } from './training/config';
 export { type StepLogs, type EvalMetrics, type TrainerCallbacks } from './training/callbacks';
 export {
+  ALGORITHMS, ADD_ONS, methodNames, canonicalMethodName, describeMethod, resolveMethod, type MethodRecipe,
+} from './training/algorithms/registry';
+export type {
+  Algorithm, Alignment, Masker, TargetBuilder, ExtraTerm, ReferenceSource, ComponentState, ComponentContext, ConfigSection, UnlabeledStep,
+} from './training/algorithms/types';
+export { flexmatchThresholds, FLEXMATCH_MAPPINGS, type FlexmatchOptions } from './training/algorithms/flexmatch';
+export { freematchUpdate, freematchThresholds, freematchFairness, type FreematchOptions } from './training/algorithms/freematch';
+export { softmatchUpdate, softmatchWeights, type SoftmatchOptions } from './training/algorithms/softmatch';
+export {
   CheckpointError, readCheckpoint, writeCheckpoint, encodeCheckpoint, decodeCheckpoint,
   CHECKPOINT_MAGIC, CHECKPOINT_FORMAT_VERSION,
 } from './training/checkpoint';

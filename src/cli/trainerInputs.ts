@@ -56,6 +56,8 @@ export function trainerConfig(settings: TrainSettings, data: Pick<PreparedData, 
     for (const part of path.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
     node[path[path.length - 1]] = value;
   }
-  if (settings.reference === 'memory') config.memory = { numSamples: data.unlabeled.dataset.labels.length };
+  if (settings.reference === 'memory' || describeMethod(settings.method).usesSampleIds) {
+    config.memory = { numSamples: data.unlabeled.dataset.labels.length };
+  }
   return config as TrainerConfigInput;
 }

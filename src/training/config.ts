@@ -138,6 +138,7 @@ export function resolveTrainerConfig(input: TrainerConfigInput): TrainerConfig {
     section.check(value, fn);
   }
   const recipe = resolveMethod(c);
+  recipe.algorithm.check?.(c, fn);
   const modelTerm = recipe.terms.find((t) => t.usesReferenceModel);
   check(!(recipe.reference && !recipe.reference.usesModel && modelTerm), fn, () =>
     `method '${c.method}' uses ${modelTerm?.name.toUpperCase()}, which needs reference features: use reference 'ema' or 'previous', not '${c.reference}'`);

@@ -73,7 +73,7 @@ async function twoSteps(method: string, backbone: string, augmentation: keyof ty
     validation: () => evaluationBatches(data, [0, 1, 2], 3),
     weakAugment: weak,
     strongAugment: strong,
-    config: { method, numClasses: CLASSES, totalSteps: 10, seed: 3, threshold: 0.3, iph: { numClusters: CLASSES } },
+    config: { method, numClasses: CLASSES, totalSteps: 10, seed: 3, threshold: 0.3, iph: { numClusters: CLASSES }, memory: { numSamples: data.labels.length } },
   });
   try {
     const before = await Promise.all(model.trainableWeights.map((w) => w.read().data()));

@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { CliUsageError } from '../../src/cli/cliError';
 import { readConfigFile } from '../../src/cli/configFile';
 import { checkLabelBudget, resolveTrainSettings } from '../../src/cli/resolveSettings';
+import { trainerConfig } from '../../src/cli/trainCommand';
+import { methodNames } from '../../src/training/algorithms/registry';
+import { resolveTrainerConfig } from '../../src/training/config';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tear-cli-opts-'));
 function configFile(name: string, content: string): string {
@@ -47,7 +50,24 @@ describe('resolveTrainSettings: flags', () => {
     expect(usage(() => resolveTrainSettings({ threshold: '1.5' }))).toBe("option --threshold must be in (0, 1], got '1.5'");
     expect(usage(() => resolveTrainSettings({ lr: '0' }))).toBe("option --lr must be in (0, ∞), got '0'");
     expect(usage(() => resolveTrainSettings({ method: 'mixmatch' })))
-      .toBe("option --method must be one of supervised, fixmatch, adapl, iph, tear, got 'mixmatch'");
+      .toBe(`option --method must be one of ${methodNames().join(', ')}, got 'mixmatch'`);
+    expect(methodNames().slice(0, 9)).toEqual(['supervised', 'fixmatch', 'adapl', 'iph', 'tear', 'flexmatch', 'flexmatch+adapl', 'flexmatch+iph', 'flexmatch+tear']);
+  });
+
+  it('takes the registered algorithms\' options and writes each to its trainer config path', () => {
+    const s = resolveTrainSettings({ method: 'freematch+tear', fairnessWeight: '0.05', uniformAlignment: false, flexmatchMapping: 'linear', adaplWMin: '0.6', out: 'o' });
+    expect([s.method, (s as unknown as Record<string, unknown>).fairnessWeight]).toEqual(['freematch+tear', 0.05]);
+    const data = { numClasses: 10, unlabeled: { dataset: { labels: new Int32Array(7) } } } as unknown as Parameters<typeof trainerConfig>[1];
+    const config = resolveTrainerConfig(trainerConfig(s, data));
+    expect(config.method).toBe('freematch+tear');
+    expect((config as unknown as { freematch: object }).freematch).toEqual({ momentum: 0.999, fairnessWeight: 0.05 });
+    expect((config as unknown as { softmatch: { uniformAlignment: boolean } }).softmatch.uniformAlignment).toBe(false);
+    expect((config as unknown as { flexmatch: { mapping: string } }).flexmatch.mapping).toBe('linear');
+    expect([config.adapl.wMin, config.learningRate, config.memory.numSamples]).toEqual([0.6, 0.03, 0]);
+    // FlexMatch keeps a prediction per unlabeled sample id: the CLI passes the index space's size.
+    const flex = resolveTrainerConfig(trainerConfig(resolveTrainSettings({ method: 'flexmatch', out: 'o' }), data));
+    expect(flex.memory.numSamples).toBe(7);
+    expect(usage(() => resolveTrainSettings({ softmatchNSigma: '0' }))).toBe("option --softmatch-n-sigma must be in (0, ∞), got '0'");
   });
 
   it('asks for --data where the data set needs it, and checks that it exists', () => {

@@ -5,7 +5,7 @@ import { Random } from '../../src/state/random';
 import { SemiSupervisedTrainer } from '../../src/training/trainer';
 import type { FunctionModel } from '../../src/training/trainableModel';
 import { expectNoLeak } from '../helpers/tensors';
-import { NUM_CLASSES, SIDE } from './fixtures';
+import { NUM_CLASSES, SIDE, trainerOptions } from './fixtures';
 
 const D = SIDE * SIDE;
 const C = NUM_CLASSES;
@@ -128,5 +128,23 @@ describe('objective wiring at the trainer level', () => {
     };
     expect(await featureStep(0)).toBe(0); // L_s and L_u never reach V
     expect(await featureStep(1)).toBeGreaterThan(1e-4);
+  }));
+
+  it('FreeMatch + TEAR adds every term once: loss = L_s + λu·L_u + λiph·L_IPH + w_f·L_f, and each part is switched by its weight', () => expectNoLeak(async () => {
+    const stepOf = async (overrides: Record<string, unknown>) => {
+      const options = trainerOptions({ config: { method: 'freematch+tear', lambdaU: 0.7, lambdaIph: 0.5, ...overrides } });
+      const trainer = await SemiSupervisedTrainer.create(options);
+      const logs = await trainer.trainStep();
+      trainer.dispose();
+      (options.model as tf.LayersModel).dispose();
+      return logs;
+    };
+    const all = await stepOf({ freematch: { fairnessWeight: 0.2 } });
+    expect(all.fairness).toBeLessThan(0);
+    expect(all.iph).toBeGreaterThan(0);
+    expect(all.loss).toBeCloseTo(all.supervised + 0.7 * all.unlabeled + 0.5 * all.iph + 0.2 * (all.fairness as number), 5);
+    const noFairness = await stepOf({ freematch: { fairnessWeight: 0 } });
+    expect(noFairness.loss).toBeCloseTo(all.loss - 0.2 * (all.fairness as number), 5);
+    expect(noFairness.unlabeled).toBeCloseTo(all.unlabeled, 6);
   }));
 });

@@ -67,6 +67,27 @@ describe('resume', () => {
     checkResume({ method: 'adapl', reference: 'memory', memory: { numSamples: 60 }, warmupSteps: 2, adapl: { mask: 'none' } }, 5, 3,
       path.join(dir, 'memory.ckpt'))));
 
+  it('FlexMatch (per-sample predictions, class-wise thresholds) resumes exactly', () => expectNoLeak(() =>
+    checkResume({ method: 'flexmatch', memory: { numSamples: 60 }, threshold: 0.5, flexmatch: { warmup: false } }, 4, 1, path.join(dir, 'flexmatch.ckpt'), (payload) => {
+      const { predictions } = (payload.states as { flexmatch: { predictions: { values: number[] } } }).flexmatch;
+      expect(predictions.values.filter((v) => v >= 0).length, 'confident predictions recorded').toBeGreaterThan(0);
+      return payload;
+    })));
+
+  it('FreeMatch + TEAR (τ, p̃, h̃, fairness term, IPH, AdaPL) resumes exactly', () => expectNoLeak(() =>
+    checkResume({ method: 'freematch+tear', freematch: { momentum: 0.5, fairnessWeight: 0.1 } }, 6, 3, path.join(dir, 'freematch.ckpt'),
+      (payload) => {
+        expect(Object.keys(payload.states as object).sort()).toEqual(['freematch']);
+        return payload;
+      })));
+
+  it('SoftMatch + AdaPL with the previous-step reference (μ, σ², uniform alignment) resumes exactly', () => expectNoLeak(() =>
+    checkResume({ method: 'softmatch+adapl', reference: 'previous', softmatch: { momentum: 0.5 } }, 6, 2, path.join(dir, 'softmatch.ckpt'),
+      (payload) => {
+        expect(Object.keys(payload.states as object).sort()).toEqual(['previous', 'softmatch', 'softmatchAlignment']);
+        return payload;
+      })));
+
   it('a checkpoint in the layout before component states (DA queue and previous-step weights at the top level) resumes exactly', () => expectNoLeak(() =>
     checkResume({ method: 'tear', reference: 'previous' }, 4, 2, path.join(dir, 'legacy.ckpt'), (payload) => {
       const { states, ...rest } = payload as { states: Record<string, unknown> };

@@ -2,6 +2,9 @@ import { adaplTargets } from './adaplTargets';
 import { queueAlignment } from './distributionAlignment';
 import { everySample } from './fixedThreshold';
 import { fixmatch } from './fixmatch';
+import { flexmatch } from './flexmatch';
+import { freematch } from './freematch';
+import { softmatch } from './softmatch';
 import { hardTargets } from './hardTargets';
 import { iphTerm } from './iphTerm';
 import { REFERENCE_SOURCES } from './references';
@@ -18,6 +21,9 @@ import type { TrainerConfig } from '../config';
 export const ALGORITHMS: Readonly<Record<string, Algorithm>> = {
   supervised,
   fixmatch,
+  flexmatch,
+  freematch,
+  softmatch,
 };
 
 /**
@@ -53,13 +59,14 @@ export function canonicalMethodName(name: string): string {
 }
 
 /** What a method name implies before any config: whether it reads unlabeled data, and the names of its extra terms (StepLogs keys). */
-export function describeMethod(name: string): { unlabeled: boolean; terms: string[]; description: string } {
+export function describeMethod(name: string): { unlabeled: boolean; terms: string[]; description: string; usesSampleIds: boolean } {
   const { algorithm, addOn } = parseMethodName(name);
   const extra = addOn === undefined ? undefined : ADD_ONS[addOn];
   return {
     unlabeled: algorithm.unlabeled,
     terms: [...(algorithm.terms ?? []), ...(extra?.terms ?? [])].map((t) => t.name),
     description: extra ? `${algorithm.description}, with ${extra.description}` : algorithm.description,
+    usesSampleIds: algorithm.usesSampleIds === true,
   };
 }
 
@@ -108,9 +115,11 @@ export function resolveMethod(config: TrainerConfig): MethodRecipe {
   const adaplUnmasked = targets === adaplTargets && config.adapl.mask === 'none';
   const masker = adaplUnmasked ? everySample : (algorithm.masker ?? everySample);
   const terms = [...(algorithm.terms ?? []), ...(extra?.terms ?? [])];
-  const alignment = algorithm.unlabeled
-    ? (algorithm.alignment ?? (config.distributionAlignment.enabled ? queueAlignment : undefined))
-    : undefined;
+  const own = algorithm.alignment ?? 'config';
+  const configured = config.distributionAlignment.enabled ? queueAlignment : undefined;
+  const alignment = !algorithm.unlabeled || own === 'none' ? undefined
+    : own === 'config' ? configured
+      : (own.enabled?.(config) ?? true) ? own : undefined;
   const needsReference = targets.usesReference || terms.some((t) => t.usesReferenceModel);
   const reference = algorithm.unlabeled && needsReference ? REFERENCE_SOURCES[config.reference] : undefined;
   const states = [alignment?.state, masker.state, ...terms.map((t) => t.state), reference?.state]

@@ -12,7 +12,8 @@ export interface ComponentContext {
 
 /**
  * State one component carries from step to step, Optax style: `init` builds it, the component's own
- * pure step function returns the next one (never disposing its input), `toJSON`/`fromJSON` round-trip
+ * pure step function returns the next one with tensors of its own (it never disposes nor shares its
+ * input's: the trainer disposes the old state after the swap), `toJSON`/`fromJSON` round-trip
  * it through a checkpoint. The trainer keeps every active component's state in one map under `key`
  * and saves, restores, swaps and disposes them without knowing what they are.
  */
@@ -57,6 +58,8 @@ export type WithState<T, S> = T & { state?: S };
 export interface Alignment<S = unknown> {
   readonly name: string;
   readonly state: ComponentState<S>;
+  /** Whether the config turns it on (default: always). */
+  enabled?(config: TrainerConfig): boolean;
   /** q [U,C] → aligned q̂ [U,C] and the next state. */
   align(step: UnlabeledStep, probs: tf.Tensor2D, state: S): { probs: tf.Tensor2D; state: S };
 }
@@ -137,10 +140,17 @@ export interface Algorithm {
   /** Default one-hot ŷ. */
   readonly targets?: TargetBuilder;
   readonly terms?: readonly ExtraTerm[];
-  /** Overrides the distribution alignment config (FreeMatch and SoftMatch bring their own). */
-  readonly alignment?: Alignment;
+  /**
+   * The alignment of q before masking: 'config' (default) follows `config.distributionAlignment`
+   * (the TEAR release's DA queue), 'none' never aligns, or the algorithm's own (SoftMatch's).
+   */
+  readonly alignment?: Alignment | 'config' | 'none';
   /** Config sections this algorithm adds, with defaults and checks (see ConfigSection). */
   readonly config?: ConfigSection;
+  /** Checks across the whole config when this algorithm is the method's (e.g. a required sample count). */
+  check?(config: TrainerConfig, fn: string): void;
+  /** Whether its state is per unlabeled sample id: the config then needs `memory.numSamples` (the CLI sets it). */
+  readonly usesSampleIds?: boolean;
   /** Command-line options for that section (the CLI appends them to its own table). */
   readonly options?: readonly MethodOption[];
 }
