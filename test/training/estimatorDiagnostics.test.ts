@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { LOSS_ESTIMATE_CANDIDATES } from '../../src/math/lossEstimateCandidates';
+import { estimatorDiagnostics } from '../../src/training/estimatorDiagnostics';
+import { expectNoLeak } from '../helpers/tensors';
+
+// Four samples, 2 classes. Hidden labels [0, 1, 0, 1]; pseudo labels = argmax p = [0, 0, 1, 1] → wrong = [F, T, T, F].
+const P = [[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.2, 0.8]];
+const HIDDEN = [0, 1, 0, 1];
+const PSEUDO = [0, 0, 1, 1];
+
+describe('estimatorDiagnostics', () => {
+  it('scores the naive baseline against hand-computed Spearman and AUROC', async () => {
+    const out = await expectNoLeak(async () => {
+      const studentProbs = tf.tensor2d(P);
+      const hiddenLabels = tf.tensor1d(HIDDEN, 'int32');
+      const r = await estimatorDiagnostics({ studentProbs, hiddenLabels, hidden: HIDDEN, pseudo: PSEUDO, numClasses: 2 });
+      tf.dispose([studentProbs, hiddenLabels]);
+      return r;
+    });
+    // naive 1 − max p = [.1, .4, .3, .2]; true loss −log p_y = [−log .9, −log .4, −log .3, −log .8] → ranks [1, 3, 4, 2] vs [1, 4, 3, 2]
+    // ρ = 1 − 6·Σd²/(n(n²−1)) = 1 − 6·2/60 = 0.8. AUROC: wrong scores {.4, .3} vs right {.1, .2}: all 4 pairs ordered → 1.
+    expect(out.naiveSpearman).toBeCloseTo(0.8, 10);
+    expect(out.naiveAuroc).toBe(1);
+    expect(Object.keys(out).sort()).toEqual(['naiveAuroc', 'naiveSpearman']);
+  });
+
+  it('adds the AdaPL estimate and every candidate when a reference is given', async () => {
+    await expectNoLeak(async () => {
+      const studentProbs = tf.tensor2d(P);
+      const referenceProbs = tf.tensor2d([[0.8, 0.2], [0.3, 0.7], [0.6, 0.4], [0.1, 0.9]]);
+      const hiddenLabels = tf.tensor1d(HIDDEN, 'int32');
+      const estimates = tf.tensor1d([0, 2, 3, 1]); // ranks [1, 3, 4, 2] = the true loss's ranks
+      const out = await estimatorDiagnostics({ studentProbs, referenceProbs, estimates, hiddenLabels, hidden: HIDDEN, pseudo: PSEUDO, numClasses: 2 });
+      expect(out.estimateSpearman).toBeCloseTo(1, 10);
+      expect(out.estimateAuroc).toBe(1);
+      for (const name of LOSS_ESTIMATE_CANDIDATES) {
+        expect(Number.isFinite(out[`candidate.${name}.spearman`]), name).toBe(true);
+        expect(out[`candidate.${name}.auroc`]).toBeGreaterThanOrEqual(0);
+      }
+      expect(out['candidate.naive.spearman']).toBeCloseTo(out.naiveSpearman, 12);
+      // referenceOnLabel = 1 − p̃[argmax p] = [.2, .7, .6, .1]: wrong {.7, .6} above right {.2, .1} → AUROC 1.
+      expect(out['candidate.referenceOnLabel.auroc']).toBe(1);
+      tf.dispose([studentProbs, referenceProbs, hiddenLabels, estimates]);
+    });
+  });
+});
