@@ -5,12 +5,13 @@
  * the optimizer update with assignment, the EMA update with the teacher assignment, the host reads of
  * the step logs, and the whole trainStep. Pieces are timed round-robin (one of each per round) so that
  * load changes hit all alike; medians over the rounds. With --kernels, tf.profile per kernel of one
- * whole step. The TEAR pieces use the trainer's own functions and default config.
+ * whole step. Wall-clock and process CPU time (all threads; robust to other jobs' load) per piece. The TEAR pieces use the trainer's own functions and default config.
  *
  *   npx tsx bench/profileTrainer.ts [--backend tensorflow|wasm|cpu] [--batch 32] [--mu 3]
  *     [--method fixmatch|tear] [--rounds 5] [--kernels]
  * For tfjs-node, TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS are read when it loads.
  */
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { strongAugment } from '../src/augment/randAugment';
 import { weakAugment } from '../src/augment/weakAugment';
@@ -113,16 +114,23 @@ async function main(): Promise<void> {
     'whole trainStep': () => trainer.trainStep(),
   };
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(pieces).map((k) => [k, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(pieces).map((k) => [k, []]));
   for (let r = 0; r < ROUNDS + 1; r++) {
     for (const [name, fn] of Object.entries(pieces)) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       await fn();
-      // tfjs-node runs ops synchronously; a read closes any queued work on the other backends.
-      if (r > 0) times[name].push(performance.now() - t0);
+      // tfjs-node runs ops synchronously (so does wasm); the whole step ends with host reads.
+      const c = process.cpuUsage(c0);
+      if (r > 0) {
+        times[name].push(performance.now() - t0);
+        cpu[name].push((c.user + c.system) / 1000);
+      }
     }
   }
-  console.log(`\n${METHOD} step pieces, B = ${B}, μ = ${MU} (U = ${U}), small CNN 28×28×1, backend ${tf.getBackend()}, median of ${ROUNDS} rounds (ms):`);
-  for (const [name, ts] of Object.entries(times)) console.log(`  ${name.padEnd(50)} ${median(ts).toFixed(1).padStart(8)}`);
+  console.log(`\n${METHOD} step pieces, B = ${B}, μ = ${MU} (U = ${U}), small CNN 28×28×1, backend ${tf.getBackend()}, median of ${ROUNDS} rounds; load average ${os.loadavg()[0].toFixed(1)}`);
+  console.log(`  ${'piece'.padEnd(50)} ${'wall ms'.padStart(8)} ${'CPU ms'.padStart(8)}`);
+  for (const [name, ts] of Object.entries(times)) console.log(`  ${name.padEnd(50)} ${median(ts).toFixed(1).padStart(8)} ${median(cpu[name]).toFixed(1).padStart(8)}`);
   if (argv.includes('--kernels')) {
     const info = await tf.profile(() => trainer.trainStep());
     const table = kernelTable(info);

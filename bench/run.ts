@@ -156,7 +156,7 @@ function torchStep(kind: BenchModel, threads: number, flags: Flags): { median: n
 }
 
 /** A PyTorch FixMatch step served by bench/torch_fixmatch.py --serve: one step per call, so it can be interleaved. */
-interface TorchFixMatch { step(): Promise<number>; close(): void; version: string; threads: number }
+interface TorchFixMatch { step(): Promise<{ ms: number; cpuMs: number }>; close(): void; version: string; threads: number }
 
 async function startTorchFixMatch(batch: number, mu: number, threads: number): Promise<TorchFixMatch> {
   const script = fileURLToPath(new URL('./torch_fixmatch.py', import.meta.url));
@@ -175,13 +175,28 @@ async function startTorchFixMatch(batch: number, mu: number, threads: number): P
     version: String(ready.torch), threads: Number(ready.threads),
     step: async () => {
       child.stdin.write('step\n');
-      return Number((await next()).ms);
+      const r = await next();
+      return { ms: Number(r.ms), cpuMs: Number(r.cpu_ms) };
     },
     close: () => { child.stdin.end(); },
   };
 }
 
-interface SslTimes { fixmatch: number[]; tear: number[]; torch: number[]; tearRatios: number[]; torchRatios: number[] }
+interface SslTimes {
+  fixmatch: number[]; tear: number[]; torch: number[]; tearRatios: number[]; torchRatios: number[];
+  /** CPU milliseconds (all threads of the process) of each step: robust to other jobs' load. */
+  fixmatchCpu: number[]; tearCpu: number[]; torchCpu: number[];
+}
+
+/** Wall-clock and process CPU milliseconds of one call. */
+async function timeWallAndCpu(fn: () => unknown): Promise<{ ms: number; cpuMs: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { ms, cpuMs: (c.user + c.system) / 1000 };
+}
 
 /**
  * FixMatch and TEAR trainer steps (small CNN, real augmentations) on the active backend and, when
@@ -198,17 +213,20 @@ async function timeSslSteps(batch: number, mu: number, flags: Flags, torch: Torc
       await tear.trainStep();
       if (torch) await torch.step();
     }
-    const out: SslTimes = { fixmatch: [], tear: [], torch: [], tearRatios: [], torchRatios: [] };
+    const out: SslTimes = { fixmatch: [], tear: [], torch: [], tearRatios: [], torchRatios: [], fixmatchCpu: [], tearCpu: [], torchCpu: [] };
     for (let i = 0; i < flags.steps; i++) {
-      const [f] = await timeCalls(() => fixmatch.trainStep(), 0, 1);
-      const [t] = await timeCalls(() => tear.trainStep(), 0, 1);
-      out.fixmatch.push(f);
-      out.tear.push(t);
-      out.tearRatios.push(t / f);
+      const f = await timeWallAndCpu(() => fixmatch.trainStep());
+      const t = await timeWallAndCpu(() => tear.trainStep());
+      out.fixmatch.push(f.ms);
+      out.tear.push(t.ms);
+      out.fixmatchCpu.push(f.cpuMs);
+      out.tearCpu.push(t.cpuMs);
+      out.tearRatios.push(t.ms / f.ms);
       if (torch) {
         const p = await torch.step();
-        out.torch.push(p);
-        out.torchRatios.push(p / f);
+        out.torch.push(p.ms);
+        out.torchCpu.push(p.cpuMs);
+        out.torchRatios.push(p.ms / f.ms);
       }
     }
     return out;
@@ -346,8 +364,8 @@ async function main(): Promise<void> {
       + '(TEAR: AdaPL + IPH, EMA reference). PyTorch: bench/torch_fixmatch.py, the same network, augmentations as batched torch ops, '
       + `optimizer and EMA, ${tfThreads} thread${tfThreads === 1 ? '' : 's'}. In each round the steps run in turn (fixmatch, tear, PyTorch), `
       + `median of ${flags.steps} rounds after ${Math.max(1, flags.warmup)} warm-up.\n`);
-    say('| backend | B | μ | fixmatch ms | tear ms | tear ÷ fixmatch, per round: median (range) | PyTorch FixMatch ms | our FixMatch speed ÷ PyTorch\'s, per round: median (range) | fixmatch img/s |');
-    say('|---|---|---|---|---|---|---|---|---|');
+    say('| backend | B | μ | fixmatch ms | tear ms | tear ÷ fixmatch, per round: median (range) | PyTorch FixMatch ms | our FixMatch speed ÷ PyTorch\'s, per round: median (range) | fixmatch img/s | CPU ms: fixmatch / tear / PyTorch |');
+    say('|---|---|---|---|---|---|---|---|---|---|');
     const range = (xs: number[]) => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
     for (const { batch, mu } of flags.ssl) {
       let torch: TorchFixMatch | undefined;
@@ -366,14 +384,17 @@ async function main(): Promise<void> {
             const t = await timeSslSteps(batch, mu, flags, backend === 'tensorflow' || sslBackends.length === 1 ? torch : undefined);
             const images = batch + 2 * batch * mu;
             say(`| ${backend} | ${batch} | ${mu} | ${fmt(median(t.fixmatch))} | ${fmt(median(t.tear))} | ${range(t.tearRatios)} | `
-              + `${t.torch.length > 0 ? fmt(median(t.torch)) : '–'} | ${t.torch.length > 0 ? `${range(t.torchRatios)}×` : '–'} | ${ips(median(t.fixmatch), images)} |`);
+              + `${t.torch.length > 0 ? fmt(median(t.torch)) : '–'} | ${t.torch.length > 0 ? `${range(t.torchRatios)}×` : '–'} | ${ips(median(t.fixmatch), images)} | `
+              + `${fmt(median(t.fixmatchCpu))} / ${fmt(median(t.tearCpu))} / ${t.torchCpu.length > 0 ? fmt(median(t.torchCpu)) : '–'} |`);
           });
         }
       } finally {
         torch?.close();
       }
     }
-    say('\n"img/s" counts the images of one forward: B + 2U. The PyTorch step runs in the tensorflow rounds (or the only backend\'s).');
+    say('\n"img/s" counts the images of one forward: B + 2U. The PyTorch step runs in the tensorflow rounds (or the only backend\'s). '
+      + '"CPU ms" is the process\'s CPU time over all its threads during the step (median): unlike wall-clock it barely moves with other jobs\' load, '
+      + 'but it counts a second thread\'s work instead of its speed-up.');
   }
 
   if (!flags.skip.has('kmeans')) {

@@ -13,7 +13,8 @@ EMA of the weights (0.999) with batch-norm statistics copied; the loss and mask 
 Usage: /usr/bin/python3 bench/torch_fixmatch.py --batch 32 --mu 3 --threads 2 [--steps 5 --warmup 2]
 prints one JSON line {"batch", "mu", "threads", "ms": [...], "median_ms", "torch"}; with --serve it
 instead runs one step per input line "step" and answers each with its milliseconds (so that the
-caller can interleave these steps with its own).
+caller can interleave these steps with its own), as {"ms", "cpu_ms"}: wall-clock and the process's
+CPU time (all threads) of the step.
 """
 import argparse
 import json
@@ -158,6 +159,7 @@ class FixMatchStep:
         x = torch.rand(self.batch, 1, 28, 28, generator=g)
         y = torch.randint(0, 10, (self.batch,), generator=g)
         u = torch.rand(self.u, 1, 28, 28, generator=g)
+        c0 = time.process_time()
         t0 = time.perf_counter()
         with torch.no_grad():
             views = torch.cat([weak(x, self.g), weak(u, self.g), strong(u, self.g)])
@@ -177,6 +179,7 @@ class FixMatchStep:
                 be.copy_(bs)
         loss.item()
         mask.mean().item()
+        self.cpu_ms = (time.process_time() - c0) * 1000
         return (time.perf_counter() - t0) * 1000
 
 
@@ -196,7 +199,8 @@ def main():
         for line in sys.stdin:
             if line.strip() != "step":
                 break
-            print(json.dumps({"ms": step()}), flush=True)
+            ms = step()
+            print(json.dumps({"ms": ms, "cpu_ms": step.cpu_ms}), flush=True)
         return
     times = [step() for _ in range(a.warmup + a.steps)][a.warmup:]
     print(json.dumps({"batch": a.batch, "mu": a.mu, "threads": torch.get_num_threads(), "ms": times,
