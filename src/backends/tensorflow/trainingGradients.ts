@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { broadcastBatchNormGradient } from '../wasm/batchNormGradient';
 
 /**
  * Cheaper gradients for training on the 'tensorflow' backend (tfjs-node, tfjs-node-gpu).
@@ -9,8 +8,8 @@ import { broadcastBatchNormGradient } from '../wasm/batchNormGradient';
  * full-size kernels there (tfjs-node's `Step` alone is IsNan, Greater, two Fills and two Selects);
  * TensorFlow's own `ReluGrad` is one. The gradients of Mean and Sum (every batch norm's moments, the
  * global average pool) multiply by a full-size `ones` and then divide: three full-size kernels where
- * one `Tile` of dy/N does. The FusedBatchNorm gradient builds full-size Tiles where broadcasting
- * does (the same gradient the wasm path uses).
+ * one `Tile` of dy/N does. The FusedBatchNorm gradient (see {@link factoredBatchNormGradient})
+ * needs five full-size kernels where tfjs-core's builds full-size Tiles and about twelve more.
  *
  * Gradients are registered per kernel for every backend at once, so each one here checks the
  * active backend when it runs: on 'tensorflow' it takes the cheap form, on any other backend it
@@ -18,7 +17,8 @@ import { broadcastBatchNormGradient } from '../wasm/batchNormGradient';
  * gradients for finite inputs: TensorFlow's ReluGrad is dy·(x > 0) and LeakyReluGrad is
  * (x > 0 ? dy : α·dy), the same products; (dy·1)/N equals dy/N. (Only a NaN activation differs:
  * the stock ReLU gradient passes NaN on, ReluGrad gives 0; training has diverged by then.) The
- * batch-norm gradient is the same math in a different order of float32 operations.
+ * batch-norm gradient is the same math with the per-channel factors taken out of the sums, so its
+ * float32 rounding differs (relative differences of order 1e-6).
  */
 
 /** Kernels registered for 'tensorflow' that run TensorFlow's gradient ops through tfjs-node's binding. */
@@ -60,6 +60,36 @@ function expandReduced(dy: tf.Tensor, x: tf.Tensor, axis: unknown): tf.Tensor {
   return tf.reshape(dy, shape);
 }
 
+/**
+ * Gradient of FusedBatchNorm, y = (x − μ)·s·r + β with r = 1/√(σ² + ε), with the per-channel factors
+ * moved out of the sums over the broadcast axes (Σ′ below):
+ *   dx = dy·(s·r)   dμ = −s·r·Σ′dy   dσ² = −½·s·r³·Σ′(dy·(x − μ))   ds = r·Σ′(dy·(x − μ))   dβ = Σ′dy.
+ * Full-size kernels: x − μ, dy·(x − μ), dy·(s·r) and the two sums, five in all.
+ */
+export const factoredBatchNormGradient: tf.GradConfig = {
+  kernelName: 'FusedBatchNorm',
+  inputsToSave: ['x', 'mean', 'variance', 'scale'],
+  gradFunc: (dy, saved, attrs) => {
+    const dyT = dy as tf.Tensor;
+    const [x, mean, variance, scale] = saved;
+    const epsilon = (attrs as { varianceEpsilon: number }).varianceEpsilon;
+    const axes: number[] = [];
+    for (let i = 0; i < x.rank - mean.rank; i++) axes.push(i);
+    const reduce = (t: tf.Tensor): tf.Tensor => tf.reshape(axes.length > 0 ? tf.sum(t, axes) : t, mean.shape);
+    const s = scale ?? tf.scalar(1);
+    const r = tf.rsqrt(tf.add(variance, tf.scalar(epsilon)));
+    const sumDy = reduce(dyT);
+    const sumDyCentered = reduce(tf.mul(dyT, tf.sub(x, mean)));
+    return {
+      x: () => tf.mul(dyT, tf.mul(s, r)),
+      mean: () => tf.neg(tf.mul(tf.mul(s, r), sumDy)),
+      variance: () => tf.mul(tf.mul(tf.mul(s, tf.pow(r, tf.scalar(3))), tf.scalar(-0.5)), sumDyCentered),
+      scale: () => tf.mul(r, sumDyCentered),
+      offset: () => tf.clone(sumDy),
+    };
+  },
+};
+
 /** Gradient configs for 'tensorflow', each given the stock config it falls back to elsewhere. */
 const GRADIENTS: Array<(stock: tf.GradConfig) => tf.GradConfig> = [
   (stock) => ({
@@ -94,8 +124,8 @@ const GRADIENTS: Array<(stock: tf.GradConfig) => tf.GradConfig> = [
     },
   }),
   (stock) => ({
-    kernelName: 'FusedBatchNorm', inputsToSave: broadcastBatchNormGradient.inputsToSave,
-    gradFunc: (dy, saved, attrs) => (onTensorflow() ? broadcastBatchNormGradient : stock).gradFunc(dy, saved, attrs),
+    kernelName: 'FusedBatchNorm', inputsToSave: factoredBatchNormGradient.inputsToSave,
+    gradFunc: (dy, saved, attrs) => (onTensorflow() ? factoredBatchNormGradient : stock).gradFunc(dy, saved, attrs),
   }),
 ];
 

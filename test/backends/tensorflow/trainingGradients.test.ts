@@ -71,6 +71,36 @@ describe('installTensorflowTrainingGradients', () => {
     ours.bn.forEach((v, i) => expect(v).toBeCloseTo(stock.bn[i], 6));
   });
 
+  it('batch norm: gradients of mean, variance, scale and offset match the stock ones and the formulas', () => {
+    const grads = (): number[][] => tf.tidy(() => {
+      const x = tf.tensor4d(X);
+      const dy = tf.tensor4d(DY);
+      const f = (m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, sc: tf.Tensor) => tf.sum(tf.mul(tf.batchNorm(x, m, v, o, sc, 1e-3), dy));
+      const g = tf.grads(f as (...a: tf.Tensor[]) => tf.Tensor)([tf.tensor1d([0.5, -0.25]), tf.tensor1d([2, 0.5]), tf.tensor1d([0.1, 0.2]), tf.tensor1d([1.5, -1])]);
+      return g.map((t) => Array.from(t.dataSync()));
+    });
+    uninstallTensorflowTrainingGradients();
+    const stock = grads();
+    installTensorflowTrainingGradients();
+    const ours = grads();
+    const x = flat(X);
+    const dy = flat(DY);
+    const mean = [0.5, -0.25];
+    const variance = [2, 0.5];
+    const scale = [1.5, -1];
+    const channel = (c: number, f: (i: number) => number) => x.reduce((acc, _, i) => acc + (i % 2 === c ? f(i) : 0), 0);
+    for (const c of [0, 1]) {
+      const r = 1 / Math.sqrt(variance[c] + 1e-3);
+      const sumDy = channel(c, (i) => dy[i]);
+      const sumDyCentered = channel(c, (i) => dy[i] * (x[i] - mean[c]));
+      expect(ours[0][c]).toBeCloseTo(-scale[c] * r * sumDy, 5);
+      expect(ours[1][c]).toBeCloseTo(-0.5 * scale[c] * r ** 3 * sumDyCentered, 5);
+      expect(ours[2][c]).toBeCloseTo(sumDy, 5);
+      expect(ours[3][c]).toBeCloseTo(r * sumDyCentered, 5);
+    }
+    ours.forEach((g, k) => g.forEach((v, i) => expect(v).toBeCloseTo(stock[k][i], 5)));
+  });
+
   it("runs TensorFlow's ReluGrad on 'tensorflow' and the displaced gradient elsewhere, and leaks nothing", async () => {
     installTensorflowTrainingGradients();
     const before = tf.memory().numTensors;
