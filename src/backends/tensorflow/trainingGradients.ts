@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { maxPoolGrad2x2 } from './maxPoolGrad';
 
 /**
  * Cheaper gradients for training on the 'tensorflow' backend (tfjs-node, tfjs-node-gpu).
@@ -133,15 +134,30 @@ const GRADIENTS: Array<(stock: tf.GradConfig) => tf.GradConfig> = [
 export interface InstalledTensorflowTrainingGradients {
   /** Kernel names whose gradient now has a 'tensorflow' form. */
   gradients: string[];
-  /** Kernels registered for the 'tensorflow' backend. */
+  /** Kernels registered (or replaced: MaxPoolGrad, only when tfjs-node is loaded) for the 'tensorflow' backend. */
   kernels: string[];
 }
 
-let installed: { result: InstalledTensorflowTrainingGradients; displaced: Map<string, tf.GradConfig> } | null = null;
+let installed: {
+  result: InstalledTensorflowTrainingGradients; displaced: Map<string, tf.GradConfig>; displacedMaxPoolGrad?: tf.KernelConfig;
+} | null = null;
+
+/** 'tensorflow' MaxPoolGrad: the quarter-image form for 2×2 / stride 2 (see maxPoolGrad2x2), else the displaced kernel. */
+function maxPoolGradKernel(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'MaxPoolGrad', backendName: 'tensorflow',
+    kernelFunc: (args) => {
+      const { dy, input, output } = args.inputs as unknown as { dy: tf.Tensor4D; input: tf.Tensor4D; output: tf.Tensor4D };
+      const fast = maxPoolGrad2x2(dy, input, output, args.attrs as unknown as Parameters<typeof maxPoolGrad2x2>[3]);
+      return fast ?? stock.kernelFunc(args);
+    },
+  };
+}
 
 /**
  * Registers the cheaper 'tensorflow' gradients of Relu, LeakyRelu, Mean, Sum and FusedBatchNorm
- * (see the file comment) and the two kernels they use. Other backends keep the gradients they had
+ * (see the file comment) and the two kernels they use, and, when tfjs-node is loaded, replaces its
+ * MaxPoolGrad kernel for 2×2 / stride-2 pooling (see maxPoolGrad2x2). Other backends keep the gradients they had
  * (a gradient installed earlier, e.g. by installWasmTrainingKernels, is the one used there). Safe to
  * call without tfjs-node loaded. A second call is a no-op and returns the first result.
  */
@@ -153,6 +169,12 @@ export function installTensorflowTrainingGradients(): InstalledTensorflowTrainin
     if (tf.getKernel(kernel.kernelName, kernel.backendName) === undefined) tf.registerKernel(kernel);
     result.kernels.push(kernel.kernelName);
   }
+  const displacedMaxPoolGrad = tf.getKernel('MaxPoolGrad', 'tensorflow');
+  if (displacedMaxPoolGrad !== undefined) {
+    tf.unregisterKernel('MaxPoolGrad', 'tensorflow');
+    tf.registerKernel(maxPoolGradKernel(displacedMaxPoolGrad));
+    result.kernels.push('MaxPoolGrad');
+  }
   for (const make of GRADIENTS) {
     const probe = make({ kernelName: '', gradFunc: () => ({}) });
     const stock = tf.getGradient(probe.kernelName);
@@ -162,7 +184,7 @@ export function installTensorflowTrainingGradients(): InstalledTensorflowTrainin
     tf.registerGradient(make(stock));
     result.gradients.push(probe.kernelName);
   }
-  installed = { result, displaced };
+  installed = { result, displaced, displacedMaxPoolGrad };
   return { gradients: [...result.gradients], kernels: [...result.kernels] };
 }
 
@@ -174,5 +196,9 @@ export function uninstallTensorflowTrainingGradients(): void {
     tf.registerGradient(stock);
   }
   for (const kernel of KERNELS) if (tf.getKernel(kernel.kernelName, kernel.backendName) !== undefined) tf.unregisterKernel(kernel.kernelName, kernel.backendName);
+  if (installed.displacedMaxPoolGrad !== undefined) {
+    tf.unregisterKernel('MaxPoolGrad', 'tensorflow');
+    tf.registerKernel(installed.displacedMaxPoolGrad);
+  }
   installed = null;
 }
