@@ -139,7 +139,7 @@ export interface InstalledTensorflowTrainingGradients {
 }
 
 let installed: {
-  result: InstalledTensorflowTrainingGradients; displaced: Map<string, tf.GradConfig>; displacedMaxPoolGrad?: tf.KernelConfig;
+  result: InstalledTensorflowTrainingGradients; displaced: Map<string, tf.GradConfig>; displacedKernels: Map<string, tf.KernelConfig>;
 } | null = null;
 
 /** 'tensorflow' MaxPoolGrad: the quarter-image form for 2×2 / stride 2 (see maxPoolGrad2x2), else the displaced kernel. */
@@ -169,11 +169,17 @@ export function installTensorflowTrainingGradients(): InstalledTensorflowTrainin
     if (tf.getKernel(kernel.kernelName, kernel.backendName) === undefined) tf.registerKernel(kernel);
     result.kernels.push(kernel.kernelName);
   }
-  const displacedMaxPoolGrad = tf.getKernel('MaxPoolGrad', 'tensorflow');
-  if (displacedMaxPoolGrad !== undefined) {
-    tf.unregisterKernel('MaxPoolGrad', 'tensorflow');
-    tf.registerKernel(maxPoolGradKernel(displacedMaxPoolGrad));
-    result.kernels.push('MaxPoolGrad');
+  const displacedKernels = new Map<string, tf.KernelConfig>();
+  const replacements: Array<[string, (stock: tf.KernelConfig) => tf.KernelConfig]> = [
+    ['MaxPoolGrad', maxPoolGradKernel],
+  ];
+  for (const [name, make] of replacements) {
+    const stock = tf.getKernel(name, 'tensorflow');
+    if (stock === undefined) continue;
+    displacedKernels.set(name, stock);
+    tf.unregisterKernel(name, 'tensorflow');
+    tf.registerKernel(make(stock));
+    result.kernels.push(name);
   }
   for (const make of GRADIENTS) {
     const probe = make({ kernelName: '', gradFunc: () => ({}) });
@@ -184,7 +190,7 @@ export function installTensorflowTrainingGradients(): InstalledTensorflowTrainin
     tf.registerGradient(make(stock));
     result.gradients.push(probe.kernelName);
   }
-  installed = { result, displaced, displacedMaxPoolGrad };
+  installed = { result, displaced, displacedKernels };
   return { gradients: [...result.gradients], kernels: [...result.kernels] };
 }
 
@@ -196,9 +202,9 @@ export function uninstallTensorflowTrainingGradients(): void {
     tf.registerGradient(stock);
   }
   for (const kernel of KERNELS) if (tf.getKernel(kernel.kernelName, kernel.backendName) !== undefined) tf.unregisterKernel(kernel.kernelName, kernel.backendName);
-  if (installed.displacedMaxPoolGrad !== undefined) {
-    tf.unregisterKernel('MaxPoolGrad', 'tensorflow');
-    tf.registerKernel(installed.displacedMaxPoolGrad);
+  for (const [name, stock] of installed.displacedKernels) {
+    tf.unregisterKernel(name, 'tensorflow');
+    tf.registerKernel(stock);
   }
   installed = null;
 }
