@@ -1,7 +1,8 @@
 /**
  * Where one SemiSupervisedTrainer step spends its wall-clock time, piece by piece, on one backend:
- * the augmentations, the reference (EMA) forward, the objective's forward+backward (student, losses,
- * IPH with k-means), a plain forward+backward of the same images with cross-entropy only (the floor),
+ * the augmentations, the reference (EMA) forward, a plain forward+backward of the same images with
+ * cross-entropy only (the floor: the whole step minus the other pieces minus this is what the SSL
+ * losses, IPH with k-means and the bookkeeping cost),
  * the optimizer update with assignment, the EMA update with the teacher assignment, the host reads of
  * the step logs, and the whole trainStep. Pieces are timed round-robin (one of each per round) so that
  * load changes hit all alike; medians over the rounds. With --kernels, tf.profile per kernel of one
@@ -18,13 +19,10 @@ import { weakAugment } from '../src/augment/weakAugment';
 import { selectBackend, type BackendChoice } from '../src/backends/selectBackend';
 import { softCrossEntropy } from '../src/math/softCrossEntropy';
 import { softmaxProbabilities } from '../src/math/probabilities';
-import { distributionAlignmentInit } from '../src/state/distributionAlignment';
 import { emaInit, emaUpdate } from '../src/state/ema';
-import { disposeState } from '../src/state/serialize';
 import { resolveTrainerConfig } from '../src/training/config';
 import { optimizerInit, optimizerUpdate } from '../src/training/optimizer';
 import { modelHandle } from '../src/training/trainableModel';
-import { objectiveGradients } from '../src/training/trainStep';
 import { isBatchNormStatistic } from '../src/training/weightDecay';
 import { kernelTable, median } from './timing';
 import { sslBenchTrainer } from './benchModels';
@@ -70,12 +68,11 @@ async function main(): Promise<void> {
   let optState = optimizerInit(config.optimizer, params);
   let ema = emaInit(Object.fromEntries(keys.map((k, i) => [k, student.variables[i]])));
   const names = new Map(keys.map((k, i) => [k, student.variables[i].name]));
-  const alignment = distributionAlignmentInit(10, { capacity: config.distributionAlignment.capacity });
-  const objectiveInputs = {
-    student, config, ...views, labels: y, reference: METHOD === 'tear' ? reference : undefined, kmeansSeed: 1, distributionAlignment: alignment,
-  };
-  const gradsOnce = objectiveGradients(objectiveInputs);
-  const byKey = Object.fromEntries(keys.filter((k) => k in params).map((k) => [k, gradsOnce.grads[names.get(k) as string]]));
+  const plainGradients = () => tf.variableGrads(
+    () => softCrossEntropy(allLabels, student.forward(all, true).logits, { reduction: 'mean' }) as tf.Scalar, student.trainable);
+  const once = plainGradients();
+  once.value.dispose();
+  const byKey = Object.fromEntries(keys.filter((k) => k in params).map((k) => [k, once.grads[names.get(k) as string]]));
   const trainer = await sslBenchTrainer(METHOD, B, MU, 'real');
 
   const pieces: Record<string, () => unknown> = {
@@ -87,13 +84,8 @@ async function main(): Promise<void> {
         r.dispose();
       },
     } : {}),
-    'objective forward+backward (objectiveGradients)': () => {
-      const r = objectiveGradients(objectiveInputs);
-      tf.dispose(Object.values(r.grads));
-      disposeState(r.outputs);
-    },
     'plain CE forward+backward, same images (floor)': () => {
-      const { value: v, grads } = tf.variableGrads(() => softCrossEntropy(allLabels, student.forward(all, true).logits, { reduction: 'mean' }) as tf.Scalar, student.trainable);
+      const { value: v, grads } = plainGradients();
       tf.dispose([v, ...Object.values(grads)]);
     },
     'optimizer update + assign': () => {
