@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   let ema = emaInit(Object.fromEntries(keys.map((k, i) => [k, student.variables[i]])));
   const names = new Map(keys.map((k, i) => [k, student.variables[i].name]));
   const plainGradients = () => tf.variableGrads(
-    () => softCrossEntropy(allLabels, student.forward(all, true).logits, { reduction: 'mean' }) as tf.Scalar, student.trainable);
+    () => softCrossEntropy({ targets: allLabels, logits: student.forward(all, true).logits }, { reduction: 'mean' }) as tf.Scalar, student.trainable);
   const once = plainGradients();
   once.value.dispose();
   const byKey = Object.fromEntries(keys.filter((k) => k in params).map((k) => [k, once.grads[names.get(k) as string]]));
