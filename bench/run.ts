@@ -295,7 +295,7 @@ async function main(): Promise<void> {
   const tfReady = typeof tensorflow === 'object';
   const tfThreads = Number(process.env.TF_NUM_INTRAOP_THREADS ?? os.cpus().length);
   if (tfReady) {
-    say(`tfjs-node: ${(tensorflow as SelectedBackend).reason}; TF_NUM_INTRAOP_THREADS=${process.env.TF_NUM_INTRAOP_THREADS ?? '(unset)'}, TF_NUM_INTEROP_THREADS=${process.env.TF_NUM_INTEROP_THREADS ?? '(unset)'}`);
+    say(`tfjs-node: ${(tensorflow as SelectedBackend).reason.split('; not used')[0]}; TF_NUM_INTRAOP_THREADS=${process.env.TF_NUM_INTRAOP_THREADS ?? '(unset)'}, TF_NUM_INTEROP_THREADS=${process.env.TF_NUM_INTEROP_THREADS ?? '(unset)'}`);
   } else if (typeof tensorflow === 'string') say(tensorflow);
   const wasmOn = flags.backends.includes('wasm');
   if (wasmOn) installWasmTrainingKernels();
