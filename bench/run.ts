@@ -283,6 +283,10 @@ async function main(): Promise<void> {
     }
   }
 
+  const wasmOn = flags.backends.includes('wasm');
+  // Before tfjs-node: installWasmTrainingKernels registers its batch-norm gradient for every backend,
+  // and installTensorflowTrainingGradients (in selectBackend) must wrap it, not be displaced by it.
+  if (wasmOn) installWasmTrainingKernels();
   let tensorflow: SelectedBackend | string | undefined;
   if (flags.backends.includes('tensorflow')) {
     if (flags.tfThreads !== undefined) process.env.TF_NUM_INTRAOP_THREADS = String(flags.tfThreads);
@@ -297,8 +301,6 @@ async function main(): Promise<void> {
   if (tfReady) {
     say(`tfjs-node: ${(tensorflow as SelectedBackend).reason.split('; not used')[0]}; TF_NUM_INTRAOP_THREADS=${process.env.TF_NUM_INTRAOP_THREADS ?? '(unset)'}, TF_NUM_INTEROP_THREADS=${process.env.TF_NUM_INTEROP_THREADS ?? '(unset)'}`);
   } else if (typeof tensorflow === 'string') say(tensorflow);
-  const wasmOn = flags.backends.includes('wasm');
-  if (wasmOn) installWasmTrainingKernels();
 
   for (const kind of flags.models) {
     if (tfReady) {

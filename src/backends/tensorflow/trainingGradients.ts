@@ -158,8 +158,10 @@ function maxPoolGradKernel(stock: tf.KernelConfig): tf.KernelConfig {
  * Registers the cheaper 'tensorflow' gradients of Relu, LeakyRelu, Mean, Sum and FusedBatchNorm
  * (see the file comment) and the two kernels they use, and, when tfjs-node is loaded, replaces its
  * MaxPoolGrad kernel for 2×2 / stride-2 pooling (see maxPoolGrad2x2). Other backends keep the gradients they had
- * (a gradient installed earlier, e.g. by installWasmTrainingKernels, is the one used there). Safe to
- * call without tfjs-node loaded. A second call is a no-op and returns the first result.
+ * (a gradient installed earlier, e.g. by installWasmTrainingKernels, is the one used there). Call it
+ * after installWasmTrainingKernels when both are used in one process: that one registers its
+ * batch-norm gradient for every backend and would displace this one. Safe to call without tfjs-node
+ * loaded (MaxPoolGrad is then left alone). A second call is a no-op and returns the first result.
  */
 export function installTensorflowTrainingGradients(): InstalledTensorflowTrainingGradients {
   if (installed !== null) return { gradients: [...installed.result.gradients], kernels: [...installed.result.kernels] };
