@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { createSmallCnn } from '../src/models/smallCnn';
 import { createWideResNet } from '../src/models/wideResNet';
+import { strongAugment } from '../src/augment/randAugment';
+import { weakAugment } from '../src/augment/weakAugment';
 import { SemiSupervisedTrainer } from '../src/training/trainer';
 
 export type BenchModel = 'small' | 'wrn';
@@ -44,6 +46,33 @@ export async function benchTrainer(method: 'fixmatch' | 'tear', mu: number, batc
     }))),
     weakAugment: (x) => x.clone(),
     strongAugment: (x) => tf.reverse(x, 2),
+    config: { method, numClasses: NUM_CLASSES, totalSteps: 1000, reference: 'ema' },
+  });
+}
+
+/**
+ * A trainer for the FixMatch/TEAR comparisons across backends and against PyTorch: small CNN on
+ * 28×28×1 images uniform in [0, 1] (Fashion-MNIST's shape), B labeled + μ·B unlabeled per step,
+ * EMA reference, default config. Augmentations 'real': the package's weakAugment() and
+ * strongAugment() (flip + reflect-pad crop; RandAugment with 2 ops and Cutout), as the CLI uses;
+ * 'trivial': clone and a flip (the augmentation-free view of the step).
+ */
+export async function sslBenchTrainer(method: 'fixmatch' | 'tear', batch: number, mu: number, augment: 'real' | 'trivial' = 'real'): Promise<SemiSupervisedTrainer> {
+  const shape = INPUT_SHAPES.small;
+  const u = mu * batch;
+  return SemiSupervisedTrainer.create({
+    model: createBenchModel('small'),
+    createTeacher: () => createBenchModel('small'),
+    labeled: endless((k) => tf.tidy(() => ({
+      images: tf.randomUniform([batch, ...shape], 0, 1, 'float32', k) as tf.Tensor4D,
+      labels: tf.randomUniform([batch], 0, NUM_CLASSES, 'int32', k + 1) as tf.Tensor1D,
+    }))),
+    unlabeled: endless((k) => tf.tidy(() => ({
+      images: tf.randomUniform([u, ...shape], 0, 1, 'float32', k + 2) as tf.Tensor4D,
+      indices: tf.range(k * u, (k + 1) * u, 1, 'int32') as tf.Tensor1D,
+    }))),
+    weakAugment: augment === 'real' ? weakAugment() : (x) => x.clone(),
+    strongAugment: augment === 'real' ? strongAugment() : (x) => tf.reverse(x, 2),
     config: { method, numClasses: NUM_CLASSES, totalSteps: 1000, reference: 'ema' },
   });
 }

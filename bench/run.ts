@@ -1,25 +1,36 @@
 /**
- * tear-ssl benchmark: training-step throughput of tear-ssl's wasm path (one process, and 2
- * data-parallel workers) against stock tfjs cpu and PyTorch CPU, a FixMatch step against a TEAR step,
- * k-means alone, and a leak check. Entry of `npm run bench`; flags:
+ * tear-ssl benchmark: training-step throughput of tear-ssl on tfjs-node (backend 'tensorflow') and on
+ * its wasm path (one process, and 2 data-parallel workers) against stock tfjs cpu and PyTorch CPU;
+ * the trainer's FixMatch and TEAR steps (real augmentations) on each backend against a PyTorch
+ * FixMatch step (bench/torch_fixmatch.py), all interleaved; k-means alone; a leak check.
+ * Entry of `npm run bench`; flags:
  *   --steps N (timed steps, default 5)  --warmup N (default 2)  --models small,wrn
+ *   --backends tensorflow,wasm (default: both; tensorflow only when tfjs-node loads)
  *   --skip cpu,torch,workers,ssl,kmeans  --cpu-steps N (stock cpu steps, default 1; 0 skips)
- *   --mu N (unlabeled ratio for the SSL steps, default 2)  --profile (tf.profile per-kernel tables)
+ *   --ssl 32x3,64x7 (B×μ of the SSL steps)  --ssl-backends tensorflow,wasm (default: --backends)
+ *   --tf-threads N (TF_NUM_INTRAOP_THREADS for tfjs-node, set before it loads; default: the
+ *     environment's value, else selectBackend's default)  --profile (tf.profile per-kernel tables)
  *   --leak-steps N (only the leak check: N small-CNN steps on wasm)  --write-docs (update docs/benchmarks.md)
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
 import { DataParallelGradients, tensorData } from '../src/backends/parallel/dataParallel';
+import { selectBackend, type SelectedBackend } from '../src/backends/selectBackend';
 import { installWasmTrainingKernels } from '../src/wasm';
 import { kmeans } from '../src/math/kmeans';
-import { benchLoss, benchTrainer, createBenchModel, INPUT_SHAPES, NUM_CLASSES, type BenchModel } from './benchModels';
+import { benchLoss, createBenchModel, INPUT_SHAPES, NUM_CLASSES, sslBenchTrainer, type BenchModel } from './benchModels';
 import { kernelTable, median, timeCalls } from './timing';
 
+type Backend = 'tensorflow' | 'wasm';
+
 interface Flags {
-  steps: number; warmup: number; models: BenchModel[]; skip: Set<string>; cpuSteps: number; mu: number;
+  steps: number; warmup: number; models: BenchModel[]; skip: Set<string>; cpuSteps: number;
+  backends: Backend[]; ssl: Array<{ batch: number; mu: number }>; sslBackends: Backend[]; tfThreads: number | undefined;
   profile: boolean; leakSteps: number; writeDocs: boolean;
 }
 
@@ -29,9 +40,17 @@ function parseFlags(argv: string[]): Flags {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const num = (name: string, d: number): number => (value(name) === undefined ? d : Number(value(name)));
+  const backends = (value('backends') ?? 'tensorflow,wasm').split(',') as Backend[];
   return {
-    steps: num('steps', 5), warmup: num('warmup', 2), cpuSteps: num('cpu-steps', 1), mu: num('mu', 2),
+    steps: num('steps', 5), warmup: num('warmup', 2), cpuSteps: num('cpu-steps', 1),
     models: (value('models') ?? 'small,wrn').split(',') as BenchModel[],
+    backends,
+    ssl: (value('ssl') ?? '32x3,64x7').split(',').map((c) => {
+      const [batch, mu] = c.split('x').map(Number);
+      return { batch, mu };
+    }),
+    sslBackends: (value('ssl-backends')?.split(',') as Backend[] | undefined) ?? backends,
+    tfThreads: value('tf-threads') === undefined ? undefined : Number(value('tf-threads')),
     skip: new Set((value('skip') ?? '').split(',').filter(Boolean)),
     profile: argv.includes('--profile'), leakSteps: num('leak-steps', 0), writeDocs: argv.includes('--write-docs'),
   };
@@ -91,7 +110,7 @@ async function profileTable(kind: BenchModel): Promise<void> {
   const info = await tf.profile(step);
   const total = kernelTable(info);
   const sum = [...total.values()].reduce((s, e) => s + e.ms, 0);
-  say(`\nPer-kernel time, one ${kind} step on wasm (tf.profile, ms; wrapper ops excluded; total ${fmt(sum)} ms):\n`);
+  say(`\nPer-kernel time, one ${kind} step on ${tf.getBackend()} (tf.profile, ms; wrapper ops excluded; total ${fmt(sum)} ms):\n`);
   say('| kernel | calls | ms | share |');
   say('|---|---|---|---|');
   for (const [name, e] of [...total].sort((a, c) => c[1].ms - a[1].ms).slice(0, 14)) {
@@ -136,25 +155,79 @@ function torchStep(kind: BenchModel, threads: number, flags: Flags): { median: n
   }
 }
 
+/** A PyTorch FixMatch step served by bench/torch_fixmatch.py --serve: one step per call, so it can be interleaved. */
+interface TorchFixMatch { step(): Promise<{ ms: number; cpuMs: number }>; close(): void; version: string; threads: number }
+
+async function startTorchFixMatch(batch: number, mu: number, threads: number): Promise<TorchFixMatch> {
+  const script = fileURLToPath(new URL('./torch_fixmatch.py', import.meta.url));
+  const child: ChildProcessWithoutNullStreams = spawn('/usr/bin/python3', [script, '--serve', '--batch', String(batch), '--mu', String(mu), '--threads', String(threads)],
+    { cwd: fileURLToPath(new URL('.', import.meta.url)) });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<Record<string, unknown>> => {
+    const r = await lines.next();
+    if (r.done === true) throw new Error(`torch_fixmatch.py ended: ${stderr.trim().split('\n').pop() ?? ''}`);
+    return JSON.parse(r.value) as Record<string, unknown>;
+  };
+  const ready = await next();
+  return {
+    version: String(ready.torch), threads: Number(ready.threads),
+    step: async () => {
+      child.stdin.write('step\n');
+      const r = await next();
+      return { ms: Number(r.ms), cpuMs: Number(r.cpu_ms) };
+    },
+    close: () => { child.stdin.end(); },
+  };
+}
+
+interface SslTimes {
+  fixmatch: number[]; tear: number[]; torch: number[]; tearRatios: number[]; torchRatios: number[];
+  /** CPU milliseconds (all threads of the process) of each step: robust to other jobs' load. */
+  fixmatchCpu: number[]; tearCpu: number[]; torchCpu: number[];
+}
+
+/** Wall-clock and process CPU milliseconds of one call. */
+async function timeWallAndCpu(fn: () => unknown): Promise<{ ms: number; cpuMs: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { ms, cpuMs: (c.user + c.system) / 1000 };
+}
+
 /**
- * Step times of a FixMatch and a TEAR trainer, timed alternately (fixmatch, tear, fixmatch, …) so
- * that a change in machine load hits both alike; `ratios` are tear ÷ fixmatch of each pair.
+ * FixMatch and TEAR trainer steps (small CNN, real augmentations) on the active backend and, when
+ * given, a PyTorch FixMatch step, timed in turn (fixmatch, tear, torch, fixmatch, …) so that a
+ * change in machine load hits all alike. tearRatios: tear ÷ fixmatch of each round; torchRatios:
+ * torch ÷ fixmatch of each round (our speed as a fraction of PyTorch's).
  */
-async function timeTrainers(flags: Flags): Promise<{ fixmatch: number[]; tear: number[]; ratios: number[] }> {
-  const fixmatch = await benchTrainer('fixmatch', flags.mu);
-  const tear = await benchTrainer('tear', flags.mu);
+async function timeSslSteps(batch: number, mu: number, flags: Flags, torch: TorchFixMatch | undefined): Promise<SslTimes> {
+  const fixmatch = await sslBenchTrainer('fixmatch', batch, mu);
+  const tear = await sslBenchTrainer('tear', batch, mu);
   try {
     for (let i = 0; i < Math.max(1, flags.warmup); i++) {
       await fixmatch.trainStep();
       await tear.trainStep();
+      if (torch) await torch.step();
     }
-    const out = { fixmatch: [] as number[], tear: [] as number[], ratios: [] as number[] };
+    const out: SslTimes = { fixmatch: [], tear: [], torch: [], tearRatios: [], torchRatios: [], fixmatchCpu: [], tearCpu: [], torchCpu: [] };
     for (let i = 0; i < flags.steps; i++) {
-      const [f] = await timeCalls(() => fixmatch.trainStep(), 0, 1);
-      const [t] = await timeCalls(() => tear.trainStep(), 0, 1);
-      out.fixmatch.push(f);
-      out.tear.push(t);
-      out.ratios.push(t / f);
+      const f = await timeWallAndCpu(() => fixmatch.trainStep());
+      const t = await timeWallAndCpu(() => tear.trainStep());
+      out.fixmatch.push(f.ms);
+      out.tear.push(t.ms);
+      out.fixmatchCpu.push(f.cpuMs);
+      out.tearCpu.push(t.cpuMs);
+      out.tearRatios.push(t.ms / f.ms);
+      if (torch) {
+        const p = await torch.step();
+        out.torch.push(p.ms);
+        out.torchCpu.push(p.cpuMs);
+        out.torchRatios.push(p.ms / f.ms);
+      }
     }
     return out;
   } finally {
@@ -189,7 +262,7 @@ async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   tf.env().set('IS_TEST', false);
   say(`Machine: ${machine()}`);
-  say(`Date: ${new Date().toISOString()}; Node ${process.version}; tfjs ${tf.version.tfjs}; batch ${BATCH}; median of ${flags.steps} steps after ${flags.warmup} warm-up`);
+  say(`Date: ${new Date().toISOString()}; Node ${process.version}; tfjs ${tf.version.tfjs}; training-step batch ${BATCH}; median of ${flags.steps} steps after ${flags.warmup} warm-up`);
 
   if (flags.leakSteps > 0) {
     installWasmTrainingKernels();
@@ -210,14 +283,39 @@ async function main(): Promise<void> {
     }
   }
 
-  installWasmTrainingKernels();
-  await tf.setBackend('wasm');
+  const wasmOn = flags.backends.includes('wasm');
+  // Before tfjs-node: installWasmTrainingKernels registers its batch-norm gradient for every backend,
+  // and installTensorflowTrainingGradients (in selectBackend) must wrap it, not be displaced by it.
+  if (wasmOn) installWasmTrainingKernels();
+  let tensorflow: SelectedBackend | string | undefined;
+  if (flags.backends.includes('tensorflow')) {
+    if (flags.tfThreads !== undefined) process.env.TF_NUM_INTRAOP_THREADS = String(flags.tfThreads);
+    try {
+      tensorflow = await selectBackend({ backend: 'tensorflow' });
+    } catch (e) {
+      tensorflow = `tfjs-node not run: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]} (npm run setup:tfjs-node)`;
+    }
+  }
+  const tfReady = typeof tensorflow === 'object';
+  const tfThreads = Number(process.env.TF_NUM_INTRAOP_THREADS ?? os.cpus().length);
+  if (tfReady) {
+    say(`tfjs-node: ${(tensorflow as SelectedBackend).reason.split('; not used')[0]}; TF_NUM_INTRAOP_THREADS=${process.env.TF_NUM_INTRAOP_THREADS ?? '(unset)'}, TF_NUM_INTEROP_THREADS=${process.env.TF_NUM_INTEROP_THREADS ?? '(unset)'}`);
+  } else if (typeof tensorflow === 'string') say(tensorflow);
+
   for (const kind of flags.models) {
-    console.log(`wasm single process, ${kind}…`);
-    results.set(`wasm1/${kind}`, median(await timeInProcess(kind, flags.warmup, flags.steps)));
-    if (!flags.skip.has('workers')) {
-      console.log(`wasm 2 workers, ${kind}…`);
-      results.set(`wasm2/${kind}`, median(await timeWorkers(kind, 2, flags.warmup, flags.steps)));
+    if (tfReady) {
+      await tf.setBackend('tensorflow');
+      console.log(`tfjs-node, ${kind}…`);
+      results.set(`tf/${kind}`, median(await timeInProcess(kind, flags.warmup, flags.steps)));
+    }
+    if (wasmOn) {
+      await tf.setBackend('wasm');
+      console.log(`wasm single process, ${kind}…`);
+      results.set(`wasm1/${kind}`, median(await timeInProcess(kind, flags.warmup, flags.steps)));
+      if (!flags.skip.has('workers')) {
+        console.log(`wasm 2 workers, ${kind}…`);
+        results.set(`wasm2/${kind}`, median(await timeWorkers(kind, 2, flags.warmup, flags.steps)));
+      }
     }
     if (!flags.skip.has('torch')) {
       for (const threads of [1, 2]) {
@@ -233,6 +331,7 @@ async function main(): Promise<void> {
   say(`| model | engine | cores | ms/step (median) | img/s | vs PyTorch, same cores |`);
   say('|---|---|---|---|---|---|');
   const modelName = { small: 'small CNN 28×28×1', wrn: 'WRN-28-2 32×32×3' };
+  const libtf = tfReady ? (tensorflow as SelectedBackend).libtensorflow ?? '?' : '';
   for (const kind of flags.models) {
     const row = (engine: string, key: string, cores: number) => {
       const v = results.get(`${key}/${kind}`);
@@ -243,6 +342,7 @@ async function main(): Promise<void> {
         ? `| ${modelName[kind]} | ${engine} | ${cores} | ${fmt(v)} | ${ips(v)} | ${key.startsWith('torch') ? '1.00×' : ratio} |`
         : `| ${modelName[kind]} | ${engine} | ${cores} | ${v} | | |`);
     };
+    row(`tear-ssl on tfjs-node (libtensorflow ${libtf}), ${tfThreads} intra-op thread${tfThreads === 1 ? '' : 's'}`, 'tf', Math.min(tfThreads, 2));
     row('tear-ssl wasm, 1 process', 'wasm1', 1);
     row('tear-ssl wasm, 2 workers', 'wasm2', 2);
     row('stock tfjs cpu', 'cpu', 1);
@@ -251,33 +351,71 @@ async function main(): Promise<void> {
   }
   say('\n"vs PyTorch" is PyTorch ms/step ÷ ours, i.e. our throughput as a fraction of PyTorch\'s on the same number of cores.');
 
-  if (flags.profile) for (const kind of flags.models) await profileTable(kind);
+  if (flags.profile) {
+    for (const backend of [...(tfReady ? ['tensorflow'] : []), ...(wasmOn ? ['wasm'] : [])]) {
+      await tf.setBackend(backend);
+      for (const kind of flags.models) await profileTable(kind);
+    }
+  }
 
-  if (!flags.skip.has('ssl')) await attempt('FixMatch vs TEAR', async () => {
-    console.log(`FixMatch vs TEAR trainer steps (small CNN, B=${BATCH}, μ=${flags.mu})…`);
-    const times = await timeTrainers(flags);
-    const fix = median(times.fixmatch);
-    const tear = median(times.tear);
-    say(`\n## FixMatch step vs TEAR step (SemiSupervisedTrainer.trainStep, wasm, 1 process)\n`);
-    say(`Small CNN 28×28×1, B = ${BATCH} labeled + U = ${flags.mu * BATCH} unlabeled (μ = ${flags.mu}), EMA reference, default TEAR options; the two trainers step alternately.\n`);
-    say('| method | ms/step (median) | ratio |');
-    say('|---|---|---|');
-    say(`| fixmatch | ${fmt(fix)} | 1.00 |`);
-    say(`| tear (AdaPL + IPH) | ${fmt(tear)} | ${(tear / fix).toFixed(2)} |`);
-    say(`\nPer pair of consecutive steps, tear ÷ fixmatch: median ${median(times.ratios).toFixed(2)} (range ${Math.min(...times.ratios).toFixed(2)}–${Math.max(...times.ratios).toFixed(2)}).`);
-  });
+  const sslBackends = flags.sslBackends.filter((b) => (b === 'tensorflow' ? tfReady : wasmOn));
+  if (!flags.skip.has('ssl') && sslBackends.length > 0) {
+    say('\n## FixMatch and TEAR trainer steps against a PyTorch FixMatch step\n');
+    say('`SemiSupervisedTrainer.trainStep` on the small CNN 28×28×1, images uniform in [0, 1], B labeled + U = μ·B unlabeled, '
+      + 'the package\'s `weakAugment()` and `strongAugment()` (RandAugment, 2 ops, Cutout), SGD-Nesterov, EMA, default config '
+      + '(TEAR: AdaPL + IPH, EMA reference). PyTorch: bench/torch_fixmatch.py, the same network, augmentations as batched torch ops, '
+      + `optimizer and EMA, ${tfThreads} thread${tfThreads === 1 ? '' : 's'}. In each round the steps run in turn (fixmatch, tear, PyTorch), `
+      + `median of ${flags.steps} rounds after ${Math.max(1, flags.warmup)} warm-up.\n`);
+    say('| backend | B | μ | fixmatch ms | tear ms | tear ÷ fixmatch, per round: median (range) | PyTorch FixMatch ms | our FixMatch speed ÷ PyTorch\'s, per round: median (range) | fixmatch img/s | CPU ms: fixmatch / tear / PyTorch |');
+    say('|---|---|---|---|---|---|---|---|---|---|');
+    const range = (xs: number[]) => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+    for (const { batch, mu } of flags.ssl) {
+      let torch: TorchFixMatch | undefined;
+      if (!flags.skip.has('torch')) {
+        try {
+          torch = await startTorchFixMatch(batch, mu, Math.min(tfThreads, 2));
+        } catch (e) {
+          say(`PyTorch FixMatch not run: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+        }
+      }
+      try {
+        for (const backend of sslBackends) {
+          await attempt(`SSL steps ${backend} B=${batch} μ=${mu}`, async () => {
+            await tf.setBackend(backend);
+            console.log(`FixMatch / TEAR / PyTorch steps on ${backend}, B=${batch}, μ=${mu}…`);
+            const t = await timeSslSteps(batch, mu, flags, backend === 'tensorflow' || sslBackends.length === 1 ? torch : undefined);
+            const images = batch + 2 * batch * mu;
+            say(`| ${backend} | ${batch} | ${mu} | ${fmt(median(t.fixmatch))} | ${fmt(median(t.tear))} | ${range(t.tearRatios)} | `
+              + `${t.torch.length > 0 ? fmt(median(t.torch)) : '–'} | ${t.torch.length > 0 ? `${range(t.torchRatios)}×` : '–'} | ${ips(median(t.fixmatch), images)} | `
+              + `${fmt(median(t.fixmatchCpu))} / ${fmt(median(t.tearCpu))} / ${t.torchCpu.length > 0 ? fmt(median(t.torchCpu)) : '–'} |`);
+          });
+        }
+      } finally {
+        torch?.close();
+      }
+    }
+    say('\n"img/s" counts the images of one forward: B + 2U. The PyTorch step runs in the tensorflow rounds (or the only backend\'s). '
+      + '"CPU ms" is the process\'s CPU time over all its threads during the step (median): unlike wall-clock it barely moves with other jobs\' load, '
+      + 'but it counts a second thread\'s work instead of its speed-up.');
+  }
 
-  if (!flags.skip.has('kmeans')) await attempt('k-means', async () => {
-    const u = flags.mu * BATCH;
-    const feats = tf.randomNormal([u, 128], 0, 1, 'float32', 3) as tf.Tensor2D;
-    const times = await timeCalls(() => {
-      const r = kmeans(feats, NUM_CLASSES, { seed: 1 });
-      tf.dispose([r.assignments, r.centroids]);
-    }, 1, flags.steps);
-    feats.dispose();
-    say(`\nk-means alone (wasm, [${u},128] features, K = ${NUM_CLASSES}, default restarts/iterations): ${fmt(median(times))} ms median.`);
-  });
+  if (!flags.skip.has('kmeans')) {
+    for (const backend of [...(tfReady ? ['tensorflow'] : []), ...(wasmOn ? ['wasm'] : [])]) {
+      await attempt(`k-means ${backend}`, async () => {
+        await tf.setBackend(backend);
+        const u = 3 * 32;
+        const feats = tf.randomNormal([u, 128], 0, 1, 'float32', 3) as tf.Tensor2D;
+        const times = await timeCalls(() => {
+          const r = kmeans(feats, NUM_CLASSES, { seed: 1, restarts: 3, maxIterations: 20 });
+          tf.dispose([r.assignments, r.centroids]);
+        }, 1, flags.steps);
+        feats.dispose();
+        say(`\nk-means alone (${backend}, engine 'auto', [${u},128] features, K = ${NUM_CLASSES}, the trainer's 3 restarts × ≤ 20 iterations): ${fmt(median(times))} ms median.`);
+      });
+    }
+  }
 
+  say(`\nLoad average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join('/')}.`);
   if (flags.writeDocs) writeDocs(lines.join('\n'));
 }
 

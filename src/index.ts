@@ -49,6 +49,9 @@ export {
   type SelectBackendOptions, type SelectedBackend, type BackendAttempt, type BackendChoice,
 } from './backends/selectBackend';
 export {
+  installTensorflowTrainingGradients, uninstallTensorflowTrainingGradients, type InstalledTensorflowTrainingGradients,
+} from './backends/tensorflow/trainingGradients';
+export {
   DataParallelGradients, shardSizes, tensorData,
   type DataParallelOptions, type ParallelGradients, type ModuleExport, type TensorData,
 } from './backends/parallel/dataParallel';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { polyfillNodeUtil } from '../../src/backends/selectBackend';
+import { installTensorflowTrainingGradients } from '../../src/backends/tensorflow/trainingGradients';
 import { installWasmTrainingKernels } from '../../src/backends/wasm/install';
 
 /** Backends the suite can run on, chosen with the environment variable `TEAR_TEST_BACKEND`. */
@@ -29,6 +30,8 @@ export async function activateTestBackend(): Promise<TestBackend> {
     } catch (e) {
       throw new Error(`TEAR_TEST_BACKEND=tensorflow but @tensorflow/tfjs-node does not load (run \`npm run setup:tfjs-node\`): ${(e as Error).message.split('\n')[0]}`);
     }
+    // As selectBackend does: the suite tests the gradients users train with.
+    installTensorflowTrainingGradients();
   } else if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     installWasmTrainingKernels();

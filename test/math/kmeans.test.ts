@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { kmeans, type KMeansOptions } from '../../src/math/kmeans';
+import { kmeans, kmeansRunsOnHost, type KMeansOptions } from '../../src/math/kmeans';
 import { expectClose, expectNoLeak } from '../helpers/tensors';
 
 type Rows = number[][];
@@ -197,6 +197,18 @@ describe('kmeans engines', () => {
       expect(device.assignments).toEqual(host.assignments);
       expect(device.inertia).toBeCloseTo(host.inertia, 3);
     });
+  });
+
+  it("'auto' runs on the host on every CPU backend and on the device only for GPU backends", () => {
+    expect(kmeansRunsOnHost('cpu', {})).toBe(true);
+    expect(kmeansRunsOnHost('wasm', {})).toBe(true);
+    expect(kmeansRunsOnHost('tensorflow', { isUsingGpuDevice: false })).toBe(true);
+    expect(kmeansRunsOnHost('tensorflow', {})).toBe(true);
+    expect(kmeansRunsOnHost('tensorflow', { isUsingGpuDevice: true })).toBe(false);
+    expect(kmeansRunsOnHost('webgl', {})).toBe(false);
+    expect(kmeansRunsOnHost('webgpu', {})).toBe(false);
+    // The live backend of this run (cpu, wasm or tfjs-node on the CPU here) is a CPU backend.
+    expect(kmeansRunsOnHost()).toBe(true);
   });
 
   it('rejects an unknown engine', async () => {
