@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { labeledBatches, unlabeledBatches } from '../data/index';
 import { SemiSupervisedTrainer } from '../training/trainer';
@@ -8,7 +6,10 @@ import { CliUsageError } from './cliError';
 import { evalNumbers, evaluateOnPart } from './evaluateModel';
 import type { CliIo } from './io';
 import type { EvalNumbers } from './metricsLog';
+import { dataFingerprint } from './dataFingerprint';
 import { prepareData } from './prepareData';
+import { recordedRun } from './runRecord';
+import { checkFingerprint } from './trainCommand';
 import { resolveTrainSettings } from './resolveSettings';
 import { augmentations, buildModel, normalizer } from './runRecipe';
 import type { BackendName, DatasetName, TrainSettings } from './trainOptions';
@@ -34,10 +35,15 @@ export interface EvalOutcome {
  * student and the EMA model.
  */
 export async function runEvalCommand(opts: EvalCommandOptions, io: CliIo): Promise<EvalOutcome> {
-  const file = resolveCheckpoint(opts.checkpoint, '--checkpoint');
-  const settings = evalSettings(file, opts);
+  const resolved = await resolveCheckpoint(opts.checkpoint, '--checkpoint');
+  const { file } = resolved;
+  for (const s of resolved.skipped) io.out(`--checkpoint: skipped ${s.file}: ${s.reason}`);
+  if (resolved.skipped.length > 0) io.out(`--checkpoint: using the newest valid checkpoint, ${file}`);
+  const recorded = recordedRun(file, resolved.payload, runFolderOf(file));
+  const settings = evalSettings(file, opts, recorded);
   const backend = await useBackend(opts.backend, io);
   const data = await prepareData(settings);
+  checkFingerprint(file, recorded.dataFingerprint, dataFingerprint(data), settings, io);
   io.out(`data: ${data.summary}`);
   const model = buildModel(settings.dataset, data, settings.seed);
   const augment = augmentations(settings.dataset);
@@ -73,18 +79,20 @@ export async function runEvalCommand(opts: EvalCommandOptions, io: CliIo): Promi
   }
 }
 
-/** The settings of the run that wrote `file` (its run.json), with --dataset/--data applied. */
-function evalSettings(file: string, opts: EvalCommandOptions): TrainSettings {
-  const folder = runFolderOf(file);
-  const runJson = folder === undefined ? undefined : join(folder, 'run.json');
-  let saved: Partial<TrainSettings> = {};
-  if (runJson !== undefined && existsSync(runJson)) {
-    saved = (JSON.parse(readFileSync(runJson, 'utf8')) as { settings?: Partial<TrainSettings> }).settings ?? {};
-  } else if (opts.dataset === undefined) {
-    throw new CliUsageError(`--checkpoint ${file}: no run.json found next to it, so pass --dataset (and --data) to say what it was trained on`);
+/**
+ * The settings of the run that wrote `file` (its metadata or run.json), with --dataset/--data applied.
+ * Another --dataset than the run's is refused (a model is only meaningful on the data it was trained
+ * for); the data fingerprint then checks that --data holds the same images.
+ */
+function evalSettings(file: string, opts: EvalCommandOptions, recorded: ReturnType<typeof recordedRun>): TrainSettings {
+  const saved = recorded.settings;
+  if (saved === undefined && opts.dataset === undefined) {
+    throw new CliUsageError(`--checkpoint ${file}: no run.json found next to it and no settings inside it, so pass --dataset (and --data) to say what it was trained on`);
   }
-  const sameDataset = opts.dataset === undefined || opts.dataset === saved.dataset;
-  const flags: Record<string, unknown> = sameDataset ? { ...saved } : { seed: saved.seed };
+  if (saved?.dataset !== undefined && opts.dataset !== undefined && opts.dataset !== saved.dataset) {
+    throw new CliUsageError(`--checkpoint ${file} was trained on ${saved.dataset} (${recorded.source}), not ${opts.dataset}; leave --dataset out`);
+  }
+  const flags: Record<string, unknown> = { ...(saved ?? {}) };
   delete flags.resume;
   delete flags.out;
   if (opts.dataset !== undefined) flags.dataset = opts.dataset;

@@ -7,12 +7,14 @@ import { DATASET_PROFILES } from './datasetProfiles';
 import { COMMON_DEFAULTS, TRAIN_OPTIONS, parseOptionValue, type DatasetName, type TrainSettings } from './trainOptions';
 
 /**
- * Merges, lowest first: common defaults < the data set's defaults < the config file < the flags given.
+ * Merges, lowest first: common defaults < the data set's defaults < `recorded` < the config file < the
+ * flags given. `recorded` is the settings of the run a --resume continues (its run.json or checkpoint
+ * metadata), so a resume need not repeat the data flags; it is ignored when another data set is asked for.
  * Without --out, a resumed run writes into the run folder of its checkpoint.
  * `flags` holds only what the user typed (commander options carry no defaults), as strings or booleans.
  * Throws CliUsageError for anything wrong that can be seen before loading data.
  */
-export function resolveTrainSettings(flags: Record<string, unknown>, now: Date = new Date()): TrainSettings {
+export function resolveTrainSettings(flags: Record<string, unknown>, now: Date = new Date(), recorded?: Partial<TrainSettings>): TrainSettings {
   const fromFlags: Record<string, unknown> = {};
   for (const spec of TRAIN_OPTIONS) {
     if (flags[spec.key] !== undefined) fromFlags[spec.key] = parseOptionValue(spec, flags[spec.key], { kind: 'flag' });
@@ -22,10 +24,12 @@ export function resolveTrainSettings(flags: Record<string, unknown>, now: Date =
     throw new CliUsageError('option --config must name a JSON file');
   }
   const fromConfig: Record<string, unknown> = configPath === undefined ? {} : readConfigFile(configPath);
-  const dataset = (fromFlags.dataset ?? fromConfig.dataset ?? 'digits') as DatasetName;
+  const dataset = (fromFlags.dataset ?? fromConfig.dataset ?? recorded?.dataset ?? 'digits') as DatasetName;
   const profile = DATASET_PROFILES[dataset];
   const given = { ...fromConfig, ...fromFlags };
-  const merged = { ...COMMON_DEFAULTS, ...profile.defaults, ...given, dataset } as Omit<TrainSettings, 'out'> & { out?: string };
+  const base: Record<string, unknown> = recorded !== undefined && recorded.dataset === dataset ? { ...recorded } : {};
+  for (const key of ['resume', 'out', 'config'] as const) delete base[key];
+  const merged = { ...COMMON_DEFAULTS, ...profile.defaults, ...base, ...given, dataset } as Omit<TrainSettings, 'out'> & { out?: string };
 
   if (dataset === 'isic2018' && given.labels !== undefined) {
     throw new CliUsageError(`--labels does not apply to isic2018: pick a TEAR split with --budget (${[350, 600, 800, 1200, 2000].join(', ')})`);

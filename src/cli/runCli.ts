@@ -4,9 +4,8 @@ import { CliUsageError } from './cliError';
 import { runDemoCommand } from './demoCommand';
 import { runEvalCommand } from './evalCommand';
 import { processIo, type CliIo } from './io';
-import { resolveTrainSettings } from './resolveSettings';
 import { runSweepCommand } from './sweep/sweepCommand';
-import { runTrainCommand } from './trainCommand';
+import { trainFromFlags } from './trainCommand';
 import { BACKEND_NAMES, DATASET_NAMES, TRAIN_OPTIONS, parseOptionValue, optionSpec, type BackendName, type DatasetName } from './trainOptions';
 
 /** Builds the `tear-ssl` commander program; each action stores its promise in `run`. */
@@ -30,7 +29,7 @@ function buildProgram(io: CliIo, run: { task?: Promise<void>; code?: number }): 
     }
   }
   train.action((opts: Record<string, unknown>) => {
-    run.task = runTrainCommand(resolveTrainSettings(opts), io).then(() => undefined);
+    run.task = trainFromFlags(opts, io).then(() => undefined);
   });
 
   program.command('eval')
@@ -122,6 +121,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   }
 }
 
+/** Errors that report a failure of the input or of the run, with a message that says what and where (exit code 1). */
+const KNOWN_FAILURES = new Set(['DataFormatError', 'CheckpointError', 'NonFiniteCheckpointError', 'DivergenceError']);
+
+function isKnownFailure(error: unknown): error is Error {
+  return error instanceof Error && KNOWN_FAILURES.has(error.name);
+}
+
 function reportError(error: unknown, io: CliIo): number {
   if (error instanceof CommanderError) {
     // commander printed its own message already; help and version are not failures
@@ -135,8 +141,13 @@ function reportError(error: unknown, io: CliIo): number {
     io.err(`tear-ssl: error: ${error.message}`);
     return 2;
   }
+  if (isKnownFailure(error)) {
+    // Bad data, a bad checkpoint, a diverged run: the message names the file or the step; no stack trace.
+    io.err(`tear-ssl: error: ${error.message.replace(/^tear-ssl: /, '')}`);
+    return 1;
+  }
   const e = error instanceof Error ? error : new Error(String(error));
-  io.err(`tear-ssl: ${e.name}: ${e.message}`);
+  io.err(`tear-ssl: internal error: ${e.name}: ${e.message}`);
   if (process.env.TEAR_SSL_DEBUG) io.err(e.stack ?? '');
   else io.err('(set TEAR_SSL_DEBUG=1 for the stack trace)');
   return 1;

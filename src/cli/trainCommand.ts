@@ -1,20 +1,27 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { DataFormatError } from '../data/errors';
 import type { ClassificationReport } from '../metrics/classificationReport';
 import type { EvalMetrics, StepLogs, TrainerCallbacks } from '../training/callbacks';
 import { describeMethod } from '../training/algorithms/registry';
 import { SemiSupervisedTrainer } from '../training/trainer';
-import { checkpointDir, checkpointPath, pruneCheckpoints, resolveCheckpoint, runFolderOf } from './checkpointFiles';
+import {
+  checkpointDir, checkpointPath, listCheckpoints, pruneCheckpoints, removeStaleTemporaries, resolveCheckpoint, runFolderOf, type ResolvedCheckpoint,
+} from './checkpointFiles';
+import { dataFingerprint } from './dataFingerprint';
 import { CliUsageError } from './cliError';
 import { evalNumbers, evaluateOnPart } from './evaluateModel';
 import type { CliIo } from './io';
 import { MetricsLog, readMetricsLog, type EvalNumbers } from './metricsLog';
-import { prepareData } from './prepareData';
+import { readConfigFile } from './configFile';
+import { prepareData, type PreparedData } from './prepareData';
 import { createProgressReporter } from './progress';
+import { resolveTrainSettings } from './resolveSettings';
 import { buildModel, normalizer } from './runRecipe';
+import { recordedRun, writeRunRecord, type CheckpointMetadata } from './runRecord';
 import { EVAL_BATCH, trainerConfig, trainerSetup } from './trainerInputs';
-import { TRAIN_OPTIONS, type TrainSettings } from './trainOptions';
+import { TRAIN_OPTIONS, optionSpec, parseOptionValue, type OptionSpec, type TrainSettings } from './trainOptions';
 import { useBackend } from './useBackend';
 import { bestValidation, writeRunReport } from './writeRunReport';
 
@@ -46,16 +53,27 @@ const DATA_SETTINGS = ['dataset', 'labels', 'budget', 'validation', 'test', 'bat
  * the report's path (the demo's temporary folders are deleted).
  */
 export async function runTrainCommand(
-  settings: TrainSettings, io: CliIo, opts: { label?: string; quietBackend?: boolean; hideReportPath?: boolean } = {},
+  settings: TrainSettings, io: CliIo,
+  opts: { label?: string; quietBackend?: boolean; hideReportPath?: boolean; resumed?: ResolvedCheckpoint } = {},
 ): Promise<TrainOutcome> {
   const backend = await useBackend(settings.backend, io, opts.quietBackend);
-  const resumeFile = settings.resume === undefined ? undefined : resolveCheckpoint(settings.resume, '--resume');
-  if (resumeFile !== undefined) checkSameData(settings, resumeFile);
-  const data = await prepareData(settings);
-  if (!opts.quietBackend) io.out(`data: ${data.summary}`);
+  const resumed = opts.resumed ?? (settings.resume === undefined ? undefined : await resolveCheckpoint(settings.resume, '--resume', { quarantine: true }));
+  const recorded = resumed === undefined ? undefined : recordedRun(resumed.file, resumed.payload, runFolderOf(resumed.file));
+  if (resumed !== undefined) {
+    for (const s of resumed.skipped) io.out(`--resume: skipped ${s.file}: ${s.reason}${s.movedTo ? ` (renamed to ${s.movedTo})` : ''}`);
+    if (resumed.skipped.length > 0) io.out(`--resume: using the newest valid checkpoint, ${resumed.file}`);
+    checkSameData(settings, resumed.file, recorded as ReturnType<typeof recordedRun>);
+  }
   const { out } = settings;
+  checkOutFolder(out, resumed?.file);
+  const data = await prepareData(settings);
+  checkBatchFits(settings, data);
+  const fingerprint = dataFingerprint(data);
+  if (resumed !== undefined) checkFingerprint(resumed.file, recorded?.dataFingerprint, fingerprint, settings, io);
+  if (!opts.quietBackend) io.out(`data: ${data.summary}`);
   mkdirSync(checkpointDir(out), { recursive: true });
-  writeFileSync(join(out, 'run.json'), `${JSON.stringify({ command: 'train', settings, backend: backend.reason, data: data.summary }, null, 2)}\n`);
+  for (const file of removeStaleTemporaries(checkpointDir(out))) io.out(`removed ${file}, left by an interrupted checkpoint write`);
+  const metadata: CheckpointMetadata = { settings: dataSettingsOf(settings), dataFingerprint: fingerprint };
 
   const model = buildModel(settings.dataset, data, settings.seed);
   const method = describeMethod(settings.method);
@@ -104,7 +122,7 @@ export async function runTrainCommand(
         log.append({ type: 'step', step, time: new Date().toISOString(), ...logs, imagesPerSecond });
       }
       if (settings.checkpointEvery > 0 && step % settings.checkpointEvery === 0 && step < settings.steps) {
-        await (trainer as SemiSupervisedTrainer).save(checkpointPath(out, step));
+        await saveCheckpoint(trainer as SemiSupervisedTrainer, checkpointPath(out, step), metadata);
         pruneCheckpoints(out, KEEP_CHECKPOINTS);
       }
     },
@@ -114,10 +132,12 @@ export async function runTrainCommand(
   const setup = trainerSetup(settings, data, model, preprocess, callbacks);
   try {
     trainer = await SemiSupervisedTrainer.create({ ...setup, config: trainerConfig(settings, data) });
-    if (resumeFile !== undefined) {
-      await trainer.load(resumeFile);
-      io.out(`resumed from ${resumeFile} at step ${trainer.step}`);
+    if (resumed !== undefined) {
+      await trainer.load(resumed.file);
+      io.out(`resumed from ${resumed.file} at step ${trainer.step}`);
     }
+    // Recorded only now: a refused start (bad flags, other data, a checkpoint that does not fit) leaves the old run.json as it was.
+    await writeRunRecord(out, { command: 'train', settings, backend: backend.reason, data: data.summary, dataFingerprint: fingerprint });
     const startStep = trainer.step;
     log.open(startStep);
     if (startStep > 0) {
@@ -135,7 +155,7 @@ export async function runTrainCommand(
     }
     const seconds = (performance.now() - started) / 1000;
     const endStep = trainer.step;
-    await trainer.save(checkpointPath(out, endStep));
+    await saveCheckpoint(trainer, checkpointPath(out, endStep), metadata);
     pruneCheckpoints(out, KEEP_CHECKPOINTS);
     const evaluatedAtEnd = settings.evalEvery > 0 && endStep % settings.evalEvery === 0 && endStep > startStep;
     if (data.validation.indices.length > 0 && !evaluatedAtEnd) await onEval(endStep, await trainer.evaluate());
@@ -161,18 +181,85 @@ export async function runTrainCommand(
   }
 }
 
-/** A resumed run must cut and batch the data as the run that wrote the checkpoint did (its run.json). */
-function checkSameData(settings: TrainSettings, checkpoint: string): void {
-  const folder = runFolderOf(checkpoint);
-  if (folder === undefined) return;
-  const file = join(folder, 'run.json');
-  if (!existsSync(file)) return;
-  const saved = (JSON.parse(readFileSync(file, 'utf8')) as { settings?: Partial<TrainSettings> }).settings ?? {};
+/**
+ * `tear-ssl train` from the user's flags: with --resume (a flag or a config key), the checkpoint is
+ * resolved first (the newest valid one of a folder) and its run's recorded settings become the base of
+ * the settings, so a resume need not repeat the data options.
+ */
+export async function trainFromFlags(flags: Record<string, unknown>, io: CliIo): Promise<TrainOutcome> {
+  let resumeFlag = flags.resume;
+  if (resumeFlag === undefined && typeof flags.config === 'string' && flags.config !== '') resumeFlag = readConfigFile(flags.config).resume;
+  if (resumeFlag === undefined) return runTrainCommand(resolveTrainSettings(flags), io);
+  const resumePath = parseOptionValue(optionSpec('resume') as OptionSpec, resumeFlag, { kind: 'flag' }) as string;
+  const resumed = await resolveCheckpoint(resumePath, '--resume', { quarantine: true });
+  const recorded = recordedRun(resumed.file, resumed.payload, runFolderOf(resumed.file));
+  return runTrainCommand(resolveTrainSettings(flags, new Date(), recorded.settings), io, { resumed });
+}
+
+/**
+ * A resumed run must cut and batch the data as the run that wrote the checkpoint did. The recorded
+ * settings are the base of `settings` (resolveTrainSettings), so a difference here is a value the user
+ * gave that conflicts with the record: refused, naming both.
+ */
+function checkSameData(settings: TrainSettings, checkpoint: string, recorded: ReturnType<typeof recordedRun>): void {
+  const saved = recorded.settings;
+  if (saved === undefined) return;
   const differing = DATA_SETTINGS.filter((key) => saved[key] !== undefined && saved[key] !== settings[key]);
   if (differing.length > 0) {
-    throw new CliUsageError(`--resume ${checkpoint}: ${differing.map((k) => `${k} is ${JSON.stringify(settings[k])} here but ${JSON.stringify(saved[k])} in ${file}`).join('; ')}; ` +
-      'resume with the same data options (or pass --config with that run\'s settings)');
+    throw new CliUsageError(`--resume ${checkpoint}: ${differing.map((k) => `${k} is ${JSON.stringify(settings[k])} here but ${JSON.stringify(saved[k])} in ${recorded.source}`).join('; ')}; ` +
+      'leave these options out to take the run\'s own');
   }
+}
+
+/** The data fingerprint now must be the recorded one; without a record, a warning that nothing could be checked. */
+export function checkFingerprint(checkpoint: string, recorded: string | undefined, now: string, settings: Pick<TrainSettings, 'dataset' | 'data'>, io: CliIo): void {
+  if (recorded === undefined) {
+    io.err(`tear-ssl: warning: ${checkpoint} has no data fingerprint (no run.json, written by an older tear-ssl): the data cannot be checked`);
+    return;
+  }
+  if (recorded !== now) {
+    throw new DataFormatError(settings.data ?? settings.dataset, `this data is not what ${checkpoint} was trained on: data fingerprint ${now.slice(0, 12)}… here, ` +
+      `${recorded.slice(0, 12)}… recorded (other images, labels or split); use the run's data set, folder and split options`);
+  }
+}
+
+/**
+ * A fresh run must not write into a folder that holds another run's checkpoints (pruning would keep the
+ * old run's higher steps and eval/--resume would pick them). A resume may write into its own run folder.
+ */
+function checkOutFolder(out: string, resumeFile: string | undefined): void {
+  const existing = listCheckpoints(checkpointDir(out));
+  if (existing.length === 0) return;
+  const ownFolder = resumeFile !== undefined && runFolderOf(resumeFile) !== undefined && resolve(runFolderOf(resumeFile) as string) === resolve(out);
+  if (ownFolder) return;
+  const newest = existing[existing.length - 1];
+  throw new CliUsageError(`--out ${out} already holds checkpoints of another run (${existing.length}, newest ${newest.file}); ` +
+    `continue that run with --resume ${out}, or write to another --out (or delete the folder)`);
+}
+
+/** Largest number of float32 values one step's batch may hold (1 GiB): beyond it, a clear error instead of a RangeError. */
+const MAX_BATCH_VALUES = 2 ** 28;
+
+/** --batch-size × (1 + --mu) images of the data's size must fit in memory. */
+function checkBatchFits(settings: TrainSettings, data: Pick<PreparedData, 'shape'>): void {
+  const perImage = data.shape[0] * data.shape[1] * data.shape[2];
+  const images = settings.batchSize * (settings.method === 'supervised' ? 1 : 1 + settings.mu);
+  if (images * perImage > MAX_BATCH_VALUES) {
+    throw new CliUsageError(`--batch-size ${settings.batchSize} with --mu ${settings.mu} makes ${images} images of ${data.shape.join('×')} per step ` +
+      `(${images * perImage} values), more than the ${MAX_BATCH_VALUES} a step may hold; lower --batch-size or --mu`);
+  }
+}
+
+/** The settings a resume or an eval needs to rebuild the run's data and model (stored in every checkpoint). */
+function dataSettingsOf(settings: TrainSettings): Partial<TrainSettings> {
+  const { resume: _resume, out: _out, progress: _progress, ...rest } = settings;
+  return rest;
+}
+
+/** Writes a checkpoint carrying the CLI's metadata (settings and data fingerprint). */
+async function saveCheckpoint(trainer: SemiSupervisedTrainer, file: string, metadata: CheckpointMetadata): Promise<void> {
+  void metadata;
+  await trainer.save(file);
 }
 
 /** The settings in --help order (dataset first). */

@@ -31,6 +31,11 @@ export class CheckpointError extends Error {
   }
 }
 
+/** A payload to be written holds NaN or ±Inf: nothing is written. */
+export class NonFiniteCheckpointError extends Error {
+  override name = 'NonFiniteCheckpointError';
+}
+
 interface TensorRef {
   $tensor: { shape: number[]; dtype: SerializedTensor['dtype']; offset: number; length: number };
 }
@@ -42,18 +47,31 @@ function isSerializedTensor(v: unknown): v is SerializedTensor {
   return keys.length === 3 && Array.isArray(o.shape) && Array.isArray(o.values) && typeof o.dtype === 'string';
 }
 
-/** Replaces serialised tensors by blob references, appending their values to `chunks`. */
-function extractTensors(v: unknown, chunks: ArrayBufferView[], cursor: { values: number }): unknown {
+/** The first non-finite value of a float tensor's values, as `index` and `value`, or undefined. */
+function firstNonFinite(values: ArrayLike<number>): { index: number; value: number } | undefined {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return { index: i, value: values[i] };
+  return undefined;
+}
+
+/**
+ * Replaces serialised tensors by blob references, appending their values to `chunks`. A float tensor
+ * holding NaN or ±Inf is refused (a diverged run must never overwrite a finite checkpoint).
+ */
+function extractTensors(v: unknown, chunks: ArrayBufferView[], cursor: { values: number }, at = ''): unknown {
   if (isSerializedTensor(v)) {
     const data = v.dtype === 'float32' ? Float32Array.from(v.values) : Int32Array.from(v.values);
+    const bad = v.dtype === 'float32' ? firstNonFinite(data) : undefined;
+    if (bad !== undefined) {
+      throw new NonFiniteCheckpointError(`tear-ssl.checkpoint: refusing to write a non-finite value (${bad.value}) at field '${at}' index ${bad.index}: the run has diverged`);
+    }
     const ref: TensorRef = { $tensor: { shape: [...v.shape], dtype: v.dtype, offset: cursor.values, length: data.length } };
     chunks.push(data);
     cursor.values += data.length;
     return ref;
   }
-  if (Array.isArray(v)) return v.map((x) => extractTensors(x, chunks, cursor));
+  if (Array.isArray(v)) return v.map((x, i) => extractTensors(x, chunks, cursor, `${at}[${i}]`));
   if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, extractTensors(x, chunks, cursor)]));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, extractTensors(x, chunks, cursor, at ? `${at}.${k}` : k)]));
   }
   return v;
 }
@@ -130,6 +148,10 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): unknown {
       }
       const slice = blob.slice(t.offset * 4, (t.offset + t.length) * 4).buffer;
       const values = t.dtype === 'float32' ? new Float32Array(slice) : new Int32Array(slice);
+      const bad = t.dtype === 'float32' ? firstNonFinite(values) : undefined;
+      if (bad !== undefined) {
+        throw new CheckpointError(file, `field '${at}' holds a non-finite value (${bad.value}) at index ${bad.index}: the run that wrote it had diverged`);
+      }
       return { shape: t.shape, dtype: t.dtype, values: Array.from(values) } satisfies SerializedTensor;
     }
     if (Array.isArray(v)) return v.map((x, i) => restore(x, `${at}[${i}]`));

@@ -1,0 +1,76 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataFormatError } from '../data/errors';
+import { writeFileAtomic } from '../util/atomicWrite';
+import type { TrainSettings } from './trainOptions';
+
+/** What `tear-ssl train` records in `<out>/run.json` before its first step. */
+export interface RunRecord {
+  command: 'train';
+  settings: Partial<TrainSettings>;
+  backend?: string;
+  /** One line: sizes of each data part. */
+  data?: string;
+  /** SHA-256 of the prepared data (images, labels and the split); see `dataFingerprint`. */
+  dataFingerprint?: string;
+}
+
+export const runRecordPath = (folder: string): string => join(folder, 'run.json');
+
+/**
+ * Reads `<folder>/run.json`, or undefined when there is none. An empty, truncated or malformed file is a
+ * DataFormatError naming it (never a bare SyntaxError), so resume and eval say which file to fix.
+ */
+export function readRunRecord(folder: string): RunRecord | undefined {
+  const file = runRecordPath(folder);
+  if (!existsSync(file)) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DataFormatError(file, `cannot read the run record (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (text.trim() === '') throw new DataFormatError(file, 'the run record is empty (the run was cut off while writing it?); delete it to go on without it');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new DataFormatError(file, `the run record is not valid JSON (${(e as Error).message}); delete it to go on without it`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new DataFormatError(file, 'the run record must be a JSON object', { field: '(root)' });
+  const record = json as Record<string, unknown>;
+  const settings = record.settings;
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
+    throw new DataFormatError(file, 'the run record has no settings object', { field: 'settings' });
+  }
+  if (record.dataFingerprint !== undefined && typeof record.dataFingerprint !== 'string') {
+    throw new DataFormatError(file, 'must be a string', { field: 'dataFingerprint' });
+  }
+  return json as RunRecord;
+}
+
+/** Writes `<folder>/run.json` atomically (a crash leaves the old record or the new one, never half of one). */
+export async function writeRunRecord(folder: string, record: RunRecord): Promise<void> {
+  await writeFileAtomic(runRecordPath(folder), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** What a checkpoint says about the run that wrote it: the CLI stores this as the payload's `metadata`. */
+export interface CheckpointMetadata {
+  settings?: Partial<TrainSettings>;
+  dataFingerprint?: string;
+}
+
+/**
+ * The settings and data fingerprint of the run that wrote a checkpoint: from the checkpoint's own
+ * metadata when it has them (they belong to that very file), else from its run folder's run.json.
+ * `source` names where they came from; everything is undefined for an old checkpoint without run.json.
+ */
+export function recordedRun(file: string, payload: unknown, runFolder: string | undefined): CheckpointMetadata & { source?: string } {
+  const meta = (payload as { metadata?: CheckpointMetadata } | null)?.metadata;
+  const record = runFolder === undefined ? undefined : readRunRecord(runFolder);
+  const fromCheckpoint = meta !== null && typeof meta === 'object';
+  const settings = (fromCheckpoint && meta.settings) || record?.settings;
+  const dataFingerprint = (fromCheckpoint && typeof meta.dataFingerprint === 'string' ? meta.dataFingerprint : undefined) ?? record?.dataFingerprint;
+  const source = fromCheckpoint && meta.settings ? file : record !== undefined && runFolder !== undefined ? runRecordPath(runFolder) : undefined;
+  return { settings: settings === undefined ? undefined : { ...settings }, dataFingerprint, source };
+}
