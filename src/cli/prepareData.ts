@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ISIC2018_NORMALIZATION, loadCifar10, loadDigits, loadIdx, loadIsic2018, type ImageDataset, type Isic2018Budget } from '../data/index';
 import { packageRoot } from '../data/packageRoot';
+import { DataFormatError } from '../data/errors';
 import { CliUsageError } from './cliError';
 import { cutPool, holdOutDigitsTest } from './cutData';
 import { checkLabelBudget } from './resolveSettings';
@@ -68,7 +69,21 @@ export async function prepareData(settings: TrainSettings): Promise<PreparedData
     classNames: pool.classNames,
     shape: pool.shape,
   };
+  checkParts(settings, prepared);
   return { ...prepared, summary: describe(dataset, prepared, `class-balanced split, seed ${settings.seed}`) };
+}
+
+/**
+ * Every part a run reads must hold images: no test set means metrics of 0 images (AUC NaN); no unlabeled
+ * images leave a semi-supervised method nothing to learn from.
+ */
+function checkParts(settings: TrainSettings, p: Omit<PreparedData, 'summary' | 'normalization'>): void {
+  const where = settings.data ?? settings.dataset;
+  if (p.test.indices.length === 0) throw new DataFormatError(where, 'the test set holds no images');
+  if (p.labeled.indices.length === 0) throw new DataFormatError(where, 'the labeled set holds no images');
+  if (settings.method !== 'supervised' && p.unlabeled.indices.length === 0) {
+    throw new CliUsageError(`--labels ${settings.labels ?? settings.budget} and --validation ${settings.validation} leave no unlabeled images for method ${settings.method}`);
+  }
 }
 
 /** The TEAR split files shipped with tear-ssl (examples/isic2018/splits). */
@@ -94,6 +109,7 @@ async function prepareIsic(settings: TrainSettings): Promise<PreparedData> {
     shape: data.labeled.shape,
     normalization: ISIC2018_NORMALIZATION,
   };
+  checkParts(settings, prepared);
   return { ...prepared, summary: describe('isic2018', prepared, `TEAR split files, budget ${settings.budget}`) };
 }
 

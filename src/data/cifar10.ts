@@ -18,6 +18,7 @@ async function readBatchFiles(dir: string, names: string[]): Promise<ImageDatase
   const contents: Uint8Array[] = [];
   for (const file of files) {
     const bytes = await readDataFile(file);
+    if (bytes.length === 0) throw new DataFormatError(file, `file is empty (0 bytes): a CIFAR-10 batch holds ${RECORD_BYTES}-byte records (1 label + 3072 pixels)`, { offset: 0 });
     if (bytes.length % RECORD_BYTES !== 0) {
       const whole = Math.floor(bytes.length / RECORD_BYTES);
       throw new DataFormatError(file, `length ${bytes.length} is not a multiple of the ${RECORD_BYTES}-byte record (1 label + 3072 pixels): record ${whole} is cut short`, { offset: whole * RECORD_BYTES });

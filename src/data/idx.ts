@@ -16,6 +16,8 @@ export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '
 const IMAGES_MAGIC = 2051;
 const LABELS_MAGIC = 2049;
 const NUM_CLASSES = 10;
+/** Largest IDX file accepted after gunzip (MNIST's training images are 47 MB): a gzip bomb stops here. */
+const MAX_IDX_BYTES = 512 * 2 ** 20;
 
 interface IdxArray {
   dims: number[];
@@ -27,7 +29,7 @@ interface IdxArray {
  * dimension sizes, then the values. Checks the magic and that the length equals header + ∏dims.
  */
 function parseIdx(raw: Uint8Array, file: string, expectedMagic: number): IdxArray {
-  const bytes = gunzipIfNeeded(raw, file);
+  const bytes = gunzipIfNeeded(raw, file, { maxBytes: MAX_IDX_BYTES });
   const after = isGzip(raw) ? ' after gunzip' : '';
   if (bytes.length < 4) throw new DataFormatError(file, `truncated header: ${bytes.length} bytes${after}, an IDX file starts with a 4-byte magic number`, { offset: 0 });
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -66,6 +68,8 @@ async function loadIdxPair(dir: string, prefix: 'train' | 't10k', classNames: st
   const images = parseIdx(await readDataFile(imagesFile), imagesFile, IMAGES_MAGIC);
   const labels = parseIdx(await readDataFile(labelsFile), labelsFile, LABELS_MAGIC);
   const [n, rows, cols] = images.dims;
+  if (n === 0) throw new DataFormatError(imagesFile, 'holds no images (dimension 0 is 0)', { offset: 4 });
+  if (rows === 0 || cols === 0) throw new DataFormatError(imagesFile, `images are ${rows}×${cols}: an image needs at least one row and one column`, { offset: 8 });
   if (labels.dims[0] !== n) {
     throw new DataFormatError(labelsFile, `${labels.dims[0]} labels but ${imagesFile} holds ${n} images`, { offset: 4 });
   }
@@ -95,5 +99,8 @@ export async function loadIdx(dir: string, options: { kind: IdxKind }): Promise<
   const classNames = kind === 'fashion-mnist' ? FASHION_MNIST_CLASS_NAMES : MNIST_CLASS_NAMES;
   const train = await loadIdxPair(dir, 'train', classNames);
   const test = await loadIdxPair(dir, 't10k', classNames);
+  if (train.shape.some((d, i) => d !== test.shape[i])) {
+    throw new DataFormatError(findIdxFile(dir, 't10k', 'images'), `test images are ${test.shape[0]}×${test.shape[1]}, the training images ${train.shape[0]}×${train.shape[1]}: both must have one size`, { offset: 8 });
+  }
   return { train, test };
 }

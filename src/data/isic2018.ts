@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { check, checkNumber } from '../util/checks';
@@ -5,6 +6,7 @@ import { decodeResizedRgb } from './decodeImage';
 import { DataFormatError } from './errors';
 import { readImageCache, writeImageCache, type ImageCacheKey } from './imageCache';
 import { readIsicGroundTruth } from './isicGroundTruth';
+import { readDataFile } from './readFile';
 import { ISIC2018_CLASS_NAMES, imagePathInside, readIsicSplitFile, type IsicSplitEntry } from './isicSplitFile';
 import type { ImageDataset } from './types';
 
@@ -97,12 +99,22 @@ export async function loadIsic2018(options: LoadIsic2018Options): Promise<Isic20
     }
   }
 
+  for (const part of parts) {
+    if (entries[part].length === 0) throw new DataFormatError(splitFiles[part], `lists no images: the ${part} part would be empty`);
+  }
+
   const ids = [...byId.keys()].sort();
-  const key: ImageCacheKey = { name: 'isic2018', ids, height: size, width: size, channels: 3 };
-  let pixels = cacheDir === undefined ? undefined : await readImageCache(cacheDir, key);
+  const located = ids.map((id) => byId.get(id) as LocatedEntry);
+  let pixels: Uint8Array | undefined;
+  let key: ImageCacheKey | undefined;
+  if (cacheDir !== undefined) {
+    // The cache is keyed by the images' contents, read after every listed image is found: a replaced or deleted image is never served from it.
+    key = { name: 'isic2018', ids, height: size, width: size, channels: 3, contents: await contentFingerprint(located) };
+    pixels = await readImageCache(cacheDir, key);
+  }
   if (pixels === undefined) {
-    pixels = await decodeAll(ids.map((id) => byId.get(id) as LocatedEntry), size, onProgress);
-    if (cacheDir !== undefined) await writeImageCache(cacheDir, key, pixels);
+    pixels = await decodeAll(located, size, onProgress);
+    if (cacheDir !== undefined && key !== undefined) await writeImageCache(cacheDir, key, pixels);
   }
   const row = new Map(ids.map((id, i) => [id, i]));
   const imageBytes = size * size * 3;
@@ -124,8 +136,8 @@ export async function loadIsic2018(options: LoadIsic2018Options): Promise<Isic20
   return { labeled: assemble(entries.labeled), unlabeled: assemble(entries.unlabeled), validation: assemble(entries.validation), test: assemble(entries.test) };
 }
 
-/** Checks every image exists (naming the split file and line of a missing one), then decodes them one at a time. */
-async function decodeAll(list: LocatedEntry[], size: number, onProgress?: (done: number, total: number) => void): Promise<Uint8Array> {
+/** Throws a DataFormatError naming the split file and line of the first listed image that is missing. */
+async function checkImagesExist(list: LocatedEntry[]): Promise<void> {
   for (const entry of list) {
     try {
       await access(entry.path);
@@ -133,6 +145,19 @@ async function decodeAll(list: LocatedEntry[], size: number, onProgress?: (done:
       throw new DataFormatError(entry.splitFile, `image ${entry.fileName} not found: ${entry.path}`, { line: entry.line });
     }
   }
+}
+
+/** SHA-256 over the SHA-256 of each image file's bytes, in list order (after checking every image exists). */
+async function contentFingerprint(list: LocatedEntry[]): Promise<string> {
+  await checkImagesExist(list);
+  const all = createHash('sha256');
+  for (const entry of list) all.update(createHash('sha256').update(await readDataFile(entry.path)).digest());
+  return all.digest('hex');
+}
+
+/** Checks every image exists (naming the split file and line of a missing one), then decodes them one at a time. */
+async function decodeAll(list: LocatedEntry[], size: number, onProgress?: (done: number, total: number) => void): Promise<Uint8Array> {
+  await checkImagesExist(list);
   const imageBytes = size * size * 3;
   const pixels = new Uint8Array(list.length * imageBytes);
   for (const [i, entry] of list.entries()) {

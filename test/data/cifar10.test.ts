@@ -26,7 +26,7 @@ function writeCifarDir(files: Partial<Record<string, Buffer>> = {}, nested = fal
   const defaults: Record<string, Buffer> = {
     'data_batch_1.bin': Buffer.concat([record(3, 0), record(9, 1)]),
     'data_batch_2.bin': record(0, 2),
-    'data_batch_3.bin': Buffer.alloc(0),
+    'data_batch_3.bin': record(6, 8),
     'data_batch_4.bin': record(5, 3),
     'data_batch_5.bin': record(1, 4),
     'test_batch.bin': Buffer.concat([record(8, 5), record(2, 6), record(4, 7)]),
@@ -45,13 +45,13 @@ describe('loadCifar10', () => {
   for (const nested of [false, true]) {
     it(`reads records in file order and converts channel-planar to NHWC (nested folder ${nested})`, async () => {
       const { train, test } = await loadCifar10(writeCifarDir({}, nested));
-      expect(Array.from(train.labels)).toEqual([3, 9, 0, 5, 1]);
+      expect(Array.from(train.labels)).toEqual([3, 9, 0, 6, 5, 1]);
       expect(Array.from(test.labels)).toEqual([8, 2, 4]);
       expect(train.shape).toEqual([32, 32, 3]);
-      expect(train.images.length).toBe(5 * 3072);
+      expect(train.images.length).toBe(6 * 3072);
       expect(train.classNames).toEqual(CIFAR10_CLASS_NAMES);
-      // sample 3 (seed 3), pixel y=7, x=11, channel 2: (7 + 22 + 100 + 3) mod 256 = 132
-      expect(train.images[3 * 3072 + (7 * 32 + 11) * 3 + 2]).toBeCloseTo(132 / 255, 7);
+      // sample 4 (seed 3), pixel y=7, x=11, channel 2: (7 + 22 + 100 + 3) mod 256 = 132
+      expect(train.images[4 * 3072 + (7 * 32 + 11) * 3 + 2]).toBeCloseTo(132 / 255, 7);
       // test sample 1 (seed 6), y=31, x=31, channel 0: (31 + 62 + 6) = 99
       expect(test.images[3072 + (31 * 32 + 31) * 3]).toBeCloseTo(99 / 255, 7);
     });
@@ -70,6 +70,15 @@ describe('loadCifar10', () => {
     const error = await formatError(loadCifar10(dir));
     expect(error.offset).toBe(2 * 3073);
     expect(error.message).toMatch(/test_batch\.bin \(byte offset 6146\): record 2: label 10 is out of range 0\.\.9/);
+  });
+
+  it('rejects an empty (0-byte) batch file, naming it, instead of counting it as zero records', async () => {
+    for (const name of ['data_batch_3.bin', 'test_batch.bin']) {
+      const dir = writeCifarDir({ [name]: Buffer.alloc(0) });
+      const error = await formatError(loadCifar10(dir));
+      expect(error.file).toBe(join(dir, name));
+      expect(error.message).toContain(`${name} (byte offset 0): file is empty (0 bytes)`);
+    }
   });
 
   it('names a missing batch file', async () => {

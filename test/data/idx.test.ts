@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../src/data/errors';
+import { gunzipIfNeeded } from '../../src/data/gzip';
 import { FASHION_MNIST_CLASS_NAMES, loadIdx } from '../../src/data/idx';
 import { makeTempDir } from './tempDir';
 
@@ -101,6 +102,38 @@ describe('loadIdx', () => {
     expect(bad.message).toMatch(/train-labels-idx1-ubyte \(byte offset 9\): label 10 of sample 1 is out of range 0\.\.9/);
     const count = await formatError(loadIdx(writeIdxDir({ testLabels: idxBytes([3], [1, 2, 3]) }, false), { kind: 'mnist' }));
     expect(count.message).toMatch(/3 labels but .*t10k-images-idx3-ubyte holds 2 images/);
+  });
+
+  it('rejects 0×0 images and an empty image file as data errors naming the file', async () => {
+    const zero = writeIdxDir({ trainImages: idxBytes([3, 0, 0], []) }, false);
+    const error = await loadIdx(zero, { kind: 'mnist' }).catch((e: unknown) => e) as DataFormatError;
+    expect(error).toBeInstanceOf(DataFormatError);
+    expect(error.message).toContain(`${join(zero, 'train-images-idx3-ubyte')} (byte offset 8): images are 0×0`);
+    const empty = writeIdxDir({ testImages: idxBytes([0, 2, 3], []), testLabels: idxBytes([0], []) }, true);
+    const none = await loadIdx(empty, { kind: 'mnist' }).catch((e: unknown) => e) as DataFormatError;
+    expect(none).toBeInstanceOf(DataFormatError);
+    expect(none.message).toContain('t10k-images-idx3-ubyte.gz (byte offset 4): holds no images');
+  });
+
+  it('rejects test images of another size than the training images', async () => {
+    const dir = writeIdxDir({ testImages: idxBytes([2, 3, 2], Array.from({ length: 12 }, () => 0)) }, false);
+    const error = await loadIdx(dir, { kind: 'mnist' }).catch((e: unknown) => e) as DataFormatError;
+    expect(error).toBeInstanceOf(DataFormatError);
+    expect(error.message).toContain('t10k-images-idx3-ubyte (byte offset 8): test images are 3×2, the training images 2×3');
+  });
+
+  it('stops gunzip at the size cap: a small gzip bomb is a data error, not an out-of-memory', () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 2 ** 20));
+    expect(bomb.length).toBeLessThan(2 ** 17);
+    let error: unknown;
+    try {
+      gunzipIfNeeded(bomb, 'bomb.gz', { maxBytes: 2 ** 20 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DataFormatError);
+    expect((error as Error).message).toBe('tear-ssl: bomb.gz (byte offset 0): gzip stream expands past 1048576 bytes (the most this reader accepts); not a data file of this format');
+    expect(Array.from(gunzipIfNeeded(gzipSync(Buffer.from([1, 2, 3])), 'small.gz', { maxBytes: 3 }))).toEqual([1, 2, 3]);
   });
 
   it('names the folder and the expected file names when a file is missing', async () => {

@@ -95,32 +95,60 @@ describe('loadIsic2018', () => {
     expect(files[0]).toMatch(/^isic2018-5x5x3-[0-9a-f]{16}\.bin$/);
     const bytes = readFileSync(join(cacheDir, files[0]));
     expect(bytes.subarray(0, 8).toString('ascii')).toBe('TEARIMGC');
+    expect(bytes.readUInt32LE(8)).toBe(2);
     expect(bytes.readUInt32LE(12)).toBe(8);
-    expect(bytes.length).toBe(64 + 8 * 75);
+    expect(bytes.length).toBe(96 + 8 * 75);
     // the same ids under another budget's file names share the cache
-    const otherBudget = writeSplits({ 'Train350.txt': '', 'Train_unl350.txt': '' });
+    const otherBudget = writeSplits();
     for (const name of ['Train600.txt', 'Train_unl600.txt']) writeFileSync(join(otherBudget, name), readFileSync(join(splitsDir, name.replace('600', '350'))));
-    // move the images away: the cached call must not need them
-    const moved = `${imagesDir}-away`;
-    rmSync(moved, { recursive: true, force: true });
-    const { renameSync } = await import('node:fs');
-    renameSync(imagesDir, moved);
-    mkdirSync(imagesDir);
-    try {
-      progress = 0;
-      const cached = await loadIsic2018({ imagesDir, splitsDir: otherBudget, budget: 600, size: 5, cacheDir, onProgress: () => { progress++; } });
-      expect(progress).toBe(0);
-      expect(Array.from(cached.unlabeled.images)).toEqual(Array.from(first.unlabeled.images));
-      expect(Array.from(cached.labeled.images)).toEqual(Array.from(first.labeled.images));
-    } finally {
-      rmSync(imagesDir, { recursive: true });
-      renameSync(moved, imagesDir);
-    }
+    progress = 0;
+    const cached = await loadIsic2018({ imagesDir, splitsDir: otherBudget, budget: 600, size: 5, cacheDir, onProgress: () => { progress++; } });
+    expect(progress).toBe(0);
+    expect(Array.from(cached.unlabeled.images)).toEqual(Array.from(first.unlabeled.images));
+    expect(Array.from(cached.labeled.images)).toEqual(Array.from(first.labeled.images));
     truncateSync(join(cacheDir, files[0]), 100);
     const rebuilt = await loadIsic2018({ imagesDir, splitsDir, budget: 350, size: 5, cacheDir });
     expect(Array.from(rebuilt.test.images)).toEqual(Array.from(first.test.images));
-    expect(readFileSync(join(cacheDir, files[0])).length).toBe(64 + 8 * 75);
+    expect(readFileSync(join(cacheDir, files[0])).length).toBe(96 + 8 * 75);
     expect(readdirSync(cacheDir)).toEqual(files);
+  });
+
+  it('never serves the cache for images that were deleted or replaced, or from a body with corrupted pixels', async () => {
+    const cacheDir = join(temp.dir, 'cache-content');
+    const splitsDir = writeSplits();
+    const first = await loadIsic2018({ imagesDir, splitsDir, budget: 350, size: 5, cacheDir });
+    // corrupt one pixel byte of the cached body: the body checksum rejects it, the images are decoded again
+    const [file] = readdirSync(cacheDir);
+    const bytes = readFileSync(join(cacheDir, file));
+    bytes[96 + 7 * 75] ^= 0xff;
+    writeFileSync(join(cacheDir, file), bytes);
+    let progress = 0;
+    const again = await loadIsic2018({ imagesDir, splitsDir, budget: 350, size: 5, cacheDir, onProgress: () => { progress++; } });
+    expect(progress).toBe(8);
+    expect(Array.from(again.test.images)).toEqual(Array.from(first.test.images));
+    // a deleted image is an error naming its split file and line, even though the cache holds its pixels
+    const testImage = join(imagesDir, `${ids[7]}.jpg`);
+    const original = readFileSync(testImage);
+    rmSync(testImage);
+    try {
+      const error = await formatError(loadIsic2018({ imagesDir, splitsDir, budget: 350, size: 5, cacheDir }));
+      expect(error.message).toContain(`Test.txt:1: image ${ids[7]}.jpg not found`);
+      // a replaced image (another colour) is decoded afresh, not served from the cache
+      await sharp({ create: { width: 20, height: 14, channels: 3, background: { r: 0, g: 0, b: 0 } } }).jpeg({ quality: 95 }).toFile(testImage);
+      progress = 0;
+      const replaced = await loadIsic2018({ imagesDir, splitsDir, budget: 350, size: 5, cacheDir, onProgress: () => { progress++; } });
+      expect(progress).toBe(8);
+      expect(Math.max(...Array.from(replaced.test.images))).toBeLessThan(0.05);
+    } finally {
+      writeFileSync(testImage, original);
+    }
+  });
+
+  it('refuses a split file that lists no images, naming it', async () => {
+    const splitsDir = writeSplits({ 'Test.txt': '\n' });
+    const error = await formatError(loadIsic2018({ imagesDir, splitsDir, budget: 350, size: 5 }));
+    expect(error.file).toBe(join(splitsDir, 'Test.txt'));
+    expect(error.message).toMatch(/Test\.txt: lists no images/);
   });
 
   it('names the split file, line and missing path of an absent image', async () => {
