@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkOneOf, checkSameDim, check, checkTensor } from '../util/checks';
+import { checkOneOf, checkSameDim, check, checkTensor, checkValuesInRange } from '../util/checks';
 import { safeLog } from './probabilities';
+
+/** Probabilities in [0, 1], with room for float32 rounding of normalised rows. */
+const PROBABILITY_RANGE = { min: 0, max: 1 + 1e-4 };
 
 /** The estimator's distances D(p̃, p) (see LossEstimatorOptions.distance). */
 export const ESTIMATOR_DISTANCES = ['kl', 'mse', 'emd'] as const;
@@ -26,7 +29,9 @@ export interface LossEstimatorOptions {
  * Logs are clamped at 1e-8, so the estimate is finite for any finite input. With the default
  * ('kl', entropy) it is the cross-entropy H(p̃, p) = −Σ p̃ log p: the expected loss −log p_y when y ~ p̃.
  * The KL term alone is clipped at 0 (clamped logs could make it a hair negative).
- * Pure and sync-free: NaN inputs give NaN estimates.
+ * Args are checked: probabilities outside [0, 1] (a negative entry would make the log clamp hide a
+ * wrong estimate) are a TearArgumentError naming the argument and index; this reads two numbers per
+ * argument back (one sync). NaN inputs pass the check and give NaN estimates.
  */
 export function estimateUnlabeledLoss(inputs: LossEstimatorInputs, opts: LossEstimatorOptions = {}): tf.Tensor1D {
   const fn = 'estimateUnlabeledLoss';
@@ -35,6 +40,8 @@ export function estimateUnlabeledLoss(inputs: LossEstimatorInputs, opts: LossEst
   checkTensor(referenceProbs, 'referenceProbs', fn, { rank: 2, dtype: 'float32' });
   checkTensor(studentProbs, 'studentProbs', fn, { rank: 2, dtype: 'float32' });
   checkSameDim(referenceProbs, 'referenceProbs', studentProbs, 'studentProbs', fn);
+  checkValuesInRange(referenceProbs, 'referenceProbs', fn, PROBABILITY_RANGE);
+  checkValuesInRange(studentProbs, 'studentProbs', fn, PROBABILITY_RANGE);
   const distance = opts.distance ?? 'kl';
   checkOneOf(distance, ESTIMATOR_DISTANCES, 'distance', fn);
   const entropy = opts.entropy ?? true;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { check, checkNumber, checkOneOf, checkSameDim, checkTensor } from '../util/checks';
+import { check, checkNumber, checkOneOf, checkSameDim, checkTensor, checkValuesInRange } from '../util/checks';
 
 /** How a relaxed label shares the mass 1 − w among the other classes (see RelaxOptions.spread). */
 export const RELAX_SPREADS = ['uniform', 'reference'] as const;
@@ -16,7 +16,8 @@ export interface RelaxOptions {
  * AdaPL relaxed label Q [U,C] from pseudo labels ŷ (int32 [U], values in [0, C)) and weights w [U]:
  * Q_b[ŷ_b] = w_b; other classes share 1 − w_b uniformly ((1 − w_b)/(C − 1) each) or ∝ p̃_b,c (c ≠ ŷ_b).
  * 'reference' falls back to uniform on rows where p̃ has no mass off ŷ. C = 1 gives Q = [1].
- * Rows sum to 1; with w ≥ 0.5, Q_b[ŷ_b] ≥ every other entry.
+ * Rows sum to 1; with w ≥ 0.5, Q_b[ŷ_b] ≥ every other entry. A label outside [0, C) is a
+ * TearArgumentError naming its index (the check reads two numbers back: one sync).
  */
 export function relaxPseudoLabels(
   pseudoLabels: tf.Tensor1D, weights: tf.Tensor1D, numClasses: number, opts: RelaxOptions = {},
@@ -26,6 +27,8 @@ export function relaxPseudoLabels(
   checkTensor(weights, 'weights', fn, { rank: 1, dtype: 'float32' });
   checkSameDim(pseudoLabels, 'pseudoLabels', weights, 'weights', fn, 0, 0);
   checkNumber(numClasses, 'numClasses', fn, { min: 1, integer: true });
+  // A label outside [0, C) one-hot encodes to a zero row: Q's row would sum to 1 − w, not 1.
+  checkValuesInRange(pseudoLabels, 'pseudoLabels', fn, { min: 0, max: numClasses, maxOpen: true });
   const spread = opts.spread ?? 'uniform';
   checkOneOf(spread, RELAX_SPREADS, 'spread', fn);
   const { referenceProbs } = opts;

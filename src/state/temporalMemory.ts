@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { check, checkNumber, checkSameDim, checkTensor, shapeString } from '../util/checks';
+import { check, checkNumber, checkSameDim, checkTensor, checkValuesInRange, shapeString } from '../util/checks';
 import { deserializeTensor, serializeTensor, type SerializedTensor } from './serialize';
 
 /**
@@ -31,6 +31,7 @@ export function temporalMemoryInit(numSamples: number, numClasses: number, opts:
 /**
  * Reads rows `indices` (int32 [U], each in [0, N)): `probs` [U,C] (zeros where never written, or the
  * matching `fallback` row when one is given) and `seen` [U] (1 where the sample has been written).
+ * An index outside [0, N) is a TearArgumentError naming it (a read of two numbers: one sync).
  */
 export function temporalMemoryRead(
   state: TemporalMemoryState, indices: tf.Tensor1D, opts: { fallback?: tf.Tensor2D } = {},
@@ -44,6 +45,7 @@ export function temporalMemoryRead(
     checkSameDim(fallback, 'fallback', indices, 'indices', fn, 0, 0);
     checkSameDim(fallback, 'fallback', state.probs, 'state.probs', fn, 1, 1);
   }
+  checkValuesInRange(indices, 'indices', fn, { min: 0, max: state.probs.shape[0], maxOpen: true });
   return tf.tidy(() => {
     const seen = tf.gather(state.seen, indices) as tf.Tensor1D;
     let probs = tf.gather(state.probs, indices) as tf.Tensor2D;
@@ -64,6 +66,7 @@ export function temporalMemoryUpdate(state: TemporalMemoryState, indices: tf.Ten
   checkTensor(probs, 'probs', fn, { rank: 2, dtype: 'float32' });
   checkSameDim(probs, 'probs', indices, 'indices', fn, 0, 0);
   checkSameDim(probs, 'probs', state.probs, 'state.probs', fn, 1, 1);
+  checkValuesInRange(indices, 'indices', fn, { min: 0, max: state.probs.shape[0], maxOpen: true });
   const { momentum } = state;
   const next = tf.tidy(() => {
     if (indices.shape[0] === 0) return { probs: state.probs.clone(), seen: state.seen.clone() };

@@ -66,3 +66,29 @@ function describe(v: unknown): string {
   if (v === null || v === undefined || typeof v !== 'object') return String(v);
   return Array.isArray(v) ? `array(${v.length})` : 'object';
 }
+
+/**
+ * Checks every value of `t` lies in [min, max] (`maxOpen`: below max). Reads two numbers back (one
+ * sync on GPU backends); only when they are out of range is the whole tensor read to name the first
+ * value at fault: "argument 'labels' [4] has 7 at index [2], outside [0, 3)". NaN is left to the NaN
+ * policy (src/util/numerics.ts): it passes here and propagates.
+ */
+export function checkValuesInRange(
+  t: tf.Tensor, name: string, fn: string, range: { min: number; max: number; maxOpen?: boolean },
+): void {
+  if (t.size === 0) return;
+  const { min, max, maxOpen = false } = range;
+  const [lo, hi] = tf.tidy(() => tf.stack([tf.min(t).toFloat(), tf.max(t).toFloat()]).dataSync());
+  const outside = (v: number): boolean => v < min || (maxOpen ? v >= max : v > max);
+  if (!outside(lo) && !outside(hi)) return;
+  const data = t.dataSync();
+  let at = 0;
+  while (at < data.length && !outside(data[at])) at++;
+  const index: number[] = [];
+  let rest = at;
+  for (let axis = t.shape.length - 1; axis >= 0; axis--) {
+    index.unshift(rest % t.shape[axis]);
+    rest = Math.floor(rest / t.shape[axis]);
+  }
+  check(false, fn, () => `argument '${name}' ${shapeString(t.shape)} has ${data[at]} at index ${shapeString(index)}, outside [${min}, ${max}${maxOpen ? ')' : ']'}`);
+}
