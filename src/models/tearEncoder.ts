@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkNumber } from '../util/checks';
 import { checkInputShape } from './checkInputShape';
+import { seededDropout } from './seededDropout';
 import { SeededInitializers } from './seededInitializers';
 
 export interface TearEncoderOptions {
@@ -13,7 +14,7 @@ export interface TearEncoderOptions {
   bnMomentum?: number;
   /** Batch-norm epsilon (default 1e-5, PyTorch's). */
   bnEpsilon?: number;
-  /** Seed for the weight initializers (random when omitted). Dropout masks stay unseeded: a seeded tfjs dropout layer repeats one mask on every call. */
+  /** Seed for the weight initializers (random when omitted). Dropout masks come from the trainer's per-step seed (SeededDropout, withDropoutSeed). */
   seed?: number;
 }
 
@@ -48,10 +49,10 @@ export function createTearEncoder(options: TearEncoderOptions): tf.LayersModel {
     x = tf.layers.batchNormalization({ axis: -1, momentum: 1 - bnMomentum, epsilon: bnEpsilon }).apply(x) as tf.SymbolicTensor;
   }
   x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dropout({ rate: dropout }).apply(x) as tf.SymbolicTensor;
+  x = seededDropout({ rate: dropout, salt: 1 }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.dense({ units: 4096, kernelInitializer: init.glorotUniform() }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU().apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dropout({ rate: dropout }).apply(x) as tf.SymbolicTensor;
+  x = seededDropout({ rate: dropout, salt: 2 }).apply(x) as tf.SymbolicTensor;
   const features = tf.layers.dense({ units: 256, kernelInitializer: init.glorotUniform() }).apply(x) as tf.SymbolicTensor;
   const activated = tf.layers.reLU().apply(features) as tf.SymbolicTensor;
   const logits = tf.layers.dense({ units: numClasses, kernelInitializer: init.glorotUniform() }).apply(activated) as tf.SymbolicTensor;

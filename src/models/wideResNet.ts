@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkNumber } from '../util/checks';
 import { checkInputShape } from './checkInputShape';
+import { seededDropout } from './seededDropout';
 import { SeededInitializers } from './seededInitializers';
 
 export interface WideResNetOptions {
@@ -49,6 +50,7 @@ export function createWideResNet(options: WideResNetOptions): tf.LayersModel {
 
   const init = new SeededInitializers(seed);
   const blocksPerGroup = (depth - 4) / 6;
+  let dropoutLayers = 0;
   const conv = (x: tf.SymbolicTensor, filters: number, kernelSize: number, strides: number) =>
     tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: init.kaimingNormalFanOut() })
       .apply(x) as tf.SymbolicTensor;
@@ -60,7 +62,7 @@ export function createWideResNet(options: WideResNetOptions): tf.LayersModel {
     const activated = bnAct(x);
     let y = conv(activated, filters, 3, strides);
     y = bnAct(y);
-    if (dropout > 0) y = tf.layers.dropout({ rate: dropout }).apply(y) as tf.SymbolicTensor;
+    if (dropout > 0) y = seededDropout({ rate: dropout, salt: ++dropoutLayers }).apply(y) as tf.SymbolicTensor;
     y = conv(y, filters, 3, 1);
     const inChannels = x.shape[3] as number;
     const shortcut = inChannels === filters && strides === 1

@@ -23,7 +23,7 @@ describe('createTearEncoder', () => {
       // activation before the norm in each block
       const kinds = model.layers.map((l) => l.getClassName());
       expect(kinds.slice(1, 5)).toEqual(['ZeroPadding2D', 'Conv2D', 'ReLU', 'BatchNormalization']);
-      expect(kinds.slice(-8)).toEqual(['Flatten', 'Dropout', 'Dense', 'ReLU', 'Dropout', 'Dense', 'ReLU', 'Dense']);
+      expect(kinds.slice(-8)).toEqual(['Flatten', 'TearSeededDropout', 'Dense', 'ReLU', 'TearSeededDropout', 'Dense', 'ReLU', 'Dense']);
       expect(model.outputs.map((o) => o.shape)).toEqual([[null, 7], [null, 256]]);
       model.dispose();
     });
