@@ -51,6 +51,11 @@ export async function prepareData(settings: TrainSettings): Promise<PreparedData
   let test: DataPart;
   if (dataset === 'digits') {
     const digits = await loadDigits();
+    const perClass = Math.min(...classCounts(digits.labels, digits.numClasses));
+    if (Math.ceil((settings.test as number) / digits.numClasses) >= perClass) {
+      throw new CliUsageError(`--test ${settings.test} is too large: digits has ${perClass} images in its smallest class, and a class-balanced test set of ` +
+        `${settings.test} takes ${Math.ceil((settings.test as number) / digits.numClasses)} of each, leaving none for training`);
+    }
     pool = digits;
     ({ poolIndices, test } = holdOutDigitsTest(digits, settings.test as number));
   } else {

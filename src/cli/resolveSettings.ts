@@ -74,6 +74,10 @@ export function checkLabelBudget(settings: Pick<TrainSettings, 'labels' | 'valid
   const smallest = Math.min(...classCounts);
   const smallestName = classNames[classCounts.indexOf(smallest)] ?? String(classCounts.indexOf(smallest));
   const heldOut = Math.ceil(validation / numClasses);
+  if (validation > 0 && heldOut >= smallest) {
+    throw new CliUsageError(`--validation ${validation} is larger than the class-balanced budget allows for ${dataset}: the smallest class ('${smallestName}') has ` +
+      `${smallest} training images, ${heldOut} of which would go to validation, leaving none to label`);
+  }
   const perClass = Math.max(0, smallest - heldOut);
   if (Math.ceil(labels / numClasses) > perClass) {
     throw new CliUsageError(

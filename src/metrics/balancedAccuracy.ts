@@ -3,6 +3,6 @@ import { perClassAccuracy } from './perClassAccuracy';
 
 /** Mean per-class recall over the classes present in `yTrue` (absent classes are skipped); NaN for empty input. */
 export function balancedAccuracy(yTrue: NumberArray, yPred: NumberArray, numClasses: number): number {
-  const present = perClassAccuracy(yTrue, yPred, numClasses).filter((r) => !Number.isNaN(r));
+  const present = perClassAccuracy(yTrue, yPred, numClasses, 'balancedAccuracy').filter((r) => !Number.isNaN(r));
   return present.length === 0 ? NaN : present.reduce((a, b) => a + b, 0) / present.length;
 }

@@ -2,7 +2,11 @@ import { checkLabels, checkNumClasses, checkSameLength, type NumberArray } from 
 
 /** C×C counts: `m[t][p]` = number of samples with true class t predicted as p (rows true, columns predicted). */
 export function confusionMatrix(yTrue: NumberArray, yPred: NumberArray, numClasses: number): number[][] {
-  const fn = 'confusionMatrix';
+  return checkedConfusionMatrix(yTrue, yPred, numClasses, 'confusionMatrix');
+}
+
+/** confusionMatrix whose argument errors name `fn`, the metric the caller called (e.g. 'balancedAccuracy'). */
+export function checkedConfusionMatrix(yTrue: NumberArray, yPred: NumberArray, numClasses: number, fn: string): number[][] {
   checkNumClasses(numClasses, fn);
   checkSameLength(yTrue, 'yTrue', yPred, 'yPred', fn);
   checkLabels(yTrue, 'yTrue', fn, numClasses);

@@ -1,4 +1,4 @@
-import { confusionMatrix } from './confusionMatrix';
+import { checkedConfusionMatrix } from './confusionMatrix';
 import type { NumberArray } from './labelChecks';
 
 export interface PrecisionRecallF1 {
@@ -17,7 +17,7 @@ const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
  * macro = unweighted mean over the classes that occur in `yTrue` or `yPred` (as scikit-learn without `labels`).
  */
 export function macroPrecisionRecallF1(yTrue: NumberArray, yPred: NumberArray, numClasses: number): PrecisionRecallF1 {
-  return precisionRecallF1FromConfusion(confusionMatrix(yTrue, yPred, numClasses));
+  return precisionRecallF1FromConfusion(checkedConfusionMatrix(yTrue, yPred, numClasses, 'macroPrecisionRecallF1'));
 }
 
 /** The same numbers from a confusion matrix (rows true, columns predicted). */

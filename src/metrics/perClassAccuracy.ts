@@ -1,9 +1,9 @@
-import { confusionMatrix } from './confusionMatrix';
+import { checkedConfusionMatrix } from './confusionMatrix';
 import type { NumberArray } from './labelChecks';
 
 /** Per-class accuracy (recall) `m[k][k] / Σ_p m[k][p]`, length C; NaN for a class absent from `yTrue`. */
-export function perClassAccuracy(yTrue: NumberArray, yPred: NumberArray, numClasses: number): number[] {
-  return recallsFromConfusion(confusionMatrix(yTrue, yPred, numClasses));
+export function perClassAccuracy(yTrue: NumberArray, yPred: NumberArray, numClasses: number, fn = 'perClassAccuracy'): number[] {
+  return recallsFromConfusion(checkedConfusionMatrix(yTrue, yPred, numClasses, fn));
 }
 
 /** Row-normalised diagonal of a confusion matrix; NaN for empty rows. */
