@@ -106,5 +106,19 @@ export function configCases(root: string): Case[] {
       run: async () => judgeCliError(await cli(['train', '--config', configFile(TINY), ...flags, '--out', out(), '--backend', 'cpu', '--no-progress']), 2, names),
     });
   }
+  // the other commands' options (parsed by the same table)
+  const others: Array<[string, string[], string]> = [];
+  for (const [flag, values] of [['--batch-size', ['0', '-3', '1.5', 'big']], ['--dataset', ['imagenet']], ['--backend', ['gpu', '']]] as const) {
+    for (const v of values) others.push([`eval ${flag} ${JSON.stringify(v)}`, ['eval', '--checkpoint', root, flag, v], flag]);
+  }
+  for (const [flag, values] of [['--steps', ['0', 'many']], ['--seed', ['-1', '0.5']], ['--backend', ['tpu']]] as const) {
+    for (const v of values) others.push([`demo ${flag} ${JSON.stringify(v)}`, ['demo', '--quick', flag, v], flag]);
+  }
+  others.push(['eval without --checkpoint', ['eval'], '--checkpoint'], ['unknown train flag', ['train', '--stepz', '3'], '--stepz'],
+    ['unknown eval flag', ['eval', '--checkpoint', root, '--resume', root], '--resume'], ['unknown command', ['fly'], 'fly'],
+    ['--checkpoint without a value', ['eval', '--checkpoint'], '--checkpoint']);
+  for (const [id, argv, name] of others) {
+    cases.push({ id: `flags/${id}`, group: 'config', via: 'cli', run: async () => judgeCliError(await cli(argv), 2, [name]) });
+  }
   return cases;
 }

@@ -29,7 +29,7 @@ export interface Case {
 /** Errors tear-ssl throws on purpose; anything else escaping is a raw error. */
 export const KNOWN_ERRORS = ['TearArgumentError', 'DataFormatError', 'CheckpointError', 'NonFiniteCheckpointError', 'DivergenceError', 'CliUsageError'];
 
-const firstErrorLine = (r: CliResult): string => r.stderr.find((l) => l.startsWith('tear-ssl')) ?? r.stderr[0] ?? '';
+const firstErrorLine = (r: CliResult): string => r.stderr.find((l) => l.startsWith('tear-ssl') || l.startsWith('error: ')) ?? r.stderr[0] ?? '';
 
 /** A CLI call that must fail with `code`, its first error line containing every string of `names`. */
 export function judgeCliError(r: CliResult, code: 1 | 2, names: string[]): Verdict {
@@ -38,7 +38,8 @@ export function judgeCliError(r: CliResult, code: 1 | 2, names: string[]): Verdi
   if (/internal error|\n\s+at .+:\d+:\d+/.test(r.text)) return { outcome: 'raw-error', detail: line };
   if (r.code !== code) return { outcome: 'unclear-error', detail: `exit ${r.code}, expected ${code}: ${line}` };
   const missing = names.filter((n) => !line.includes(n));
-  if (!line.startsWith('tear-ssl: error: ') || missing.length > 0) return { outcome: 'unclear-error', detail: `does not name ${missing.join(', ')}: ${line}` };
+  // commander reports unknown or missing options itself, as "error: …"
+  if (!(line.startsWith('tear-ssl: error: ') || line.startsWith('error: ')) || missing.length > 0) return { outcome: 'unclear-error', detail: `does not name ${missing.join(', ')}: ${line}` };
   return { outcome: 'clear-error', detail: line };
 }
 
