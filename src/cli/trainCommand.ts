@@ -5,6 +5,7 @@ import { DataFormatError } from '../data/errors';
 import type { ClassificationReport } from '../metrics/classificationReport';
 import type { EvalMetrics, StepLogs, TrainerCallbacks } from '../training/callbacks';
 import { describeMethod } from '../training/algorithms/registry';
+import { DivergenceError } from '../training/divergence';
 import { SemiSupervisedTrainer } from '../training/trainer';
 import {
   checkpointDir, checkpointPath, listCheckpoints, pruneCheckpoints, removeStaleTemporaries, resolveCheckpoint, runFolderOf, type ResolvedCheckpoint,
@@ -150,6 +151,12 @@ export async function runTrainCommand(
     progress.start(settings.steps, startStep);
     try {
       await trainer.run(settings.steps);
+    } catch (e) {
+      if (!(e instanceof DivergenceError)) throw e;
+      const kept = listCheckpoints(checkpointDir(out));
+      const newest = kept.length > 0 ? kept[kept.length - 1].file : undefined;
+      throw new DivergenceError(e.step, e.tensor,
+        newest === undefined ? 'no checkpoint was written before it' : `the newest checkpoint, ${newest}, is finite: --resume from it with a lower --lr`);
     } finally {
       progress.stop();
     }

@@ -7,9 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 export class DivergenceError extends Error {
   override name = 'DivergenceError';
 
-  constructor(readonly step: number, readonly tensor: string) {
-    super(`tear-ssl: training diverged at step ${step}: ${tensor} is not finite (NaN or ±Inf); nothing of this step was applied, ` +
-      `the trainer and its checkpoints keep the state after step ${step}. Lower the learning rate or clip the gradients`);
+  /** `step`: the step that failed (0-based, = steps completed); `tensor`: what was not finite; `advice`: what to do (a default is given). */
+  constructor(readonly step: number, readonly tensor: string, advice = 'lower the learning rate or clip the gradients') {
+    super(`tear-ssl: training diverged at step ${step + 1}: ${tensor} is not finite (NaN or ±Inf); nothing of that step was applied ` +
+      `(the trainer keeps its state after step ${step}); ${advice}`);
   }
 }
 
