@@ -117,6 +117,29 @@ export function checkpointCases(root: string, baseRun: () => string): Case[] {
   }
   ckptCase('header-not-json', (b) => build('{"kind": ', parse(b).blob), ["field 'header'"]);
 
+  // run records (run.json beside the checkpoint): damaged ones are data errors naming the file, for eval and for --resume
+  const records: Array<[string, (text: string) => string, string]> = [
+    ['empty', () => '', 'is empty'],
+    ['truncated', (t) => t.slice(0, Math.floor(t.length / 2)), 'not valid JSON'],
+    ['array-root', () => '[]', 'must be a JSON object'],
+    ['no-settings', (t) => JSON.stringify({ ...JSON.parse(t), settings: undefined }), 'no settings object'],
+    ['fingerprint-number', (t) => JSON.stringify({ ...JSON.parse(t), dataFingerprint: 7 }), "field 'dataFingerprint'"],
+  ];
+  for (const [id, mutate, name] of records) {
+    for (const command of ['eval', 'train --resume'] as const) {
+      cases.push({
+        id: `run-record/${id} (${command})`, group: 'checkpoint', via: 'cli',
+        run: async () => {
+          const file = place(good());
+          const record = join(file, '..', '..', 'run.json');
+          writeFileSync(record, mutate(readFileSync(record, 'utf8')));
+          const argv = command === 'eval' ? ['eval', '--checkpoint', file, '--backend', 'cpu'] : ['train', '--resume', file, '--backend', 'cpu', '--no-progress'];
+          return judgeCliError(await cli(argv), 1, [record, name]);
+        },
+      });
+    }
+  }
+
   // a folder: a damaged newest checkpoint is skipped (said so), the newest valid one evaluated
   cases.push({
     id: 'checkpoint/folder-with-damaged-newest', group: 'checkpoint', via: 'cli',
