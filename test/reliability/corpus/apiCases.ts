@@ -40,12 +40,12 @@ const FUNCTIONS: Fn[] = [
   { fn: 'confidenceMask', args: [{ name: 'probs', kind: 'float2', make: probs }], call: ([a]) => confidenceMask(a as tf.Tensor2D, 0.9) },
   {
     fn: 'softCrossEntropy', args: [{ name: 'targets', kind: 'float2', make: probs, rows: true }, { name: 'logits', kind: 'float2', make: logits, rows: true }],
-    call: ([t, z]) => softCrossEntropy(t as tf.Tensor2D, z as tf.Tensor2D),
+    call: ([t, z]) => softCrossEntropy({ targets: t as tf.Tensor2D, logits: z as tf.Tensor2D }),
   },
   {
     fn: 'maskedUnlabeledLoss',
     args: [{ name: 'targets', kind: 'float2', make: probs, rows: true }, { name: 'strongLogits', kind: 'float2', make: logits, rows: true }, { name: 'mask', kind: 'float1', make: weights, rows: true }],
-    call: ([t, z, m]) => maskedUnlabeledLoss(t as tf.Tensor2D, z as tf.Tensor2D, m as tf.Tensor1D),
+    call: ([t, z, m]) => maskedUnlabeledLoss({ targets: t as tf.Tensor2D, strongLogits: z as tf.Tensor2D, mask: m as tf.Tensor1D }),
   },
   {
     fn: 'fixmatchLoss', args: [{ name: 'weakProbs', kind: 'float2', make: probs, rows: true }, { name: 'strongLogits', kind: 'float2', make: logits, rows: true }],
@@ -53,7 +53,7 @@ const FUNCTIONS: Fn[] = [
   },
   {
     fn: 'estimateUnlabeledLoss', args: [{ name: 'referenceProbs', kind: 'float2', make: probs, rows: true }, { name: 'studentProbs', kind: 'float2', make: probs, rows: true }],
-    call: ([a, b]) => estimateUnlabeledLoss(a as tf.Tensor2D, b as tf.Tensor2D),
+    call: ([a, b]) => estimateUnlabeledLoss({ referenceProbs: a as tf.Tensor2D, studentProbs: b as tf.Tensor2D }),
   },
   { fn: 'adaplWeights', args: [{ name: 'estimates', kind: 'float1', make: weights }], call: ([e]) => adaplWeights(e as tf.Tensor1D) },
   {
@@ -127,7 +127,7 @@ export function apiCases(): Case[] {
   }
   const t = <T>(build: () => T, check: (v: T) => string | undefined) => judgeApiOk(() => tf.tidy(() => build() as unknown as tf.TensorContainer) as unknown as T, check);
   const values: Array<[string, () => unknown, string[]]> = [
-    ['estimateUnlabeledLoss/negative-probability', () => tf.tidy(() => estimateUnlabeledLoss(tf.tensor2d([[0.5, 0.5], [1, -0.1]]), tf.tensor2d([[0.5, 0.5], [0.5, 0.5]]))), ["'referenceProbs'", 'index [1,1]']],
+    ['estimateUnlabeledLoss/negative-probability', () => tf.tidy(() => estimateUnlabeledLoss({ referenceProbs: tf.tensor2d([[0.5, 0.5], [1, -0.1]]), studentProbs: tf.tensor2d([[0.5, 0.5], [0.5, 0.5]]) })), ["'referenceProbs'", 'index [1,1]']],
     ['relaxPseudoLabels/label-equal-C', () => tf.tidy(() => relaxPseudoLabels(tf.tensor1d([0, 3], 'int32'), tf.tensor1d([0.9, 0.9]), 3)), ["'pseudoLabels'", 'index [1]']],
     ['relaxPseudoLabels/label-negative', () => tf.tidy(() => relaxPseudoLabels(tf.tensor1d([-2], 'int32'), tf.tensor1d([0.9]), 3)), ["'pseudoLabels'"]],
     ['relaxPseudoLabels/numClasses-0', () => tf.tidy(() => relaxPseudoLabels(tf.tensor1d([0], 'int32'), tf.tensor1d([0.9]), 0)), ["'numClasses'"]],
@@ -160,12 +160,12 @@ export function apiCases(): Case[] {
     { id: 'api/softmaxProbabilities/NaN-propagates', group: 'api', via: 'api', run: () => t(() => softmaxProbabilities(tf.tensor2d([[0, Number.NaN, 1]])), (p) => (Array.from(p.dataSync()).every(Number.isNaN) ? undefined : `${p.dataSync()}: a NaN logit must give a NaN row, not plausible numbers`)) },
     {
       id: 'api/fixmatchLoss/ok', group: 'api', via: 'api',
-      run: () => t(() => fixmatchLoss({ weakProbs: tf.tensor2d([[0.96, 0.02, 0.02], [0.5, 0.3, 0.2]]), strongLogits: tf.zeros([2, 3]) as tf.Tensor2D, threshold: 0.95 }),
+      run: () => t(() => fixmatchLoss({ weakProbs: tf.tensor2d([[0.96, 0.02, 0.02], [0.5, 0.3, 0.2]]), strongLogits: tf.zeros([2, 3]) as tf.Tensor2D }, { threshold: 0.95 }),
         (r) => close([...r.loss.dataSync(), ...r.mask.dataSync()], [Math.log(3) / 2, 1, 0])),
     },
     {
       id: 'api/estimateUnlabeledLoss/ok', group: 'api', via: 'api',
-      run: () => t(() => estimateUnlabeledLoss(tf.tensor2d([[0.25, 0.75]]), tf.tensor2d([[0.5, 0.5]])), (e) => close(e.dataSync(), [Math.log(2)])),
+      run: () => t(() => estimateUnlabeledLoss({ referenceProbs: tf.tensor2d([[0.25, 0.75]]), studentProbs: tf.tensor2d([[0.5, 0.5]]) }), (e) => close(e.dataSync(), [Math.log(2)])),
     },
     {
       id: 'api/relaxPseudoLabels/ok', group: 'api', via: 'api',
