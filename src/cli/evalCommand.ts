@@ -40,6 +40,7 @@ export async function runEvalCommand(opts: EvalCommandOptions, io: CliIo): Promi
   for (const s of resolved.skipped) io.out(`--checkpoint: skipped ${s.file}: ${s.reason}`);
   if (resolved.skipped.length > 0) io.out(`--checkpoint: using the newest valid checkpoint, ${file}`);
   const recorded = recordedRun(file, resolved.payload, runFolderOf(file));
+  if (recorded.warning !== undefined) io.err(`tear-ssl: warning: ${recorded.warning}`);
   const settings = evalSettings(file, opts, recorded);
   const backend = await useBackend(opts.backend, io);
   const data = await prepareData(settings);

@@ -64,13 +64,24 @@ export interface CheckpointMetadata {
  * The settings and data fingerprint of the run that wrote a checkpoint: from the checkpoint's own
  * metadata when it has them (they belong to that very file), else from its run folder's run.json.
  * `source` names where they came from; everything is undefined for an old checkpoint without run.json.
+ * A damaged run.json is an error (naming it) only when the checkpoint has no settings of its own;
+ * otherwise it is not needed and `warning` says it was skipped.
  */
-export function recordedRun(file: string, payload: unknown, runFolder: string | undefined): CheckpointMetadata & { source?: string } {
+export function recordedRun(file: string, payload: unknown, runFolder: string | undefined): CheckpointMetadata & { source?: string; warning?: string } {
   const meta = (payload as { metadata?: CheckpointMetadata } | null)?.metadata;
-  const record = runFolder === undefined ? undefined : readRunRecord(runFolder);
-  const fromCheckpoint = meta !== null && typeof meta === 'object';
-  const settings = (fromCheckpoint && meta.settings) || record?.settings;
-  const dataFingerprint = (fromCheckpoint && typeof meta.dataFingerprint === 'string' ? meta.dataFingerprint : undefined) ?? record?.dataFingerprint;
-  const source = fromCheckpoint && meta.settings ? file : record !== undefined && runFolder !== undefined ? runRecordPath(runFolder) : undefined;
-  return { settings: settings === undefined ? undefined : { ...settings }, dataFingerprint, source };
+  const own = meta !== null && typeof meta === 'object' && meta.settings !== null && typeof meta.settings === 'object' ? meta : undefined;
+  let record: RunRecord | undefined;
+  let warning: string | undefined;
+  if (runFolder !== undefined) {
+    try {
+      record = readRunRecord(runFolder);
+    } catch (e) {
+      if (own === undefined) throw e;
+      warning = `${(e as Error).message.replace(/^tear-ssl: /, '')} (not needed: ${file} holds the run's settings)`;
+    }
+  }
+  const settings = own?.settings ?? record?.settings;
+  const dataFingerprint = (typeof own?.dataFingerprint === 'string' ? own.dataFingerprint : undefined) ?? record?.dataFingerprint;
+  const source = own !== undefined ? file : record !== undefined && runFolder !== undefined ? runRecordPath(runFolder) : undefined;
+  return { settings: settings === undefined ? undefined : { ...settings }, dataFingerprint, source, warning };
 }

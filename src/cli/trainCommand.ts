@@ -60,6 +60,7 @@ export async function runTrainCommand(
   const backend = await useBackend(settings.backend, io, opts.quietBackend);
   const resumed = opts.resumed ?? (settings.resume === undefined ? undefined : await resolveCheckpoint(settings.resume, '--resume', { quarantine: true }));
   const recorded = resumed === undefined ? undefined : recordedRun(resumed.file, resumed.payload, runFolderOf(resumed.file));
+  if (recorded?.warning !== undefined) io.err(`tear-ssl: warning: ${recorded.warning}`);
   if (resumed !== undefined) {
     for (const s of resumed.skipped) io.out(`--resume: skipped ${s.file}: ${s.reason}${s.movedTo ? ` (renamed to ${s.movedTo})` : ''}`);
     if (resumed.skipped.length > 0) io.out(`--resume: using the newest valid checkpoint, ${resumed.file}`);
@@ -265,8 +266,7 @@ function dataSettingsOf(settings: TrainSettings): Partial<TrainSettings> {
 
 /** Writes a checkpoint carrying the CLI's metadata (settings and data fingerprint). */
 async function saveCheckpoint(trainer: SemiSupervisedTrainer, file: string, metadata: CheckpointMetadata): Promise<void> {
-  void metadata;
-  await trainer.save(file);
+  await trainer.save(file, { metadata: { ...metadata } });
 }
 
 /** The settings in --help order (dataset first). */

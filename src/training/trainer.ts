@@ -5,6 +5,7 @@ import { maskRate, pseudoLabelAccuracy } from '../metrics/sslDiagnostics';
 import { estimatorDiagnostics } from './estimatorDiagnostics';
 import { softmaxProbabilities } from '../math/probabilities';
 import { emaFromJSON, emaInit, emaMomentum, emaToJSON, emaUpdate, type EmaJSON, type EmaState } from '../state/ema';
+import { withDropoutSeed } from '../models/seededDropout';
 import { deriveSeed } from '../state/random';
 import { deserializeTensor, disposeState, serializeTensor, type SerializedTensor } from '../state/serialize';
 import { check } from '../util/checks';
@@ -21,6 +22,7 @@ import {
 } from './optimizer';
 import { constantLearningRate, cosineLearningRate } from './schedules';
 import { buildTeacher, disposeModel, modelHandle, type ModelHandle, type TeacherFactory, type TrainableModel } from './trainableModel';
+import { DivergenceError, firstNonFinite } from './divergence';
 import { objectiveGradients } from './trainStep';
 import { appliesWeightDecay, isBatchNormStatistic } from './weightDecay';
 
@@ -56,7 +58,7 @@ export interface TrainerOptions extends TrainerSetup {
 }
 
 /** Purposes for deriveSeed(seed, step, purpose): every random draw of step k is a function of (seed, k). */
-export const SEED_PURPOSE = { weakLabeled: 1, weakUnlabeled: 2, strongUnlabeled: 3, kmeans: 4 } as const;
+export const SEED_PURPOSE = { weakLabeled: 1, weakUnlabeled: 2, strongUnlabeled: 3, kmeans: 4, dropout: 5 } as const;
 
 const CHECKPOINT_KIND = 'tear-ssl/SemiSupervisedTrainer';
 
@@ -70,6 +72,8 @@ interface CheckpointPayload {
   /** Every component state by key (MethodRecipe.states): DA queue, reference snapshot or memory, masker statistics, … */
   states: Record<string, unknown>;
   random: { seed: number; scheme: string };
+  /** The caller's JSON data about the run (the CLI: its data settings and data fingerprint); not read by the trainer. */
+  metadata?: Record<string, unknown>;
 }
 
 /** Checkpoints written before the component map kept these three states at the top level. */
@@ -95,6 +99,8 @@ export class SemiSupervisedTrainer {
   /** Stable per-position keys `v<i>` for the student's variables (tfjs renames variables on every build). */
   private readonly keys: string[];
   private readonly trainableKeys: string[];
+  /** Keys of the variables the forward pass updates itself (batch-norm moving statistics). */
+  private readonly nonTrainableKeys: string[];
   private readonly nameOfKey: Map<string, string>;
   private readonly ema: ReferenceModel;
   /** The model a reference source with its own weights (the previous-step model) runs on; undefined otherwise. */
@@ -119,6 +125,7 @@ export class SemiSupervisedTrainer {
     this.keys = this.student.variables.map((_, i) => `v${i}`);
     const trainableIds = new Set(this.student.trainable.map((v) => v.id));
     this.trainableKeys = this.keys.filter((_, i) => trainableIds.has(this.student.variables[i].id));
+    this.nonTrainableKeys = this.keys.filter((_, i) => !trainableIds.has(this.student.variables[i].id));
     this.nameOfKey = new Map(this.keys.map((k, i) => [k, this.student.variables[i].name]));
     this.ema = ema;
     this.referenceCopy = referenceCopy;
@@ -221,16 +228,44 @@ export class SemiSupervisedTrainer {
       });
       if (reference) owned.push(reference.probs, reference.features);
 
-      const { grads, outputs } = objectiveGradients({
-        student: this.student, config: c, recipe: this.recipe,
-        weakLabeled: views.weakLabeled, labels: labeled.labels,
-        weakUnlabeled: views.weakUnlabeled, strongUnlabeled: views.strongUnlabeled,
-        reference, indices: unlabeled?.indices, states: this.states,
-        kmeansSeed: seed(SEED_PURPOSE.kmeans),
-      });
+      // Statistics the training forward updates in place (BN moving mean/variance): restored if the step diverges.
+      const statistics = this.nonTrainableKeys.map((key) => tf.clone(this.studentWeights()[key]));
+      let outputs: ReturnType<typeof objectiveGradients>['outputs'];
+      let update: ReturnType<SemiSupervisedTrainer['optimizerStep']>;
+      try {
+        // Dropout masks (SeededDropout layers) are drawn from (seed, step), like every other random draw.
+        const objective = withDropoutSeed(seed(SEED_PURPOSE.dropout), () => objectiveGradients({
+          student: this.student, config: c, recipe: this.recipe,
+          weakLabeled: views.weakLabeled, labels: labeled.labels,
+          weakUnlabeled: views.weakUnlabeled, strongUnlabeled: views.strongUnlabeled,
+          reference, indices: unlabeled?.indices, states: this.states,
+          kmeansSeed: seed(SEED_PURPOSE.kmeans),
+        }));
+        outputs = objective.outputs;
+        update = this.optimizerStep(objective.grads, lr);
+        tf.dispose(Object.values(objective.grads));
+        // Nothing of the step is applied until the loss, the updated weights and the statistics are known finite.
+        const bad = await firstNonFinite({
+          'the loss': outputs.total,
+          ...Object.fromEntries(Object.entries(update.params).map(([key, t]) => [`weight '${this.nameOfKey.get(key)}' after the update`, t])),
+          ...Object.fromEntries(this.nonTrainableKeys.map((key) => [`statistic '${this.nameOfKey.get(key)}'`, this.studentWeights()[key]])),
+        });
+        if (bad !== undefined) {
+          tf.dispose(Object.values(update.params));
+          disposeState(update.state.slots);
+          for (const [key, state] of Object.entries(outputs.states)) if (this.states[key] !== state) disposeState(state);
+          disposeState({ ...outputs, states: undefined });
+          throw new DivergenceError(k, bad);
+        }
+      } catch (e) {
+        const variables = this.studentWeights() as Record<string, tf.Variable>;
+        this.nonTrainableKeys.forEach((key, i) => variables[key].assign(statistics[i]));
+        throw e;
+      } finally {
+        tf.dispose(statistics);
+      }
       const emaMomentumUsed = emaMomentum(this.emaState.step, c.ema.momentum, c.ema.warmup);
-      this.applyGradients(grads, lr);
-      tf.dispose(Object.values(grads));
+      this.commitUpdate(update);
       this.updateEma();
       this.swapStates(outputs.states);
       const logs = await this.stepLogs(outputs, unlabeled, lr, emaMomentumUsed, reference?.probs);
@@ -260,8 +295,12 @@ export class SemiSupervisedTrainer {
     return { student, ema };
   }
 
-  /** Writes every piece of the run's state to `file` atomically (see docs/trainer.md, "Checkpoints"). */
-  async save(file: string): Promise<void> {
+  /**
+   * Writes every piece of the run's state to `file` atomically (see docs/trainer.md, "Checkpoints").
+   * `metadata` (JSON) is stored as the payload's `metadata` field for the caller to read back
+   * (`readCheckpoint(file).metadata`). Refuses (NonFiniteCheckpointError) a state holding NaN or ±Inf.
+   */
+  async save(file: string, opts: { metadata?: Record<string, unknown> } = {}): Promise<void> {
     this.checkAlive();
     const payload: CheckpointPayload = {
       kind: CHECKPOINT_KIND,
@@ -276,6 +315,7 @@ export class SemiSupervisedTrainer {
       states: Object.fromEntries(await Promise.all(
         this.recipe.states.map(async (component) => [component.key, await component.toJSON(this.states[component.key])]))),
       random: { seed: this.config.seed, scheme: 'deriveSeed(seed, step, purpose)' },
+      ...(opts.metadata === undefined ? {} : { metadata: opts.metadata }),
     };
     await writeCheckpoint(file, payload);
   }
@@ -331,8 +371,8 @@ export class SemiSupervisedTrainer {
     return Object.fromEntries(this.trainableKeys.map((k) => [k, all[k]]));
   }
 
-  /** Clip, optimizer update, assign. */
-  private applyGradients(gradsByName: Record<string, tf.Tensor>, lr: number): void {
+  /** Clip and optimizer update: the new parameters and optimizer state, not yet applied (commitUpdate does). */
+  private optimizerStep(gradsByName: Record<string, tf.Tensor>, lr: number): ReturnType<typeof optimizerUpdate> {
     const c = this.config;
     const byKey: Record<string, tf.Tensor> = {};
     this.trainableKeys.forEach((k) => {
@@ -343,10 +383,15 @@ export class SemiSupervisedTrainer {
     const update = optimizerUpdate(c.optimizer, this.optimizerState, this.trainableParams(), grads, {
       learningRate: lr, decays: (key) => appliesWeightDecay(this.nameOfKey.get(key) as string),
     });
+    if (grads !== byKey) tf.dispose(Object.values(grads));
+    return update;
+  }
+
+  /** Assigns the new parameters and takes the new optimizer state. */
+  private commitUpdate(update: ReturnType<typeof optimizerUpdate>): void {
     const variables = this.studentWeights() as Record<string, tf.Variable>;
     for (const [k, value] of Object.entries(update.params)) variables[k].assign(value);
     tf.dispose(Object.values(update.params));
-    if (grads !== byKey) tf.dispose(Object.values(grads));
     disposeState(this.optimizerState.slots);
     this.optimizerState = update.state;
   }

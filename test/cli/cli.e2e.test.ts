@@ -81,7 +81,7 @@ describe('tear-ssl train / eval end to end (cpu backend)', () => {
     const io = memoryIo();
     const code = await runCli(tinyTrain(join(root, 'other'), ['--labels', '30', '--resume', out]), io);
     expect(code).toBe(2);
-    expect(io.stderr[0]).toMatch(/^tear-ssl: error: --resume .*step-00000002\.ckpt: labels is 30 here but 20 in .*run\.json/);
+    expect(io.stderr[0]).toMatch(/^tear-ssl: error: --resume .*step-00000002\.ckpt: labels is 30 here but 20 in .*step-00000002\.ckpt/);
   });
 
   it('eval --checkpoint reads the run folder and prints test and validation metrics', async () => {

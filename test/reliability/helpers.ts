@@ -73,3 +73,18 @@ export function rewriteCheckpointBlob(bytes: Buffer, mutate: (blob: Float32Array
   createHash('sha256').update(out.subarray(0, start + blobBytes)).digest().copy(out, start + blobBytes);
   return out;
 }
+
+/** A copy of a checkpoint file with its JSON header changed by `edit` (lengths and SHA-256 recomputed). */
+export function rewriteCheckpointHeader(bytes: Buffer, edit: (header: Record<string, unknown>) => unknown): Buffer {
+  const headerBytes = bytes.readUInt32LE(12);
+  const blobBytes = bytes.readUInt32LE(16);
+  const header = JSON.parse(bytes.toString('utf8', 24, 24 + headerBytes)) as Record<string, unknown>;
+  const text = Buffer.from(JSON.stringify(edit(header)), 'utf8');
+  const pre = Buffer.from(bytes.subarray(0, 24));
+  pre.writeUInt32LE(text.length, 12);
+  const body = Buffer.concat([pre, text, bytes.subarray(24 + headerBytes, 24 + headerBytes + blobBytes)]);
+  return Buffer.concat([body, createHash('sha256').update(body).digest()]);
+}
+
+/** The checkpoint without the CLI's `metadata` (as written by tear-ssl before the data fingerprint). */
+export const withoutMetadata = (bytes: Buffer): Buffer => rewriteCheckpointHeader(bytes, ({ metadata: _m, ...rest }) => rest);
