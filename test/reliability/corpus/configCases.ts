@@ -117,6 +117,11 @@ export function configCases(root: string): Case[] {
   others.push(['eval without --checkpoint', ['eval'], '--checkpoint'], ['unknown train flag', ['train', '--stepz', '3'], '--stepz'],
     ['unknown eval flag', ['eval', '--checkpoint', root, '--resume', root], '--resume'], ['unknown command', ['fly'], 'fly'],
     ['--checkpoint without a value', ['eval', '--checkpoint'], '--checkpoint']);
+  // a learning rate that makes the run diverge: a failure of the run (exit 1) naming the step, not a usage error
+  cases.push({
+    id: 'flags/lr-diverges', group: 'config', via: 'cli',
+    run: async () => judgeCliError(await cli(['train', '--config', configFile({ ...TINY, steps: 4, checkpointEvery: 1 }), '--lr', '1e37', '--out', out(), '--backend', 'cpu', '--no-progress']), 1, ['training diverged at step', 'is not finite']),
+  });
   for (const [id, argv, name] of others) {
     cases.push({ id: `flags/${id}`, group: 'config', via: 'cli', run: async () => judgeCliError(await cli(argv), 2, [name]) });
   }
