@@ -67,7 +67,7 @@ describe('run folders: reuse, resume, run.json (issue 10)', () => {
         const out = copyRun(`runjson-${text.length}-${own}`);
         if (!own) for (const step of [1, 2]) writeFileSync(ckpt(out, step), withoutMetadata(readFileSync(ckpt(out, step))));
         writeFileSync(join(out, 'run.json'), text);
-        for (const argv of [['eval', '--checkpoint', out, '--backend', 'cpu'], ['train', '--resume', ckpt(out, 1), '--backend', 'cpu', '--no-progress']]) {
+        for (const argv of [['eval', '--checkpoint', out, '--backend', 'cpu'], ['train', '--resume', ckpt(out, 2), '--backend', 'cpu', '--no-progress']]) {
           const r = await cli(argv);
           expect(r.text).not.toMatch(/SyntaxError|internal error/);
           const named = `${join(out, 'run.json')}: the run record`;
