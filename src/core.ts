@@ -44,6 +44,7 @@ export { serializeTensor, deserializeTensor, disposeState, type SerializedTensor
 export { createSmallCnn, type SmallCnnOptions } from './models/smallCnn';
 export { createWideResNet, type WideResNetOptions } from './models/wideResNet';
 export { createTearEncoder, type TearEncoderOptions } from './models/tearEncoder';
+export { SeededDropout, seededDropout, withDropoutSeed, type SeededDropoutArgs } from './models/seededDropout';
 
 // augment
 export { type Augment } from './augment/types';

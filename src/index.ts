@@ -16,6 +16,7 @@ export {
   type TrainerConfig, type TrainerConfigInput, type TrainingMethod, type ReferenceKind,
 } from './training/config';
 export { type StepLogs, type EvalMetrics, type TrainerCallbacks } from './training/callbacks';
+export { DivergenceError } from './training/divergence';
 export {
   ALGORITHMS, ADD_ONS, methodNames, canonicalMethodName, describeMethod, resolveMethod, type MethodRecipe,
 } from './training/algorithms/registry';
@@ -26,7 +27,7 @@ export { flexmatchThresholds, FLEXMATCH_MAPPINGS, type FlexmatchOptions } from '
 export { freematchUpdate, freematchThresholds, freematchFairness, type FreematchOptions } from './training/algorithms/freematch';
 export { softmatchUpdate, softmatchWeights, type SoftmatchOptions } from './training/algorithms/softmatch';
 export {
-  CheckpointError, readCheckpoint, writeCheckpoint, encodeCheckpoint, decodeCheckpoint,
+  CheckpointError, NonFiniteCheckpointError, readCheckpoint, writeCheckpoint, encodeCheckpoint, decodeCheckpoint,
   CHECKPOINT_MAGIC, CHECKPOINT_FORMAT_VERSION,
 } from './training/checkpoint';
 export { cosineLearningRate, constantLearningRate, type CosineScheduleOptions } from './training/schedules';
