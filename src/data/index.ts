@@ -14,3 +14,4 @@ export {
 } from './isic2018';
 export { ISIC2018_CLASS_NAMES, readIsicSplitFile, type IsicSplitEntry } from './isicSplitFile';
 export { readIsicGroundTruth } from './isicGroundTruth';
+export { deriveIsicUnlabeledSplit, renderIsicSplitFile, ISIC2018_POOL_FILE, ISIC2018_POOL_EXCLUDED } from './isicUnlabeledSplit';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { check, checkNumber } from '../util/checks';
@@ -8,6 +9,7 @@ import { readImageCache, writeImageCache, type ImageCacheKey } from './imageCach
 import { readIsicGroundTruth } from './isicGroundTruth';
 import { readDataFile } from './readFile';
 import { ISIC2018_CLASS_NAMES, imagePathInside, readIsicSplitFile, type IsicSplitEntry } from './isicSplitFile';
+import { ISIC2018_POOL_FILE, deriveIsicUnlabeledSplit } from './isicUnlabeledSplit';
 import type { ImageDataset } from './types';
 
 /** Per-channel (R, G, B) mean and std of the ISIC 2018 images in [0, 1], as used by TEAR: x̂ = (x − mean)/std. */
@@ -23,7 +25,10 @@ export type Isic2018Budget = (typeof ISIC2018_BUDGETS)[number];
 export interface LoadIsic2018Options {
   /** Folder holding the ISIC 2018 Task 3 training JPEGs (`ISIC_0024306.jpg`, …). */
   imagesDir: string;
-  /** Folder holding TEAR's split files (Train<N>.txt, Train_unl<N>.txt, Val.txt, Test.txt). */
+  /**
+   * Folder holding TEAR's split files: Train<N>.txt, Val.txt, Test.txt, and Train_unl<N>.txt or, in
+   * its place, Train_pool.txt (what tear-ssl ships; the unlabeled list is derived from it).
+   */
   splitsDir: string;
   budget: Isic2018Budget;
   /** Optional official ground-truth CSV; when given, every listed image must be in it with the same class. */
@@ -53,6 +58,7 @@ interface LocatedEntry extends IsicSplitEntry {
 /**
  * Loads ISIC 2018 Task 3 with TEAR's splits for a labeled budget: labeled = Train<budget>.txt,
  * unlabeled = Train_unl<budget>.txt (labels kept, for diagnostics), validation = Val.txt, test = Test.txt.
+ * Without Train_unl<budget>.txt the unlabeled list is derived from Train_pool.txt (deriveIsicUnlabeledSplit).
  * JPEGs are decoded one at a time with sharp and resized to size×size RGB; the resized uint8 pixels of
  * all listed images are cached in `cacheDir` (one file shared by every budget). Images in [0, 1], shape
  * [size, size, 3], 7 classes, `ids` = image ids. Normalise with ISIC2018_NORMALIZATION.
@@ -75,9 +81,13 @@ export async function loadIsic2018(options: LoadIsic2018Options): Promise<Isic20
   const parts = Object.keys(splitFiles) as Part[];
   const entries = {} as Record<Part, LocatedEntry[]>;
   const byId = new Map<string, LocatedEntry>();
+  const derivedUnlabeled = !existsSync(splitFiles.unlabeled) && existsSync(join(splitsDir, ISIC2018_POOL_FILE));
+  if (derivedUnlabeled) splitFiles.unlabeled = join(splitsDir, ISIC2018_POOL_FILE);
   for (const part of parts) {
     const splitFile = splitFiles[part];
-    entries[part] = (await readIsicSplitFile(splitFile)).map((entry) => {
+    let listed = await readIsicSplitFile(splitFile);
+    if (part === 'unlabeled' && derivedUnlabeled) listed = deriveIsicUnlabeledSplit(listed, entries.labeled, budget);
+    entries[part] = listed.map((entry) => {
       const located = { ...entry, splitFile, path: imagePathInside(imagesDir, entry, splitFile) };
       const other = byId.get(entry.id);
       if (other !== undefined) {

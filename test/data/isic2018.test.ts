@@ -1,10 +1,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../src/data/errors';
 import { ISIC2018_NORMALIZATION, loadIsic2018 } from '../../src/data/isic2018';
+import { ISIC2018_BUDGETS, type Isic2018Budget } from '../../src/data/isic2018';
 import { ISIC2018_CLASS_NAMES, readIsicSplitFile } from '../../src/data/isicSplitFile';
+import { deriveIsicUnlabeledSplit, renderIsicSplitFile } from '../../src/data/isicUnlabeledSplit';
 import { makeTempDir } from './tempDir';
 
 const temp = makeTempDir('isic');
@@ -74,6 +77,22 @@ describe('loadIsic2018', () => {
         for (let c = 0; c < 3; c++) expect(Math.abs(image[3 * p + c] * 255 - COLORS[i][c])).toBeLessThanOrEqual(4);
       }
     }
+  });
+
+  it('derives the unlabeled part from Train_pool.txt when Train_unl<N>.txt is absent (pool order, labeled and excluded images left out)', async () => {
+    const excluded = 'ISIC_0031957.jpg  0 1 0 0 0 0 0 '; // excluded for budget 350; its image does not exist and is never read
+    const splitsDir = writeSplits({ 'Train_pool.txt': [splitLine(5), splitLine(0), excluded, splitLine(3), splitLine(4), splitLine(1), splitLine(2)].join('\n') });
+    rmSync(join(splitsDir, 'Train_unl350.txt'));
+    const data = await loadIsic2018({ imagesDir, splitsDir, budget: 350, size: 2 });
+    expect(data.unlabeled.ids).toEqual([ids[5], ids[3], ids[4]]);
+    expect(Array.from(data.unlabeled.labels)).toEqual([5, 3, 4]);
+    expect(data.labeled.ids).toEqual(ids.slice(0, 3));
+    // errors in derived entries name the pool file and its line
+    const missing = writeSplits({ 'Train_pool.txt': [splitLine(5), 'ISIC_0000099.jpg  1 0 0 0 0 0 0 '].join('\n') });
+    rmSync(join(missing, 'Train_unl350.txt'));
+    const error = await formatError(loadIsic2018({ imagesDir, splitsDir: missing, budget: 350 }));
+    expect(error.file).toBe(join(missing, 'Train_pool.txt'));
+    expect(error.message).toMatch(/Train_pool\.txt:2: image ISIC_0000099\.jpg not found/);
   });
 
   it('keeps the HWC layout: a left-red/right-blue image stays red on the left', async () => {
@@ -226,11 +245,12 @@ describe('TEAR split files shipped in examples/isic2018/splits', () => {
     const expectedLabeled: Record<number, number> = { 350: 349, 600: 599, 800: 799, 1200: 1199, 2000: 2000 };
     for (const [budget, count] of Object.entries(expectedLabeled)) {
       const labeled = await readIsicSplitFile(join(dir, `Train${budget}.txt`));
-      const unlabeled = await readIsicSplitFile(join(dir, `Train_unl${budget}.txt`));
+      const unlabeled = deriveIsicUnlabeledSplit(await readIsicSplitFile(join(dir, 'Train_pool.txt')), labeled, Number(budget) as Isic2018Budget);
       expect(labeled.length).toBe(count);
       expect(labeled.length + unlabeled.length).toBe(9593);
       expect(new Set([...labeled, ...unlabeled].map((e) => e.id)).size).toBe(9593);
     }
+    expect(existsSync(join(dir, 'Train_unl350.txt'))).toBe(false); // not shipped: derived from Train_pool.txt
     const counts = async (name: string) => {
       const out = new Array<number>(7).fill(0);
       for (const entry of await readIsicSplitFile(join(dir, name))) out[entry.label]++;
@@ -240,5 +260,28 @@ describe('TEAR split files shipped in examples/isic2018/splits', () => {
     expect(await counts('Val.txt')).toEqual([9, 10, 10, 10, 10, 10, 10]);
     expect(await counts('Test.txt')).toEqual([49, 50, 50, 50, 50, 50, 50]);
     expect(await counts('Train350.txt')).toEqual([38, 234, 18, 12, 38, 4, 5]);
+  });
+
+  it('derives each Train_unl<N>.txt byte for byte: the SHA-256 of the rendered list equals the release file\'s', async () => {
+    // sha256sum of the release's Train_unl<N>.txt, taken before they were dropped from the package
+    const releaseSha256: Record<Isic2018Budget, string> = {
+      350: 'e663629e55a0fa3ed4861d47585d88e1aa865033b1feb7347868a2b783ff266a',
+      600: '6b2f01c9a7513042790dc0ac72f7623b79c0b82b4d0fbf11a297b5775a941501',
+      800: 'e587ab9a2afd63ceec7b43d6301e0b5186e79d1f9c994c1fece4c115c4c99ead',
+      1200: 'b430bdd047cce062da1064964b6e50da6cca82797f727a09c08bbac8680f4ea5',
+      2000: 'd92bffcb8fc3231a2fce066c36ed99c8eaa2f2a695faf21f11a7b177e588fec8',
+    };
+    const pool = await readIsicSplitFile(join(dir, 'Train_pool.txt'));
+    expect(pool.length).toBe(9595);
+    for (const budget of ISIC2018_BUDGETS) {
+      const labeled = await readIsicSplitFile(join(dir, `Train${budget}.txt`));
+      const text = renderIsicSplitFile(deriveIsicUnlabeledSplit(pool, labeled, budget));
+      expect(createHash('sha256').update(text).digest('hex'), `budget ${budget}`).toBe(releaseSha256[budget]);
+    }
+    // the check can fail: leaving out the exclusions changes the list
+    const labeled = await readIsicSplitFile(join(dir, 'Train350.txt'));
+    const ids = new Set(labeled.map((e) => e.id));
+    const naive = renderIsicSplitFile(pool.filter((e) => !ids.has(e.id)));
+    expect(createHash('sha256').update(naive).digest('hex')).not.toBe(releaseSha256[350]);
   });
 });
