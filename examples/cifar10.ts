@@ -19,7 +19,7 @@ import {
   SemiSupervisedTrainer, evaluateModels, createWideResNet, deriveSeed, evaluationBatches, labeledBatches, loadCifar10,
   makeSplit, selectBackend, strongAugment, unlabeledBatches, weakAugment,
   type BackendChoice, type TrainerSetup, type TrainingMethod,
-} from '../src/index';
+} from 'tear-ssl';
 
 const { values: args } = parseArgs({
   options: {

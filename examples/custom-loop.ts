@@ -5,16 +5,19 @@
  *
  *   npx tsx examples/custom-loop.ts           # with AdaPL + IPH (about 25 s on a 2-core CPU with wasm)
  *   npx tsx examples/custom-loop.ts --plain   # the original supervised loop, for comparison
+ *   npx tsx examples/custom-loop.ts --steps 2 # a smoke run (the package test runs it from an installed tarball)
  */
+import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import {
   adaplLoss, alignDistribution, evaluateModels, createSmallCnn, disposeState, distributionAlignmentInit,
   distributionAlignmentUpdate, emaInit, emaUpdate, evaluationBatches, iphLoss, labeledBatches, loadDigits, makeSplit,
   selectBackend, softmaxProbabilities, stopGradient, strongAugment, unlabeledBatches, weakAugment, type EmaState,
-} from '../src/index';
+} from 'tear-ssl';
 
-const TEAR = !process.argv.includes('--plain');
-const STEPS = 300;
+const { values: args } = parseArgs({ options: { plain: { type: 'boolean', default: false }, steps: { type: 'string', default: '300' } } });
+const TEAR = !args.plain;
+const STEPS = Number(args.steps);
 const NUM_CLASSES = 10;
 
 console.log(`backend: ${(await selectBackend()).reason}`);

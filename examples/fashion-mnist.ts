@@ -13,7 +13,7 @@ import {
   SemiSupervisedTrainer, evaluateModels, createSmallCnn, deriveSeed, evaluationBatches, labeledBatches, loadIdx,
   makeSplit, selectBackend, strongAugment, unlabeledBatches, weakAugment,
   type BackendChoice, type TrainingMethod,
-} from '../src/index';
+} from 'tear-ssl';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,7 +62,8 @@ console.log(`trained ${steps} steps in ${((performance.now() - started) / 1000).
 
 const [emaTest, studentTest] = (await evaluateModels([trainer.emaModel as tf.LayersModel, model], evaluationBatches(test, undefined, 500), 10))
   .map((r) => `top-1 ${(100 * r.accuracy).toFixed(2)}%, balanced ${(100 * r.balancedAccuracy).toFixed(2)}%, macro-F1 ${(100 * r.macroF1).toFixed(2)}%`);
-console.log(`test (10,000 images), EMA: ${emaTest}`);
-console.log(`test (10,000 images), student: ${studentTest}`);
+const testImages = test.labels.length.toLocaleString('en-US');
+console.log(`test (${testImages} images), EMA: ${emaTest}`);
+console.log(`test (${testImages} images), student: ${studentTest}`);
 trainer.dispose();
 model.dispose();

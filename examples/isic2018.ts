@@ -20,7 +20,7 @@ import {
   ISIC2018_NORMALIZATION, SemiSupervisedTrainer, evaluateModels, createTearEncoder, deriveSeed, evaluationBatches,
   labeledBatches, loadIsic2018, medicalPreset, selectBackend, unlabeledBatches,
   type BackendChoice, type ImageDataset, type Isic2018Budget, type TrainerSetup, type TrainingMethod,
-} from '../src/index';
+} from 'tear-ssl';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { runCli } from './runCli';
 
 /** The `tear-ssl` bin: runs the CLI on this process's arguments and exits with its code. */

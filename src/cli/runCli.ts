@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { TearArgumentError } from '../util/checks';
+import { packageVersion } from '../data/packageRoot';
 import { CliUsageError } from './cliError';
 import { runDemoCommand } from './demoCommand';
 import { runEvalCommand } from './evalCommand';
@@ -12,6 +13,7 @@ import { BACKEND_NAMES, DATASET_NAMES, TRAIN_OPTIONS, parseOptionValue, optionSp
 function buildProgram(io: CliIo, run: { task?: Promise<void>; code?: number }): Command {
   const program = new Command('tear-ssl')
     .description('Semi-supervised image classification with TEAR (AdaPL, IPH) and FixMatch on TensorFlow.js')
+    .version(packageVersion(), '-V, --version', 'print the tear-ssl version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
     .showHelpAfterError('(run with --help for the options)')

@@ -35,3 +35,11 @@ export function packageRoot(start: string = moduleDirectory()): string {
 export function packageDataPath(file: string): string {
   return join(packageRoot(), 'data', file);
 }
+
+/** The `version` field of tear-ssl's own package.json (what `tear-ssl --version` prints). */
+export function packageVersion(): string {
+  const manifest = join(packageRoot(), 'package.json');
+  const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown }).version;
+  if (typeof version !== 'string') throw new Error(`tear-ssl: ${manifest} has no version`);
+  return version;
+}
