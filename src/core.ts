@@ -45,6 +45,7 @@ export { createSmallCnn, type SmallCnnOptions } from './models/smallCnn';
 export { createWideResNet, type WideResNetOptions } from './models/wideResNet';
 export { createTearEncoder, type TearEncoderOptions } from './models/tearEncoder';
 export { SeededDropout, seededDropout, withDropoutSeed, type SeededDropoutArgs } from './models/seededDropout';
+export { withFeatureOutput, type WithFeatureOutputOptions } from './models/withFeatureOutput';
 
 // augment
 export { type Augment } from './augment/types';
