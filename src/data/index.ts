@@ -15,3 +15,7 @@ export {
 export { ISIC2018_CLASS_NAMES, readIsicSplitFile, type IsicSplitEntry } from './isicSplitFile';
 export { readIsicGroundTruth } from './isicGroundTruth';
 export { deriveIsicUnlabeledSplit, renderIsicSplitFile, ISIC2018_POOL_FILE, ISIC2018_POOL_EXCLUDED } from './isicUnlabeledSplit';
+export {
+  labeledBatchesFrom, unlabeledBatchesFrom,
+  type XsYs, type XsYsSource, type FromDatasetOptions, type BatchFactory,
+} from './fromDataset';
