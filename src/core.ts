@@ -46,6 +46,7 @@ export { createWideResNet, type WideResNetOptions } from './models/wideResNet';
 export { createTearEncoder, type TearEncoderOptions } from './models/tearEncoder';
 export { SeededDropout, seededDropout, withDropoutSeed, type SeededDropoutArgs } from './models/seededDropout';
 export { withFeatureOutput, type WithFeatureOutputOptions } from './models/withFeatureOutput';
+export { inferenceModel, type InferenceOutput } from './models/inferenceModel';
 
 // augment
 export { type Augment } from './augment/types';

@@ -39,6 +39,7 @@ export { appliesWeightDecay, isBatchNormStatistic } from './training/weightDecay
 export { clipGradientValues } from './training/gradientClipping';
 export { type FunctionModel, type TrainableModel, type TeacherFactory } from './training/trainableModel';
 export { semiSupervisedObjective, objectiveGradients } from './training/trainStep';
+export { saveModelFiles, type SavedModelFiles } from './training/saveModelFiles';
 
 // data
 export * from './data/index';

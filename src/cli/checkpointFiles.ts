@@ -11,6 +11,9 @@ export const checkpointDir = (out: string): string => join(out, 'checkpoints');
 
 export const checkpointPath = (out: string, step: number): string => join(checkpointDir(out), `step-${String(step).padStart(8, '0')}.ckpt`);
 
+/** The checkpoint of the best validation evaluation so far (EMA top-1), beside the latest step-*.ckpt. */
+export const bestCheckpointPath = (out: string): string => join(checkpointDir(out), 'best.ckpt');
+
 const CHECKPOINT_NAME = /^step-(\d+)\.ckpt$/;
 
 /** Checkpoint files of a folder, by step ascending. */

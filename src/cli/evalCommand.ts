@@ -1,12 +1,17 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { labeledBatches, unlabeledBatches } from '../data/index';
 import { SemiSupervisedTrainer } from '../training/trainer';
+import type { ClassificationReport } from '../metrics/classificationReport';
 import { resolveCheckpoint, runFolderOf } from './checkpointFiles';
+import { classLabels, confusionMatrixTable, perClassTable } from './classTables';
 import { CliUsageError } from './cliError';
 import { evalNumbers, evaluateOnPart } from './evaluateModel';
 import type { CliIo } from './io';
 import type { EvalNumbers } from './metricsLog';
 import { dataFingerprint } from './dataFingerprint';
+import { confusionMatrixSpec, renderSvg } from './plots';
 import { prepareData } from './prepareData';
 import { recordedRun } from './runRecord';
 import { checkFingerprint } from './trainCommand';
@@ -21,12 +26,18 @@ export interface EvalCommandOptions {
   data?: string;
   backend: BackendName;
   batchSize: number;
+  /** Folder for the confusion-matrix SVGs (`confusion-test.svg`, `confusion-validation.svg`); none when undefined. */
+  out?: string;
 }
 
 export interface EvalOutcome {
   checkpoint: string;
   step: number;
   rows: Array<{ model: 'student' | 'ema'; split: 'validation' | 'test'; metrics: EvalNumbers }>;
+  /** The EMA model's full classification report per split (per-class numbers, confusion matrix). */
+  emaReports: Partial<Record<'validation' | 'test', ClassificationReport>>;
+  /** SVG files written (with `out`). */
+  plots: string[];
 }
 
 /**
@@ -60,11 +71,13 @@ export async function runEvalCommand(opts: EvalCommandOptions, io: CliIo): Promi
     });
     const preprocess = normalizer(data.normalization);
     const rows: EvalOutcome['rows'] = [];
+    const emaReports: EvalOutcome['emaReports'] = {};
     for (const split of ['test', 'validation'] as const) {
       const part = data[split];
       if (part.indices.length === 0) continue;
       const [student, ema] = await evaluateOnPart([model, trainer.emaModel as tf.LayersModel], part, data.numClasses, { batchSize: opts.batchSize, preprocess });
       rows.push({ model: 'ema', split, metrics: evalNumbers(ema) }, { model: 'student', split, metrics: evalNumbers(student) });
+      emaReports[split] = ema;
     }
     io.out(`checkpoint ${file} (step ${trainer.step}, method ${trainer.config.method}) on ${backend.name}:`);
     io.out('| model | split | top-1 | balanced acc. | macro-F1 | macro AUC |');
@@ -73,7 +86,27 @@ export async function runEvalCommand(opts: EvalCommandOptions, io: CliIo): Promi
       const m = r.metrics;
       io.out(`| ${r.model} | ${r.split} | ${pct(m.top1)} | ${pct(m.balancedAccuracy)} | ${pct(m.macroF1)} | ${Number.isFinite(m.macroAuc) ? m.macroAuc.toFixed(4) : '–'} |`);
     }
-    return { checkpoint: file, step: trainer.step, rows };
+    const plots: string[] = [];
+    for (const split of ['test', 'validation'] as const) {
+      const report = emaReports[split];
+      if (report === undefined) continue;
+      for (const line of ['', `per class, EMA model, ${split} split:`, ...perClassTable(report, data.classNames),
+        '', `confusion matrix, EMA model, ${split} split (rows true, columns predicted):`, ...confusionMatrixTable(report.confusionMatrix, data.classNames)]) io.out(line);
+      if (opts.out !== undefined) {
+        const names = classLabels(data.numClasses, data.classNames);
+        const rendered = await renderSvg(confusionMatrixSpec(report.confusionMatrix, names, `Confusion matrix (EMA model, ${split} split, step ${trainer.step})`));
+        if ('missing' in rendered) {
+          io.out(`plots skipped: ${rendered.missing}; install them with \`npm install vega vega-lite\``);
+        } else {
+          mkdirSync(opts.out, { recursive: true });
+          const svg = join(opts.out, `confusion-${split}.svg`);
+          writeFileSync(svg, rendered.svg);
+          plots.push(svg);
+          io.out(`confusion matrix plot: ${svg}`);
+        }
+      }
+    }
+    return { checkpoint: file, step: trainer.step, rows, emaReports, plots };
   } finally {
     trainer?.dispose();
     model.dispose();

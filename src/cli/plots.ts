@@ -30,6 +30,41 @@ export function accuracyChartSpec(records: readonly MetricsRecord[]): VegaLiteSp
   return lineChart('Validation accuracy', values, 'series', 'accuracy');
 }
 
+/**
+ * A confusion-matrix heat map: true class down, predicted class across, cell colour = the fraction of
+ * the true class (row-normalised, so rare classes show), cell text = the count.
+ */
+export function confusionMatrixSpec(matrix: readonly (readonly number[])[], classNames: readonly string[], title: string): VegaLiteSpec {
+  const order = classNames.slice();
+  const values = matrix.flatMap((row, t) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return row.map((count, p) => ({ true: order[t], predicted: order[p], count, fraction: total === 0 ? 0 : count / total }));
+  });
+  const side = Math.max(160, Math.min(480, 40 * order.length));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: side,
+    height: side,
+    background: 'white',
+    data: { values },
+    encoding: {
+      x: { field: 'predicted', type: 'ordinal', sort: order, title: 'predicted' },
+      y: { field: 'true', type: 'ordinal', sort: order, title: 'true' },
+    },
+    layer: [
+      { mark: 'rect', encoding: { color: { field: 'fraction', type: 'quantitative', title: 'fraction of row', scale: { domain: [0, 1], scheme: 'blues' } } } },
+      {
+        mark: { type: 'text', baseline: 'middle' },
+        encoding: {
+          text: { field: 'count', type: 'quantitative' },
+          color: { condition: { test: 'datum.fraction > 0.5', value: 'white' }, value: 'black' },
+        },
+      },
+    ],
+  };
+}
+
 function lineChart(title: string, values: object[], colorField: string, yTitle: string): VegaLiteSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

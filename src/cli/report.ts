@@ -1,3 +1,5 @@
+import type { ClassificationReport } from '../metrics/classificationReport';
+import { confusionMatrixTable, perClassTable } from './classTables';
 import type { EvalNumbers } from './metricsLog';
 
 /** One row of the results table: which model, on which split, at which step. */
@@ -21,6 +23,18 @@ export interface ReportInput {
   /** SVG files next to report.md, or the reason there are none. */
   plots: { files: ReadonlyArray<{ file: string; title: string }>; note?: string };
   notes?: readonly string[];
+  /** Per-class table and confusion matrix of one evaluation (the final EMA model on test), with its SVG plot if rendered. */
+  classes?: PerClassSection;
+}
+
+/** The evaluation the per-class section shows. */
+export interface PerClassSection {
+  /** e.g. "EMA model, test split, step 400". */
+  title: string;
+  report: ClassificationReport;
+  classNames?: readonly string[];
+  /** File name of the confusion-matrix SVG next to report.md, if it was rendered. */
+  plot?: string;
 }
 
 const pct = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(2)}%` : '–');
@@ -52,6 +66,12 @@ export function renderReport(input: ReportInput): string {
   if (input.notes && input.notes.length > 0) {
     for (const note of input.notes) lines.push(`- ${note}`);
     lines.push('');
+  }
+  if (input.classes) {
+    const { title, report, classNames, plot } = input.classes;
+    lines.push(`## Per class (${title})`, '', ...perClassTable(report, classNames), '', '### Confusion matrix', '',
+      'Rows are the true classes, columns the predicted ones.', '', ...confusionMatrixTable(report.confusionMatrix, classNames), '');
+    if (plot) lines.push(`![Confusion matrix](${plot})`, '');
   }
   lines.push('## Curves', '');
   for (const p of input.plots.files) lines.push(`![${p.title}](${p.file})`, '');

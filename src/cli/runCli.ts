@@ -41,6 +41,7 @@ function buildProgram(io: CliIo, run: { task?: Promise<void>; code?: number }): 
     .option('--data <DIR>', "data folder (default: the run's)")
     .option('--backend <NAME>', `tfjs backend: ${BACKEND_NAMES.join(', ')}`)
     .option('--batch-size <B>', 'evaluation batch size (default 256)')
+    .option('--out <DIR>', 'also write the EMA model\'s confusion matrices as SVG plots into DIR (needs vega and vega-lite)')
     .action((opts: Record<string, unknown>) => {
       run.task = runEvalCommand({
         checkpoint: opts.checkpoint as string,
@@ -48,6 +49,7 @@ function buildProgram(io: CliIo, run: { task?: Promise<void>; code?: number }): 
         data: opts.data as string | undefined,
         backend: (opts.backend === undefined ? 'auto' : flagValue('backend', opts.backend)) as BackendName,
         batchSize: opts.batchSize === undefined ? 256 : flagValue('batchSize', opts.batchSize) as number,
+        out: opts.out as string | undefined,
       }, io).then(() => undefined);
     });
 

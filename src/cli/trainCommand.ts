@@ -5,10 +5,12 @@ import { DataFormatError } from '../data/errors';
 import type { ClassificationReport } from '../metrics/classificationReport';
 import type { EvalMetrics, StepLogs, TrainerCallbacks } from '../training/callbacks';
 import { describeMethod } from '../training/algorithms/registry';
+import { inferenceModel } from '../models/inferenceModel';
+import { saveModelFiles } from '../training/saveModelFiles';
 import { DivergenceError } from '../training/divergence';
 import { SemiSupervisedTrainer } from '../training/trainer';
 import {
-  checkpointDir, checkpointPath, listCheckpoints, pruneCheckpoints, removeStaleTemporaries, resolveCheckpoint, runFolderOf, type ResolvedCheckpoint,
+  bestCheckpointPath, checkpointDir, checkpointPath, listCheckpoints, pruneCheckpoints, removeStaleTemporaries, resolveCheckpoint, runFolderOf, type ResolvedCheckpoint,
 } from './checkpointFiles';
 import { dataFingerprint } from './dataFingerprint';
 import { CliUsageError } from './cliError';
@@ -88,11 +90,15 @@ export async function runTrainCommand(
   let bestTop1 = -Infinity;
   let lastLogged = { step: 0, time: performance.now() };
 
-  const evaluateTest = async (step: number): Promise<{ student: EvalNumbers; ema: EvalNumbers }> => {
+  /** The last test evaluation: the final one reuses it when the last validation step already evaluated on test. */
+  let lastTest: { step: number; student: EvalNumbers; ema: EvalNumbers; emaReport: ClassificationReport } | undefined;
+  const evaluateTest = async (step: number): Promise<NonNullable<typeof lastTest>> => {
+    if (lastTest?.step === step) return lastTest;
     const t = trainer as SemiSupervisedTrainer;
     const [student, ema] = await evaluateOnPart([model, t.emaModel as tf.LayersModel], data.test, data.numClasses, { batchSize: EVAL_BATCH, preprocess });
-    const result = { student: evalNumbers(student), ema: evalNumbers(ema) };
+    const result = { step, student: evalNumbers(student), ema: evalNumbers(ema), emaReport: ema };
     for (const m of ['student', 'ema'] as const) log.append({ type: 'eval', step, time: new Date().toISOString(), split: 'test', model: m, ...result[m] });
+    lastTest = result;
     return result;
   };
 
@@ -104,6 +110,8 @@ export async function runTrainCommand(
       `balanced ${pct(numbers.ema.balancedAccuracy)}, macro-F1 ${pct(numbers.ema.macroF1)}${improved ? ' (best so far)' : ''}`);
     if (improved) {
       bestTop1 = numbers.ema.top1;
+      // the best-validation checkpoint, kept beside the latest ones (pruning only touches step-*.ckpt)
+      await (trainer as SemiSupervisedTrainer).save(bestCheckpointPath(out));
       await evaluateTest(step);
     }
   };
@@ -168,6 +176,8 @@ export async function runTrainCommand(
     const evaluatedAtEnd = settings.evalEvery > 0 && endStep % settings.evalEvery === 0 && endStep > startStep;
     if (data.validation.indices.length > 0 && !evaluatedAtEnd) await onEval(endStep, await trainer.evaluate());
     const test = await evaluateTest(endStep);
+    // the EMA model as a standard tfjs model (softmax output) for tf.loadLayersModel
+    const exported = await saveModelFiles(inferenceModel(trainer.emaModel as tf.LayersModel), join(out, 'model'));
     const imagesPerSecond = ((endStep - startStep) * imagesPerStep) / Math.max(seconds, 1e-9);
     io.out(`${opts.label ? `${opts.label} ` : ''}test (${data.test.indices.length} images) after ${endStep} steps: ` +
       `top-1 EMA ${pct(test.ema.top1)} (student ${pct(test.student.top1)}), balanced ${pct(test.ema.balancedAccuracy)}, ` +
@@ -179,10 +189,12 @@ export async function runTrainCommand(
       run: { startStep, endStep, seconds, imagesPerSecond, date: new Date().toISOString() },
       dataSummary: data.summary,
       finalStep: endStep,
+      classes: { title: `EMA model, test split, step ${endStep}`, report: test.emaReport, classNames: data.classNames },
     });
     if (report.note) io.out(report.note);
+    if (!opts.hideReportPath) io.out(`${opts.label ? `${opts.label} ` : ''}model: ${exported.modelJson} (EMA, softmax output; tf.loadLayersModel)`);
     if (!opts.hideReportPath) io.out(`${opts.label ? `${opts.label} ` : ''}report: ${report.file}`);
-    return { out, backend: backend.name, startStep, endStep, seconds, imagesPerSecond, test, reportFile: report.file };
+    return { out, backend: backend.name, startStep, endStep, seconds, imagesPerSecond, test: { student: test.student, ema: test.ema }, reportFile: report.file };
   } finally {
     trainer?.dispose();
     model.dispose();

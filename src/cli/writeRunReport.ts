@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMetricsLog, type MetricsRecord } from './metricsLog';
-import { accuracyChartSpec, lossChartSpec, renderSvg } from './plots';
-import { renderReport, type ReportInput, type ReportResult } from './report';
+import { classLabels } from './classTables';
+import { accuracyChartSpec, confusionMatrixSpec, lossChartSpec, renderSvg } from './plots';
+import { renderReport, type PerClassSection, type ReportInput, type ReportResult } from './report';
 
 /** The best validation evaluation (highest top-1, then balanced accuracy; the earliest on ties). */
 export function bestValidation(records: readonly MetricsRecord[], model: 'student' | 'ema'): Extract<MetricsRecord, { type: 'eval' }> | undefined {
@@ -37,19 +38,25 @@ export function reportResults(records: readonly MetricsRecord[], finalStep: numb
 }
 
 /**
- * Writes `<out>/report.md` and the SVG curves (`accuracy.svg`, `losses.svg`) from `<out>/metrics.jsonl`.
+ * Writes `<out>/report.md` and the SVG curves (`accuracy.svg`, `losses.svg`) from `<out>/metrics.jsonl`,
+ * and, given `classes`, the per-class table, the confusion matrix and its plot (`confusion.svg`).
  * The plots need the optional vega and vega-lite packages; without them the report says so and
  * `note` is returned for the caller to print. Returns the report's path.
  */
 export async function writeRunReport(
   out: string,
-  input: Omit<ReportInput, 'plots' | 'results'> & { finalStep: number },
+  input: Omit<ReportInput, 'plots' | 'results' | 'classes'> & { finalStep: number; classes?: Omit<PerClassSection, 'plot'> },
 ): Promise<{ file: string; note?: string }> {
   const records = readMetricsLog(join(out, 'metrics.jsonl'));
   const charts: Array<{ file: string; title: string; spec: ReturnType<typeof lossChartSpec> }> = [
     { file: 'accuracy.svg', title: 'Validation accuracy', spec: accuracyChartSpec(records) },
     { file: 'losses.svg', title: 'Training losses', spec: lossChartSpec(records) },
   ];
+  const { classes } = input;
+  if (classes) {
+    const names = classLabels(classes.report.confusionMatrix.length, classes.classNames);
+    charts.push({ file: 'confusion.svg', title: 'Confusion matrix', spec: confusionMatrixSpec(classes.report.confusionMatrix, names, `Confusion matrix (${classes.title})`) });
+  }
   const files: Array<{ file: string; title: string }> = [];
   let note: string | undefined;
   for (const chart of charts) {
@@ -60,11 +67,12 @@ export async function writeRunReport(
       break;
     }
     writeFileSync(join(out, chart.file), rendered.svg);
-    files.push({ file: chart.file, title: chart.title });
+    if (chart.file !== 'confusion.svg') files.push({ file: chart.file, title: chart.title });
   }
+  const confusionPlot = classes && charts.some((c) => c.file === 'confusion.svg') && note === undefined ? 'confusion.svg' : undefined;
   const results = reportResults(records, input.finalStep);
   const file = join(out, 'report.md');
-  const { finalStep: _, ...rest } = input;
-  writeFileSync(file, renderReport({ ...rest, results, plots: { files, note } }));
+  const { finalStep: _, classes: __, ...rest } = input;
+  writeFileSync(file, renderReport({ ...rest, results, plots: { files, note }, classes: classes && { ...classes, plot: confusionPlot } }));
   return { file, note };
 }

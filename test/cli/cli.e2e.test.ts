@@ -35,6 +35,9 @@ describe('tear-ssl train / eval end to end (cpu backend)', () => {
     expect(evals.filter((r) => r.split === 'validation').map((r) => `${r.step}:${r.model}`)).toEqual(['1:student', '1:ema', '2:student', '2:ema']);
     // test evaluated at the final step (plus at each validation improvement)
     expect(evals.some((r) => r.split === 'test' && r.step === 2 && r.model === 'ema')).toBe(true);
+    // each test evaluation is logged once, even when the final step also improved validation
+    const testKeys = evals.filter((r) => r.split === 'test').map((r) => `${r.step}:${r.model}`);
+    expect(new Set(testKeys).size).toBe(testKeys.length);
     for (const r of evals) {
       expect(r.top1).toBeGreaterThanOrEqual(0);
       expect(r.top1).toBeLessThanOrEqual(1);
@@ -47,6 +50,16 @@ describe('tear-ssl train / eval end to end (cpu backend)', () => {
     expect(report).toMatch(/\| best on validation \| ema \| validation \|/);
     expect(report).toContain('| trainer.method | tear |');
     expect(existsSync(join(out, 'accuracy.svg'))).toBe(true);
+    // best-validation checkpoint beside the latest ones; the EMA model exported for tf.loadLayersModel
+    expect(existsSync(join(out, 'checkpoints', 'best.ckpt'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'model', 'model.json'), 'utf8')).weightsManifest[0].paths).toEqual(['weights.bin']);
+    expect(existsSync(join(out, 'model', 'weights.bin'))).toBe(true);
+    // per-class table and confusion matrix (10 digit classes) of the final EMA test evaluation
+    expect(report).toMatch(/## Per class \(EMA model, test split, step 2\)/);
+    expect(report.split('\n').filter((l) => /^\| \d \| ([\d.]+%|–) \| ([\d.]+%|–) \| ([\d.]+%|–) \| ([\d.]+|–) \| \d+ \|$/.test(l))).toHaveLength(10);
+    expect(report).toContain('| true \\ predicted | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 |');
+    expect(report).toContain('![Confusion matrix](confusion.svg)');
+    expect(readFileSync(join(out, 'confusion.svg'), 'utf8')).toMatch(/^<svg/);
     expect(readFileSync(join(out, 'losses.svg'), 'utf8')).toMatch(/^<svg/);
   });
 
@@ -87,9 +100,12 @@ describe('tear-ssl train / eval end to end (cpu backend)', () => {
   it('eval --checkpoint reads the run folder and prints test and validation metrics', async () => {
     await expectNoLeak(async () => {
       const io = memoryIo();
-      const code = await runCli(['eval', '--checkpoint', out, '--backend', 'cpu'], io);
+      const code = await runCli(['eval', '--checkpoint', out, '--backend', 'cpu', '--out', join(out, 'eval')], io);
       expect(io.stderr).toEqual([]);
       expect(code).toBe(0);
+      expect(io.stdout).toContain('per class, EMA model, test split:');
+      expect(io.stdout).toContain('confusion matrix, EMA model, validation split (rows true, columns predicted):');
+      expect(readFileSync(join(out, 'eval', 'confusion-test.svg'), 'utf8')).toMatch(/^<svg/);
       expect(io.stdout.some((l) => /^checkpoint .*step-00000002\.ckpt \(step 2, method tear\)/.test(l))).toBe(true);
       expect(io.stdout.filter((l) => /^\| (ema|student) \| (test|validation) \| [\d.]+% \|/.test(l))).toHaveLength(4);
     });

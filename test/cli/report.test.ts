@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { demoTable, type DemoRow } from '../../src/cli/demoCommand';
 import type { MetricsRecord } from '../../src/cli/metricsLog';
-import { accuracyChartSpec, lossChartSpec } from '../../src/cli/plots';
+import { confusionMatrixTable, perClassTable } from '../../src/cli/classTables';
+import { accuracyChartSpec, confusionMatrixSpec, lossChartSpec } from '../../src/cli/plots';
+import { classificationReport } from '../../src/metrics/classificationReport';
 import { formatDuration, formatStepLine } from '../../src/cli/progress';
 import { renderReport } from '../../src/cli/report';
 import { bestValidation, reportResults } from '../../src/cli/writeRunReport';
@@ -95,5 +97,25 @@ describe('report results', () => {
     expect(loss.data.values).toEqual([{ step: 10, value: 2, term: 'total' }, { step: 10, value: 1.5, term: 'supervised' }]);
     expect(lossChartSpec([])).toBeUndefined();
     expect(accuracyChartSpec([])).toBeUndefined();
+  });
+});
+
+describe('per-class table and confusion matrix', () => {
+  it('renders a classification report computed by hand: 2 classes, predictions [0, 1, 1, 1] for labels [0, 0, 1, 1]', () => {
+    const report = classificationReport([0, 0, 1, 1], [[0.9, 0.1, 0], [0.4, 0.6, 0], [0.2, 0.8, 0], [0.3, 0.7, 0]], 3);
+    // class 0: precision 1/1, recall 1/2, F1 2/3, AUC 1 (0.9 and 0.4 above 0.2 and 0.3); class 1: precision 2/3, recall 1, F1 0.8; class 2 absent
+    expect(perClassTable(report, ['cat', 'dog|wolf'])).toEqual([
+      '| class | precision | recall | F1 | AUC | support |',
+      '|---|---:|---:|---:|---:|---:|',
+      '| cat | 100.00% | 50.00% | 66.67% | 1.0000 | 2 |',
+      '| dog\\|wolf | 66.67% | 100.00% | 80.00% | 1.0000 | 2 |',
+      '| 2 | 0.00% | – | 0.00% | – | 0 |',
+    ]);
+    expect(confusionMatrixTable(report.confusionMatrix)).toEqual([
+      '| true \\ predicted | 0 | 1 | 2 |', '|---|---:|---:|---:|', '| 0 | 1 | 1 | 0 |', '| 1 | 0 | 2 | 0 |', '| 2 | 0 | 0 | 0 |',
+    ]);
+    const spec = confusionMatrixSpec(report.confusionMatrix, ['a', 'b', 'c'], 't') as { data: { values: Array<{ true: string; predicted: string; count: number; fraction: number }> } };
+    expect(spec.data.values.find((v) => v.true === 'a' && v.predicted === 'b')).toEqual({ true: 'a', predicted: 'b', count: 1, fraction: 0.5 });
+    expect(spec.data.values.find((v) => v.true === 'c' && v.predicted === 'c')?.fraction).toBe(0);
   });
 });
