@@ -41,6 +41,10 @@ export { type FunctionModel, type TrainableModel, type TeacherFactory } from './
 export { semiSupervisedObjective, objectiveGradients } from './training/trainStep';
 export { saveModelFiles, type SavedModelFiles } from './training/saveModelFiles';
 
+// the command line, run from code
+export { runCli } from './cli/runCli';
+export { memoryIo, processIo, type CliIo } from './cli/io';
+
 // data
 export * from './data/index';
 
