@@ -68,6 +68,7 @@ export { rocAucOneVsRest, rocAucPerClass } from './metrics/rocAucOneVsRest';
 export { classificationReport, type ClassificationReport } from './metrics/classificationReport';
 export { maskRate, pseudoLabelAccuracy, spearmanCorrelation, trueLabelLosses } from './metrics/sslDiagnostics';
 export { type ProbabilityRows } from './metrics/probabilityRows';
+export { type NumberArray } from './metrics/labelChecks';
 export { evaluateModels, type Classifier } from './training/evaluateModels';
 
 // utilities

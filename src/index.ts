@@ -13,7 +13,7 @@ export {
 } from './training/trainer';
 export {
   resolveTrainerConfig, defaultTrainerConfig, TRAINING_METHODS, REFERENCES,
-  type TrainerConfig, type TrainerConfigInput, type TrainingMethod, type ReferenceKind,
+  type TrainerConfig, type TrainerConfigInput, type DeepPartial, type TrainingMethod, type ReferenceKind,
 } from './training/config';
 export { type StepLogs, type EvalMetrics, type TrainerCallbacks } from './training/callbacks';
 export { DivergenceError } from './training/divergence';
@@ -33,12 +33,12 @@ export {
 export { cosineLearningRate, constantLearningRate, type CosineScheduleOptions } from './training/schedules';
 export {
   optimizerInit, optimizerUpdate, optimizerStateToJSON, optimizerStateFromJSON, resolveOptimizerConfig, DEFAULT_OPTIMIZER,
-  type OptimizerConfig, type OptimizerState, type OptimizerStateJSON, type OptimizerType,
+  type OptimizerConfig, type OptimizerState, type OptimizerStateJSON, type OptimizerType, type OptimizerUpdateOptions,
 } from './training/optimizer';
 export { appliesWeightDecay, isBatchNormStatistic } from './training/weightDecay';
 export { clipGradientValues } from './training/gradientClipping';
-export { type FunctionModel, type TrainableModel, type TeacherFactory } from './training/trainableModel';
-export { semiSupervisedObjective, objectiveGradients } from './training/trainStep';
+export { type FunctionModel, type TrainableModel, type TeacherFactory, type ModelHandle } from './training/trainableModel';
+export { semiSupervisedObjective, objectiveGradients, type ObjectiveInputs, type ObjectiveOutputs } from './training/trainStep';
 export { saveModelFiles, type SavedModelFiles } from './training/saveModelFiles';
 
 // the command line, run from code

@@ -9,6 +9,7 @@ import type { Augment } from './types';
 /** RandAugment pool for medical images: the 14 operations without Solarize (no colour inversion). */
 export const MEDICAL_RAND_AUGMENT_OPS: readonly RandAugmentOp[] = RAND_AUGMENT_OPS.filter((op) => op !== 'Solarize');
 
+/** Options of medicalPreset, the augmentations for dermoscopic images. */
 export interface MedicalPresetOptions {
   /** Reflect padding before the random crop, as a fraction of the shorter side (default 0.125, 16 px at 128). */
   padFraction?: number;

@@ -16,8 +16,10 @@ export const RAND_AUGMENT_OPS = [
   'Rotate', 'Sharpness', 'ShearX', 'ShearY', 'Solarize', 'TranslateX', 'TranslateY',
 ] as const;
 
+/** The name of one RandAugment operation (RAND_AUGMENT_OPS). */
 export type RandAugmentOp = (typeof RAND_AUGMENT_OPS)[number];
 
+/** Options of randAugment: operations per image, magnitude sampling, Cutout size and the operation pool. */
 export interface RandAugmentOptions {
   /** Operations applied in sequence to each image, each drawn uniformly (with replacement) from `ops` (default 2). */
   numOps?: number;
@@ -129,6 +131,7 @@ function applySlot(images: tf.Tensor4D, steps: ReadonlyArray<{ op: RandAugmentOp
   return tf.gather(tf.concat(parts, 0), inverse) as tf.Tensor4D;
 }
 
+/** Options of strongAugment: RandAugment's options plus those of the weak view it starts from. */
 export interface StrongAugmentOptions extends RandAugmentOptions {
   /** The flip/crop applied first (FixMatch's weak part, default flip + reflect-pad-4 crop). */
   weak?: WeakAugmentOptions;

@@ -5,6 +5,7 @@ import { checkImages } from './checkImages';
 import { dihedralCrop } from './dihedralCrop';
 import type { Augment } from './types';
 
+/** Options of weakAugment: horizontal flip, reflect padding, random crop. */
 export interface WeakAugmentOptions {
   /** Random horizontal flip with probability ½ (default true). */
   flip?: boolean;

@@ -3,6 +3,7 @@ import { checkOneOf } from '../util/checks';
 import { installTensorflowTrainingGradients } from './tensorflow/trainingGradients';
 import { installWasmTrainingKernels } from './wasm/install';
 
+/** A backend to ask selectBackend for: 'auto' tries tfjs-node(-gpu), then wasm, then cpu; 'tensorflow' is tfjs-node(-gpu). */
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** One thing {@link selectBackend} tried, in order, and why it did or did not work. */
@@ -12,6 +13,7 @@ export interface BackendAttempt {
   reason: string;
 }
 
+/** The backend selectBackend set, with the reason, and every attempt made on the way. */
 export interface SelectedBackend {
   /** tfjs backend name now active: 'tensorflow' (tfjs-node or tfjs-node-gpu), 'wasm' or 'cpu'. */
   backend: string;
@@ -31,6 +33,7 @@ export interface SelectedBackend {
   warnings: string[];
 }
 
+/** Options of selectBackend: which backend to ask for, and the module loader (tests inject failures). */
 export interface SelectBackendOptions {
   backend?: BackendChoice;
   /** Module loader (tests inject failures); default: dynamic `import()`. */

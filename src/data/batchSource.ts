@@ -4,6 +4,7 @@ import { check, checkNumber } from '../util/checks';
 import { seededPermutation } from './permutation';
 import type { ImageDataset, LabeledBatch, UnlabeledBatch } from './types';
 
+/** Options of labeledBatches: the seed of the epoch order, the batch to start at, and how many batches to prefetch. */
 export interface BatchStreamOptions {
   /** Base seed: epoch e is ordered by a permutation seeded with deriveSeed(seed, e). */
   seed: number;
@@ -13,6 +14,7 @@ export interface BatchStreamOptions {
   prefetch?: number;
 }
 
+/** Options of unlabeledBatches: BatchStreamOptions plus the hidden labels for diagnostics. */
 export interface UnlabeledBatchStreamOptions extends BatchStreamOptions {
   /** Also yield the true labels (for diagnostics only; SSL must not train on them). */
   withHiddenLabels?: boolean;

@@ -4,6 +4,7 @@ import { DataFormatError } from './errors';
 import { readDataFile } from './readFile';
 import type { ImageDataset } from './types';
 
+/** CIFAR-10 class names, by label. */
 export const CIFAR10_CLASS_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
 const SIDE = 32;

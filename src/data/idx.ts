@@ -5,11 +5,14 @@ import { gunzipIfNeeded, isGzip } from './gzip';
 import { readDataFile } from './readFile';
 import type { ImageDataset } from './types';
 
+/** Which IDX data set loadIdx reads (file names and class names). */
 export type IdxKind = 'fashion-mnist' | 'mnist';
 
+/** Fashion-MNIST class names, by label. */
 export const FASHION_MNIST_CLASS_NAMES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ];
+/** MNIST class names (the digits), by label. */
 export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 /** IDX magic numbers: 0x0000 08 0d (unsigned bytes, d dimensions). */

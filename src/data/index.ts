@@ -13,7 +13,7 @@ export {
   type Isic2018Budget, type Isic2018Data, type LoadIsic2018Options,
 } from './isic2018';
 export { ISIC2018_CLASS_NAMES, readIsicSplitFile, type IsicSplitEntry } from './isicSplitFile';
-export { readIsicGroundTruth } from './isicGroundTruth';
+export { readIsicGroundTruth, type IsicGroundTruthRow } from './isicGroundTruth';
 export { deriveIsicUnlabeledSplit, renderIsicSplitFile, ISIC2018_POOL_FILE, ISIC2018_POOL_EXCLUDED } from './isicUnlabeledSplit';
 export {
   labeledBatchesFrom, unlabeledBatchesFrom,

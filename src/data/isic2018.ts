@@ -20,8 +20,10 @@ export const ISIC2018_NORMALIZATION = {
 
 /** Labeled budgets that TEAR's split files exist for. */
 export const ISIC2018_BUDGETS = [350, 600, 800, 1200, 2000] as const;
+/** A labeled budget TEAR's ISIC 2018 split files exist for. */
 export type Isic2018Budget = (typeof ISIC2018_BUDGETS)[number];
 
+/** Options of loadIsic2018. */
 export interface LoadIsic2018Options {
   /** Folder holding the ISIC 2018 Task 3 training JPEGs (`ISIC_0024306.jpg`, …). */
   imagesDir: string;
@@ -41,6 +43,7 @@ export interface LoadIsic2018Options {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** The four parts loadIsic2018 returns, each an ImageDataset with ids. */
 export interface Isic2018Data {
   labeled: ImageDataset;
   unlabeled: ImageDataset;

@@ -18,6 +18,7 @@ export interface DataSplit {
   unlabeled: Int32Array;
 }
 
+/** Options of makeSplit: labeled and validation counts (class-balanced), seed, number of classes. */
 export interface MakeSplitOptions {
   /** Labeled samples in total: ⌊numLabeled/C⌋ per class, the remainder one each to seed-chosen classes. */
   numLabeled: number;
@@ -29,7 +30,9 @@ export interface MakeSplitOptions {
   dataset?: string;
 }
 
+/** The `format` field of a split file written by writeSplit. */
 export const SPLIT_FORMAT = 'tear-ssl-split';
+/** The `version` field of a split file; readSplit refuses other versions. */
 export const SPLIT_FORMAT_VERSION = 1;
 
 /** Purpose keys for deriveSeed, so the class shuffles and the remainder draws never share a stream. */

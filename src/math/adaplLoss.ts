@@ -11,6 +11,7 @@ import { RELAX_SPREADS, relaxPseudoLabels, type RelaxSpread } from './relaxPseud
 export const ADAPL_MASKS = ['threshold', 'none'] as const;
 export type AdaplMask = (typeof ADAPL_MASKS)[number];
 
+/** Options of adaplLoss: threshold and mask, estimator distance and entropy, weight γ and w_min, label spread (docs/method.md §3). */
 export interface AdaplOptions {
   /** FixMatch confidence threshold τ, default 0.95 (used when mask is 'threshold'). */
   threshold?: number;
@@ -28,6 +29,7 @@ export interface AdaplOptions {
   spread?: RelaxSpread;
 }
 
+/** Inputs of adaplLoss: strong-view logits, weak-view probabilities, reference probabilities, and optionally the student's probabilities or ready-made estimates. */
 export interface AdaplLossArgs {
   /** Student strong-view logits [U,C]: the only input that receives gradient. */
   strongLogits: tf.Tensor2D;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkNumber, checkTensor } from '../util/checks';
 
+/** Options of adaplWeights: the sharpness γ and the floor w_min of the per-sample label weight. */
 export interface AdaplWeightOptions {
   /** Sigmoid temperature γ > 0, default 1. */
   gamma?: number;

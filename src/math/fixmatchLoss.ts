@@ -29,6 +29,7 @@ export function maskedUnlabeledLoss(inputs: MaskedUnlabeledLossInputs): tf.Scala
   return softCrossEntropy({ targets, logits: strongLogits, weights: mask }, { reduction: 'mean' }) as tf.Scalar;
 }
 
+/** Inputs of fixmatchLoss: the weak-view probabilities (pseudo-label source), the strong-view logits and the threshold τ. */
 export interface FixmatchLossArgs {
   /** Student weak-view probabilities after distribution alignment, [U,C]. */
   weakProbs: tf.Tensor2D;

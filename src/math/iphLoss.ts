@@ -27,6 +27,7 @@ export interface IphOptions {
   kmeans?: KMeansOptions;
 }
 
+/** Inputs of iphLoss: student and reference features [U,d] and, for reference 'prediction', the reference's class assignments. */
 export interface IphArgs {
   /** f [U,d], student features of the weak unlabeled views; the only input that receives gradient. */
   studentFeatures: tf.Tensor2D;
@@ -38,6 +39,7 @@ export interface IphArgs {
   studentAssignments?: tf.Tensor1D;
 }
 
+/** What iphLoss returns: the loss, the student's cluster assignments and the matched (cluster, group) pairs. */
 export interface IphResult {
   /** L_IPH, a scalar in [0, 2]. */
   loss: tf.Scalar;

@@ -10,6 +10,7 @@ import { kmeans, type KMeansOptions } from './kmeans';
 const FN = 'iphLossReleaseExact';
 const RELEASE_EPSILON = 1e-4;
 
+/** Inputs of iphLossReleaseExact, as the authors' release passes them (docs/iph.md). */
 export interface IphReleaseExactArgs {
   /** feat_x [B,d]: student features of the weak labeled views (receives gradient). */
   studentLabeledFeatures: tf.Tensor2D;
@@ -31,6 +32,7 @@ export interface IphReleaseExactArgs {
   studentAssignments?: tf.Tensor1D;
 }
 
+/** Options of iphLossReleaseExact (docs/iph.md, release-exact mode). */
 export interface IphReleaseExactOptions {
   /** Confidence threshold of the spread masks (the release's --thr-dist). Default 0.8. */
   threshold?: number;
@@ -40,6 +42,7 @@ export interface IphReleaseExactOptions {
   kmeans?: KMeansOptions;
 }
 
+/** What iphLossReleaseExact returns (docs/iph.md). */
 export interface IphReleaseExactResult {
   loss: tf.Scalar;
   /** int32 [U], the student cluster ids used (a copy when given). The caller disposes it. */

@@ -6,6 +6,7 @@ import { kmeansTensor } from './kmeansTensor';
 
 const FN = 'kmeans';
 
+/** Options of kmeans: seed, restarts, iteration cap, tolerance and engine. */
 export interface KMeansOptions {
   /** Base seed; restart r draws its k-means++ initialisation from `new Random(deriveSeed(seed, r))`. Default 0. */
   seed?: number;
@@ -24,6 +25,7 @@ export interface KMeansOptions {
   engine?: KMeansEngine;
 }
 
+/** Where k-means runs: 'tensor' on the device, 'host' in float64 JavaScript, 'auto' picks per backend. */
 export type KMeansEngine = 'auto' | 'host' | 'tensor';
 
 const HOST_BACKENDS = new Set(['cpu', 'wasm']);
@@ -40,6 +42,7 @@ export function kmeansRunsOnHost(backendName: string = tf.getBackend(), backend:
   return backendName === 'tensorflow' && (backend as { isUsingGpuDevice?: boolean } | null)?.isUsingGpuDevice !== true;
 }
 
+/** What kmeans returns: assignments [N] int32, centroids [K,d], the inertia and the iterations of the best restart. */
 export interface KMeansResult {
   /** int32 [N], cluster of each row, in [0, k). */
   assignments: tf.Tensor1D;

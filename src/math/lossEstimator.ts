@@ -16,6 +16,7 @@ export interface LossEstimatorInputs {
   studentProbs: tf.Tensor2D;
 }
 
+/** Options of estimateUnlabeledLoss: the distance and whether to add the reference's entropy H(p̃). */
 export interface LossEstimatorOptions {
   /** D(p̃, p): 'kl' (default) Σ p̃ (log p̃ − log p); 'mse' (1/C) Σ (p̃ − p)²; 'emd' Σ_{c<C} |CDF_p̃(c) − CDF_p(c)|. */
   distance?: EstimatorDistance;

@@ -5,6 +5,7 @@ import { check, checkNumber, checkOneOf, checkSameDim, checkTensor, checkValuesI
 export const RELAX_SPREADS = ['uniform', 'reference'] as const;
 export type RelaxSpread = (typeof RELAX_SPREADS)[number];
 
+/** Options of relaxPseudoLabels: the spread and, for 'reference', the reference probabilities. */
 export interface RelaxOptions {
   /** How the mass 1 − w is shared by the other classes: 'uniform' (default) or in proportion to p̃ ('reference'). */
   spread?: RelaxSpread;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkOneOf, checkSameDim, checkTensor } from '../util/checks';
 
+/** How a per-sample loss [B] is reduced: kept as it is, averaged over B, or summed. */
 export type Reduction = 'none' | 'mean' | 'sum';
 
 export interface SoftCrossEntropyInputs {

@@ -5,6 +5,7 @@ import { recallsFromConfusion } from './perClassAccuracy';
 import { argmaxRows, flattenProbabilities, type ProbabilityRows } from './probabilityRows';
 import { rocAucPerClass } from './rocAucOneVsRest';
 
+/** Every classification metric of one evaluation: accuracy, balanced accuracy, macro P/R/F1, macro AUC, per-class numbers and the confusion matrix. */
 export interface ClassificationReport {
   numSamples: number;
   /** Top-1 accuracy of argmax predictions. */

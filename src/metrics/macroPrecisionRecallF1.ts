@@ -1,6 +1,7 @@
 import { checkedConfusionMatrix } from './confusionMatrix';
 import type { NumberArray } from './labelChecks';
 
+/** Macro precision, recall and F1, and their per-class values. */
 export interface PrecisionRecallF1 {
   /** Means over the classes present in `yTrue` or `yPred`; NaN for empty input. */
   precision: number;

@@ -3,6 +3,7 @@ import { checkNumber } from '../util/checks';
 import { checkInputShape } from './checkInputShape';
 import { SeededInitializers } from './seededInitializers';
 
+/** Options of createSmallCnn (docs/models.md). */
 export interface SmallCnnOptions {
   /** [height, width, channels]; both spatial sides ≥ 4 (two 2×2 max-pools). */
   inputShape: [number, number, number];

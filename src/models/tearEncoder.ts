@@ -4,6 +4,7 @@ import { checkInputShape } from './checkInputShape';
 import { seededDropout } from './seededDropout';
 import { SeededInitializers } from './seededInitializers';
 
+/** Options of createTearEncoder, the release's ISIC backbone (docs/models.md). */
 export interface TearEncoderOptions {
   /** [height, width, channels] (default [128, 128, 3]); sides must be multiples of 32. */
   inputShape?: [number, number, number];

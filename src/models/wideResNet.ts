@@ -4,6 +4,7 @@ import { checkInputShape } from './checkInputShape';
 import { seededDropout } from './seededDropout';
 import { SeededInitializers } from './seededInitializers';
 
+/** Options of createWideResNet (docs/models.md). */
 export interface WideResNetOptions {
   /** [height, width, channels] (default [32, 32, 3]). */
   inputShape?: [number, number, number];

@@ -15,6 +15,7 @@ export interface DistributionAlignmentState {
   numClasses: number;
 }
 
+/** JSON-safe form of a DistributionAlignmentState (distributionAlignmentToJSON / FromJSON). */
 export interface DistributionAlignmentJSON {
   numClasses: number;
   capacity: number;

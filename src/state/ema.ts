@@ -8,11 +8,13 @@ export interface EmaState {
   step: number;
 }
 
+/** JSON-safe form of an EmaState (emaToJSON / emaFromJSON). */
 export interface EmaJSON {
   step: number;
   weights: Record<string, SerializedTensor>;
 }
 
+/** Options of emaUpdate: momentum, warm-up, and which weights are copied instead of averaged (batch-norm statistics). */
 export interface EmaUpdateOptions {
   /** Momentum m in [0, 1], default 0.999 (the release). m = 0 makes the average the student itself. */
   momentum?: number;

@@ -24,6 +24,7 @@ export function deriveSeed(seed: number, ...keys: number[]): number {
   return h;
 }
 
+/** Seeded xoshiro128** random number generator whose state serialises (getState / new Random(state)), so a resumed run draws the same numbers. */
 export class Random {
   private s: Uint32Array;
 

@@ -12,6 +12,7 @@ export interface TemporalMemoryState {
   momentum: number;
 }
 
+/** JSON-safe form of a TemporalMemoryState (temporalMemoryToJSON / FromJSON). */
 export interface TemporalMemoryJSON {
   momentum: number;
   probs: SerializedTensor;

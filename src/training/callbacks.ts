@@ -41,9 +41,13 @@ export interface EvalMetrics {
 
 /** tfjs-layers-style callbacks; each may return a promise, which the trainer awaits. `step` is 0-based. */
 export interface TrainerCallbacks {
+  /** Called when `run` starts, with the index of the first step it will take. */
   onTrainBegin?: (step: number) => void | Promise<void>;
+  /** Called after each step with that step's index and its logs. */
   onStepEnd?: (step: number, logs: StepLogs) => void | Promise<void>;
+  /** Called after each evaluation (every `evalEvery` steps) with the step's index and the metrics. */
   onEvalEnd?: (step: number, metrics: EvalMetrics) => void | Promise<void>;
+  /** Called when `run` ends, with the number of steps done. */
   onTrainEnd?: (step: number) => void | Promise<void>;
 }
 

@@ -18,6 +18,7 @@ import { writeFileAtomic } from '../util/atomicWrite';
  * {"$tensor": {shape, dtype, offset, length}} pointing into the blob (offset and length in values).
  */
 export const CHECKPOINT_MAGIC = 'TEARCKPT';
+/** Version of the checkpoint file layout written by writeCheckpoint; readCheckpoint refuses other versions. */
 export const CHECKPOINT_FORMAT_VERSION = 1;
 const PREAMBLE_BYTES = 24;
 const DIGEST_BYTES = 32;

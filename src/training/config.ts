@@ -14,6 +14,7 @@ import { resolveOptimizerConfig, type OptimizerConfig } from './optimizer';
 export const TRAINING_METHODS: readonly string[] = methodNames();
 export type TrainingMethod = string;
 
+/** Temporal references for AdaPL/IPH: the EMA teacher, the previous-step model, or a per-sample memory (docs/method.md §6). */
 export const REFERENCES = ['ema', 'previous', 'memory'] as const;
 /** Temporal reference p̃, f̃: the EMA teacher, the previous step's model (momentum 0), or a per-sample memory (AdaPL only). */
 export type ReferenceKind = (typeof REFERENCES)[number];
@@ -52,7 +53,8 @@ export type TrainerConfig = {
   evalEvery: number;
 };
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+/** Every field optional, recursively (plain objects only). */
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 /** What a caller passes: numClasses and totalSteps are required, the rest has defaults. */
 export type TrainerConfigInput = DeepPartial<Omit<TrainerConfig, 'numClasses' | 'totalSteps'>> & { numClasses: number; totalSteps: number }
   /** Sections of registered algorithms (e.g. `flexmatch: { warmup: false }`), checked by their ConfigSection. */

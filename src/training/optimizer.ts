@@ -11,6 +11,7 @@ import { deserializeTensor, serializeTensor, type SerializedTensor } from '../st
  */
 export type OptimizerType = 'sgd' | 'adam' | 'adamw';
 
+/** Optimizer type and hyperparameters (the learning rate comes per step from the schedule). */
 export interface OptimizerConfig {
   /** 'sgd' (momentum, Nesterov by default), 'adam' (L2 decay added to the gradient), 'adamw' (decoupled decay). */
   type: OptimizerType;
@@ -26,6 +27,7 @@ export interface OptimizerConfig {
   weightDecay: number;
 }
 
+/** The optimizer settings used when none are given (SGD with Nesterov momentum, as FixMatch and TEAR). */
 export const DEFAULT_OPTIMIZER: OptimizerConfig = {
   type: 'sgd', momentum: 0.9, nesterov: true, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 5e-4,
 };
@@ -36,6 +38,7 @@ export interface OptimizerState {
   slots: Record<string, Record<string, tf.Tensor>>;
 }
 
+/** JSON-safe form of an OptimizerState, for checkpoints (optimizerStateToJSON / optimizerStateFromJSON). */
 export interface OptimizerStateJSON {
   step: number;
   slots: Record<string, Record<string, SerializedTensor>>;
@@ -65,6 +68,7 @@ export function optimizerInit(config: OptimizerConfig, params: Record<string, tf
   return { step: 0, slots };
 }
 
+/** Per-step options of optimizerUpdate: the learning rate and which parameters get weight decay. */
 export interface OptimizerUpdateOptions {
   /** Learning rate for this update. */
   learningRate: number;

@@ -3,6 +3,7 @@ import { check } from '../util/checks';
 
 /** A model written as a function: `apply` returns logits [N,C] and features [N,d]. */
 export interface FunctionModel {
+  /** The forward pass: `training` selects batch statistics (and updates the moving ones) as in tfjs layers. */
   apply(x: tf.Tensor4D, training: boolean): { logits: tf.Tensor2D; features: tf.Tensor2D };
   trainableVariables: tf.Variable[];
   /** Batch-norm moving statistics and other state the forward pass updates (copied into the EMA, never averaged when named moving_mean/moving_variance). */
@@ -22,6 +23,7 @@ export type TeacherFactory = () => TrainableModel | Promise<TrainableModel>;
  * student, teacher and checkpoints (tfjs renames variables on every build, so names cannot be used).
  */
 export interface ModelHandle {
+  /** The model's forward pass as logits [N,C] and features [N,d]. */
   forward(x: tf.Tensor4D, training: boolean): { logits: tf.Tensor2D; features: tf.Tensor2D };
   variables: tf.Variable[];
   trainable: tf.Variable[];

@@ -83,6 +83,7 @@ export class DataParallelGradients {
   private constructor(private readonly workers: Worker[], readonly weightShapes: number[][], readonly trainable: boolean[],
     readonly backend: string) {}
 
+  /** Starts `options.workers` worker threads, each building the model on its backend; resolves when all are ready. */
   static async create(options: DataParallelOptions): Promise<DataParallelGradients> {
     const fn = 'DataParallelGradients.create';
     checkNumber(options.workers, 'workers', fn, { min: 1, integer: true });
