@@ -54,6 +54,7 @@ export {
   selectBackend, polyfillNodeUtil,
   type SelectBackendOptions, type SelectedBackend, type BackendAttempt, type BackendChoice,
 } from './backends/selectBackend';
+export { tensorBoardWriter, tensorBoardCallbacks, type ScalarWriter } from './backends/tensorBoard';
 export {
   installTensorflowTrainingGradients, uninstallTensorflowTrainingGradients, type InstalledTensorflowTrainingGradients,
 } from './backends/tensorflow/trainingGradients';

@@ -5,6 +5,7 @@ import { DataFormatError } from '../data/errors';
 import type { ClassificationReport } from '../metrics/classificationReport';
 import type { EvalMetrics, StepLogs, TrainerCallbacks } from '../training/callbacks';
 import { describeMethod } from '../training/algorithms/registry';
+import { tensorBoardCallbacks, tensorBoardWriter } from '../backends/tensorBoard';
 import { inferenceModel } from '../models/inferenceModel';
 import { saveModelFiles } from '../training/saveModelFiles';
 import { DivergenceError } from '../training/divergence';
@@ -139,7 +140,9 @@ export async function runTrainCommand(
     onEvalEnd: async (k, metrics) => onEval(k + 1, metrics),
   };
 
-  const setup = trainerSetup(settings, data, model, preprocess, callbacks);
+  // loaded before training starts, so a missing tfjs-node fails at once, naming the package
+  const tensorBoard = settings.tensorboard === undefined ? undefined : tensorBoardCallbacks(await tensorBoardWriter(settings.tensorboard));
+  const setup = trainerSetup(settings, data, model, preprocess, tensorBoard ? [callbacks, tensorBoard] : callbacks);
   try {
     trainer = await SemiSupervisedTrainer.create({ ...setup, config: trainerConfig(settings, data) });
     if (resumed !== undefined) {

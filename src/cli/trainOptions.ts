@@ -63,6 +63,8 @@ export interface TrainSettings {
   logEvery: number;
   /** Draw a live progress bar when stdout is a terminal. */
   progress: boolean;
+  /** Also write TensorBoard scalars into this folder (needs @tensorflow/tfjs-node). */
+  tensorboard?: string;
 }
 
 export interface OptionSpec {
@@ -114,6 +116,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { key: 'logEvery', flag: 'log-every', kind: { type: 'int', min: 1 }, help: 'without a terminal, print a progress line every N steps', valueName: 'N' },
   { key: 'progress', flag: 'progress', kind: { type: 'boolean' }, help: 'live progress bar on a terminal (--no-progress: plain lines)' },
   ...registeredOptions(),
+  { key: 'tensorboard', flag: 'tensorboard', kind: { type: 'string' }, help: 'also write TensorBoard scalars (losses, mask rate, lr, validation metrics) into DIR; needs @tensorflow/tfjs-node', valueName: 'DIR' },
 ];
 
 /** Settings every data set shares; `datasetDefaults` overrides some per data set. */

@@ -22,7 +22,7 @@ export const EVAL_BATCH = 256;
 /** The trainer's data sources, augmentations and preprocessing for a prepared data set. */
 export function trainerSetup(
   settings: TrainSettings, data: PreparedData, model: tf.LayersModel,
-  preprocess: ((x: tf.Tensor4D) => tf.Tensor4D) | undefined, callbacks: TrainerCallbacks,
+  preprocess: ((x: tf.Tensor4D) => tf.Tensor4D) | undefined, callbacks: TrainerCallbacks | TrainerCallbacks[],
 ): TrainerSetup {
   const { batchSize, mu, seed } = settings;
   const augment = augmentations(settings.dataset);
