@@ -162,6 +162,24 @@ export function labeledBatchesFrom(source: XsYsSource, options: FromDatasetOptio
   });
 }
 
+/** An `{xs}` element as an UnlabeledBatch: its own `indices`, or positions `offset…offset+B−1`; `ys` → hidden labels. */
+function toUnlabeledBatch(value: XsYs, numClasses: number, fn: string, position: number, offset: number): UnlabeledBatch {
+  check(value !== null && typeof value === 'object', fn, () => `batch ${position} must be an object {xs}`);
+  const images = imagesOf(value.xs, fn, position);
+  const b = images.shape[0];
+  const batch: UnlabeledBatch = { images, indices: undefined as unknown as tf.Tensor1D };
+  try {
+    batch.indices = value.indices !== undefined
+      ? labelsOf(value.indices, b, Number.MAX_SAFE_INTEGER, fn, position, 'indices')
+      : tf.range(offset, offset + b, 1, 'int32') as tf.Tensor1D;
+    if (value.ys !== undefined) batch.labels = labelsOf(value.ys, b, numClasses, fn, position);
+  } catch (e) {
+    tf.dispose([images, batch.indices as tf.Tensor]);
+    throw e;
+  }
+  return batch;
+}
+
 /**
  * Unlabeled batches for the trainer from a tf.data.Dataset or iterable of `{xs}` batches (a `ys`, when
  * present, becomes the hidden labels used only for diagnostics). `indices` are the element's own
@@ -178,23 +196,92 @@ export function unlabeledBatchesFrom(source: XsYsSource, options: FromDatasetOpt
   return (startStep = 0) => ({
     async* [Symbol.asyncIterator]() {
       for await (const { value, position, offset } of elements(source, fn, repeat, startStep)) {
-        check(value !== null && typeof value === 'object', fn, () => `batch ${position} must be an object {xs}`);
-        const images = imagesOf(value.xs, fn, position);
-        const b = images.shape[0];
-        const batch: UnlabeledBatch = { images, indices: undefined as unknown as tf.Tensor1D };
-        try {
-          if (value.indices !== undefined) {
-            batch.indices = labelsOf(value.indices, b, Number.MAX_SAFE_INTEGER, fn, position, 'indices');
-          } else {
-            batch.indices = tf.range(offset, offset + b, 1, 'int32') as tf.Tensor1D;
-          }
-          if (value.ys !== undefined) batch.labels = labelsOf(value.ys, b, numClasses, fn, position);
-        } catch (e) {
-          tf.dispose([images, batch.indices as tf.Tensor]);
-          throw e;
-        }
-        yield batch;
+        yield toUnlabeledBatch(value, numClasses, fn, position, offset);
       }
     },
   });
+}
+
+
+/** A labeled batch as the trainer has it, or as tf.data has it. */
+type AnyLabeled = LabeledBatch | XsYs;
+
+/** Converts an `{xs, ys}` element to a LabeledBatch (checked); a LabeledBatch passes unchanged. */
+function toLabeledBatch(value: AnyLabeled, numClasses: number, fn: string, position: number): LabeledBatch {
+  check(value !== null && typeof value === 'object', fn, () => `batch ${position} must be an object {images, labels} or {xs, ys}`);
+  if ('images' in value) return value;
+  const images = imagesOf(value.xs, fn, position);
+  try {
+    check(value.ys !== undefined, fn, () => `batch ${position} has no 'ys' (labels)`);
+    return { images, labels: labelsOf(value.ys, images.shape[0], numClasses, fn, position) };
+  } catch (e) {
+    images.dispose();
+    throw e;
+  }
+}
+
+/** Maps an (async) iterable's `{xs, ys}` elements to LabeledBatch, leaving LabeledBatch elements as they are. */
+function mapLabeled(iterable: AsyncIterable<AnyLabeled> | Iterable<AnyLabeled>, numClasses: number, fn: string): AsyncIterable<LabeledBatch> {
+  return {
+    async* [Symbol.asyncIterator]() {
+      let position = 0;
+      for await (const value of iterable as AsyncIterable<AnyLabeled>) yield toLabeledBatch(value, numClasses, fn, position++);
+    },
+  };
+}
+
+const isIterable = (s: unknown): s is AsyncIterable<unknown> | Iterable<unknown> => s !== null && typeof s === 'object'
+  && (typeof (s as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' || typeof (s as Iterable<unknown>)[Symbol.iterator] === 'function');
+
+/**
+ * The trainer's labeled (or validation) source from whatever was given: a factory is kept as it is; a
+ * tf.data.Dataset goes through labeledBatchesFrom (`repeat` for training data); an (async) iterable
+ * has its `{xs, ys}` elements converted (LabeledBatch elements pass unchanged).
+ *
+ * @param source - a factory, a tf.data.Dataset, or an (async) iterable of LabeledBatch or `{xs, ys}`.
+ * @param numClasses - C, to check the labels of converted elements.
+ * @param repeat - repeat a Dataset when it ends (training data) or not (validation).
+ * @returns the source in a form the trainer iterates.
+ */
+export function asLabeledSource<F extends (...args: never[]) => unknown>(
+  source: F | tf.data.Dataset<XsYs> | AsyncIterable<AnyLabeled> | Iterable<AnyLabeled>, numClasses: number, repeat: boolean,
+): F | BatchFactory<LabeledBatch> | AsyncIterable<LabeledBatch> {
+  if (typeof source === 'function') return source;
+  if (isDataset(source)) return labeledBatchesFrom(source, { numClasses, repeat });
+  check(isIterable(source), 'SemiSupervisedTrainer', () => 'a labeled or validation source must be a tf.data.Dataset, an (async) iterable of batches, or a factory');
+  return mapLabeled(source, numClasses, 'SemiSupervisedTrainer');
+}
+
+/**
+ * The trainer's unlabeled source from whatever was given: a factory is kept; a tf.data.Dataset goes
+ * through unlabeledBatchesFrom (repeating); an async iterable has its `{xs}` elements converted (sample
+ * ids: the element's `indices`, else positions in the stream), UnlabeledBatch elements pass unchanged.
+ *
+ * @param source - a factory, a tf.data.Dataset of `{xs}` batches, or an async iterable of UnlabeledBatch or `{xs}`.
+ * @param numClasses - C, to check hidden labels.
+ * @returns the source in a form the trainer iterates.
+ */
+export function asUnlabeledSource<F extends (...args: never[]) => unknown>(
+  source: F | tf.data.Dataset<XsYs> | AsyncIterable<UnlabeledBatch | XsYs>, numClasses: number,
+): F | BatchFactory<UnlabeledBatch> | AsyncIterable<UnlabeledBatch> {
+  if (typeof source === 'function') return source;
+  if (isDataset(source)) return unlabeledBatchesFrom(source, { numClasses, repeat: true });
+  check(isIterable(source), 'SemiSupervisedTrainer', () => 'the unlabeled source must be a tf.data.Dataset, an async iterable of batches, or a factory');
+  const fn = 'SemiSupervisedTrainer';
+  return {
+    async* [Symbol.asyncIterator]() {
+      let position = 0;
+      let offset = 0;
+      for await (const value of source as AsyncIterable<UnlabeledBatch | XsYs>) {
+        if ('images' in value) {
+          yield value;
+        } else {
+          const batch = toUnlabeledBatch(value, numClasses, fn, position, offset);
+          offset += batch.images.shape[0];
+          yield batch;
+        }
+        position++;
+      }
+    },
+  };
 }

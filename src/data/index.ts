@@ -16,6 +16,6 @@ export { ISIC2018_CLASS_NAMES, readIsicSplitFile, type IsicSplitEntry } from './
 export { readIsicGroundTruth, type IsicGroundTruthRow } from './isicGroundTruth';
 export { deriveIsicUnlabeledSplit, renderIsicSplitFile, ISIC2018_POOL_FILE, ISIC2018_POOL_EXCLUDED } from './isicUnlabeledSplit';
 export {
-  labeledBatchesFrom, unlabeledBatchesFrom,
+  labeledBatchesFrom, unlabeledBatchesFrom, asLabeledSource, asUnlabeledSource,
   type XsYs, type XsYsSource, type FromDatasetOptions, type BatchFactory,
 } from './fromDataset';
