@@ -93,7 +93,7 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<{ svg: string } | {
     vega = await import('vega');
     vegaLite = await import('vega-lite');
   } catch (error) {
-    return { missing: `vega and vega-lite are optional dependencies and could not be loaded (${(error as Error).message.split('\n')[0]})` };
+    return { missing: `vega and vega-lite are optional peer dependencies and could not be loaded (${(error as Error).message.split('\n')[0]})` };
   }
   const compiled = vegaLite.compile(spec as unknown as Parameters<typeof vegaLite.compile>[0]).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });

@@ -4,13 +4,13 @@ type SharpFactory = typeof import('sharp');
 
 let sharpPromise: Promise<SharpFactory> | undefined;
 
-/** Loads the optional dependency sharp on first use; a clear error says how to install it. */
+/** Loads the optional peer dependency sharp on first use; a clear error says how to install it. */
 export function loadSharp(): Promise<SharpFactory> {
   sharpPromise ??= import('sharp').then(
     (mod) => ((mod as unknown as { default?: SharpFactory }).default ?? (mod as unknown as SharpFactory)),
     (e: unknown) => {
       sharpPromise = undefined;
-      throw new Error(`tear-ssl: decoding JPEG images needs the optional dependency 'sharp' (npm install sharp): ${(e as Error).message}`);
+      throw new Error(`tear-ssl: decoding JPEG images needs the optional peer dependency 'sharp' (npm install sharp): ${(e as Error).message}`);
     },
   );
   return sharpPromise;
