@@ -6,10 +6,11 @@
  * name). The consumer's dependencies are links to this repository's node_modules (no network), without
  * the optional peers sharp, vega and vega-lite.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repo = resolve(__dirname, '..', '..');
@@ -19,17 +20,18 @@ let work = '';
 let consumer = '';
 let packed: { files: Array<{ path: string; size: number }>; size: number; unpackedSize: number };
 
-const run = (file: string, args: string[], cwd = consumer): string =>
-  execFileSync(file, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+/** Runs a command without blocking this worker (a long synchronous build starves vitest's RPC); resolves to stdout. */
+const run = async (file: string, args: string[], cwd = consumer): Promise<string> =>
+  (await promisify(execFile)(file, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, NODE_OPTIONS: '' } })).stdout;
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'tear-ssl-pack-'));
-  run('npm', ['run', 'build'], repo);
-  packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], repo))[0];
+  await run('npm', ['run', 'build'], repo);
+  packed = JSON.parse(await run('npm', ['pack', '--json', '--pack-destination', work], repo))[0];
   consumer = join(work, 'consumer');
   const installed = join(consumer, 'node_modules', 'tear-ssl');
   mkdirSync(installed, { recursive: true });
-  run('tar', ['-xzf', join(work, `tear-ssl-${JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).version}.tgz`), '-C', installed, '--strip-components=1']);
+  await run('tar', ['-xzf', join(work, `tear-ssl-${JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).version}.tgz`), '-C', installed, '--strip-components=1']);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
   for (const name of readdirSync(nodeModules)) {
     if (name.startsWith('.') || name === 'tear-ssl' || OPTIONAL_PEERS.includes(name) || name === '@img') continue;
@@ -62,7 +64,7 @@ describe('the packed package, installed', () => {
     expect(typeof manifest.bugs.url).toBe('string');
   });
 
-  it('ESM and CJS: an error thrown by tear-ssl/core is an instance of tear-ssl\'s class of the same name', () => {
+  it('ESM and CJS: an error thrown by tear-ssl/core is an instance of tear-ssl\'s class of the same name', async () => {
     const probe = (load: string) => `${load}
 let caught;
 try { core.softmaxProbabilities(null); } catch (e) { caught = e; }
@@ -70,12 +72,12 @@ console.log(JSON.stringify({ same: root.TearArgumentError === core.TearArgumentE
     writeFileSync(join(consumer, 'probe.mjs'), probe("import * as root from 'tear-ssl';\nimport * as core from 'tear-ssl/core';"));
     writeFileSync(join(consumer, 'probe.cjs'), probe("const root = require('tear-ssl');\nconst core = require('tear-ssl/core');"));
     for (const file of ['probe.mjs', 'probe.cjs']) {
-      const out = run(process.execPath, [file]).trim().split('\n').pop() as string;
+      const out = (await run(process.execPath, [file])).trim().split('\n').pop() as string;
       expect(JSON.parse(out), file).toEqual({ same: true, instance: true, name: 'TearArgumentError' });
     }
   });
 
-  it('TypeScript under node16 resolution type-checks a .cts (require, .d.cts) and a .mts (import, .d.ts) file', () => {
+  it('TypeScript under node16 resolution type-checks a .cts (require, .d.cts) and a .mts (import, .d.ts) file', async () => {
     const body = (prefix: string) => `${prefix}
 const cnn = core.createSmallCnn({ inputShape: [8, 8, 1], numClasses: 10 });
 const outputs: number = cnn.outputs.length;
@@ -93,7 +95,7 @@ export { outputs, error };
     const tsc = join(nodeModules, 'typescript', 'bin', 'tsc');
     let output = '';
     try {
-      output = run(process.execPath, [tsc, '-p', 'tsconfig.json', '--listFiles']);
+      output = await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--listFiles']);
     } catch (e) {
       throw new Error(`tsc failed:\n${(e as { stdout?: string }).stdout ?? ''}`);
     }
@@ -103,15 +105,15 @@ export { outputs, error };
     expect(listed.some((f) => f.endsWith('node_modules/tear-ssl/dist/index.d.ts'))).toBe(true);
   });
 
-  it('`tear-ssl --version` prints the package version', () => {
+  it('`tear-ssl --version` prints the package version', async () => {
     const version = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).version as string;
-    expect(run(process.execPath, [join(consumer, 'node_modules', 'tear-ssl', 'dist', 'cli.js'), '--version']).trim()).toBe(version);
+    expect((await run(process.execPath, [join(consumer, 'node_modules', 'tear-ssl', 'dist', 'cli.js'), '--version'])).trim()).toBe(version);
   });
 
-  it('an example runs from the installed package (it imports tear-ssl by name)', () => {
+  it('an example runs from the installed package (it imports tear-ssl by name)', async () => {
     const example = join(consumer, 'node_modules', 'tear-ssl', 'examples', 'custom-loop.ts');
     expect(readFileSync(example, 'utf8')).toMatch(/from 'tear-ssl'/);
-    const out = run(process.execPath, [join(nodeModules, 'tsx', 'dist', 'cli.mjs'), example, '--steps', '2']);
+    const out = await run(process.execPath, [join(nodeModules, 'tsx', 'dist', 'cli.mjs'), example, '--steps', '2']);
     expect(out).toMatch(/2 steps in/);
     expect(out).toMatch(/test \(360 held-out digits\), EMA teacher: top-1/);
   });
