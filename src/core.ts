@@ -6,10 +6,12 @@
 // math: FixMatch pieces
 export { softmaxProbabilities, safeLog, PROBABILITY_FLOOR } from './math/probabilities';
 export { hardPseudoLabels, confidenceMask, oneHotPseudoLabels } from './math/pseudoLabels';
-export { softCrossEntropy, type SoftCrossEntropyOptions, type Reduction } from './math/softCrossEntropy';
-export { maskedUnlabeledLoss, fixmatchLoss, type FixmatchLossArgs } from './math/fixmatchLoss';
+export { softCrossEntropy, type SoftCrossEntropyInputs, type SoftCrossEntropyOptions, type Reduction } from './math/softCrossEntropy';
+export {
+  maskedUnlabeledLoss, fixmatchLoss, type FixmatchLossArgs, type FixmatchLossOptions, type MaskedUnlabeledLossInputs,
+} from './math/fixmatchLoss';
 // math: temporal loss estimator and AdaPL
-export { estimateUnlabeledLoss, ESTIMATOR_DISTANCES, type EstimatorDistance, type LossEstimatorOptions } from './math/lossEstimator';
+export { estimateUnlabeledLoss, ESTIMATOR_DISTANCES, type EstimatorDistance, type LossEstimatorInputs, type LossEstimatorOptions } from './math/lossEstimator';
 export { adaplWeights, type AdaplWeightOptions } from './math/adaplWeights';
 export { relaxPseudoLabels, RELAX_SPREADS, type RelaxSpread, type RelaxOptions } from './math/relaxPseudoLabels';
 export { adaplLoss, ADAPL_MASKS, type AdaplMask, type AdaplOptions, type AdaplLossArgs } from './math/adaplLoss';

@@ -38,6 +38,11 @@ export {
 export { appliesWeightDecay, isBatchNormStatistic } from './training/weightDecay';
 export { clipGradientValues } from './training/gradientClipping';
 export { type FunctionModel, type TrainableModel, type TeacherFactory, type ModelHandle } from './training/trainableModel';
+export { type MethodRecipe } from './training/algorithms/registry';
+export {
+  type Algorithm, type Alignment, type Masker, type TargetBuilder, type ExtraTerm, type ReferenceSource, type ComponentState,
+  type ComponentContext, type StateMap, type UnlabeledStep, type WithState, type UnlabeledPieces, type OptionKind, type MethodOption, type ConfigSection,
+} from './training/algorithms/types';
 export { semiSupervisedObjective, objectiveGradients, type ObjectiveInputs, type ObjectiveOutputs } from './training/trainStep';
 export { saveModelFiles, type SavedModelFiles } from './training/saveModelFiles';
 

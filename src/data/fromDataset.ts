@@ -204,7 +204,7 @@ export function unlabeledBatchesFrom(source: XsYsSource, options: FromDatasetOpt
 
 
 /** A labeled batch as the trainer has it, or as tf.data has it. */
-type AnyLabeled = LabeledBatch | XsYs;
+export type AnyLabeled = LabeledBatch | XsYs;
 
 /** Converts an `{xs, ys}` element to a LabeledBatch (checked); a LabeledBatch passes unchanged. */
 function toLabeledBatch(value: AnyLabeled, numClasses: number, fn: string, position: number): LabeledBatch {
@@ -238,6 +238,7 @@ const isIterable = (s: unknown): s is AsyncIterable<unknown> | Iterable<unknown>
  * tf.data.Dataset goes through labeledBatchesFrom (`repeat` for training data); an (async) iterable
  * has its `{xs, ys}` elements converted (LabeledBatch elements pass unchanged).
  *
+ * @typeParam F - the type of a factory source, returned unchanged.
  * @param source - a factory, a tf.data.Dataset, or an (async) iterable of LabeledBatch or `{xs, ys}`.
  * @param numClasses - C, to check the labels of converted elements.
  * @param repeat - repeat a Dataset when it ends (training data) or not (validation).
@@ -257,6 +258,7 @@ export function asLabeledSource<F extends (...args: never[]) => unknown>(
  * through unlabeledBatchesFrom (repeating); an async iterable has its `{xs}` elements converted (sample
  * ids: the element's `indices`, else positions in the stream), UnlabeledBatch elements pass unchanged.
  *
+ * @typeParam F - the type of a factory source, returned unchanged.
  * @param source - a factory, a tf.data.Dataset of `{xs}` batches, or an async iterable of UnlabeledBatch or `{xs}`.
  * @param numClasses - C, to check hidden labels.
  * @returns the source in a form the trainer iterates.

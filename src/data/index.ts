@@ -17,5 +17,5 @@ export { readIsicGroundTruth, type IsicGroundTruthRow } from './isicGroundTruth'
 export { deriveIsicUnlabeledSplit, renderIsicSplitFile, ISIC2018_POOL_FILE, ISIC2018_POOL_EXCLUDED } from './isicUnlabeledSplit';
 export {
   labeledBatchesFrom, unlabeledBatchesFrom, asLabeledSource, asUnlabeledSource,
-  type XsYs, type XsYsSource, type FromDatasetOptions, type BatchFactory,
+  type XsYs, type XsYsSource, type AnyLabeled, type FromDatasetOptions, type BatchFactory,
 } from './fromDataset';

@@ -9,6 +9,7 @@ import { RELAX_SPREADS, relaxPseudoLabels, type RelaxSpread } from './relaxPseud
 
 /** AdaPL's masks: the confidence threshold, or none (every sample trains on its relaxed label). */
 export const ADAPL_MASKS = ['threshold', 'none'] as const;
+/** One of ADAPL_MASKS. */
 export type AdaplMask = (typeof ADAPL_MASKS)[number];
 
 /** Options of adaplLoss: threshold and mask, estimator distance and entropy, weight γ and w_min, label spread (docs/method.md §3). */

@@ -4,6 +4,7 @@ import { stopGradient } from '../util/numerics';
 import { confidenceMask, hardPseudoLabels, oneHotPseudoLabels } from './pseudoLabels';
 import { softCrossEntropy } from './softCrossEntropy';
 
+/** Inputs of maskedUnlabeledLoss: targets, strong-view logits and the per-sample mask or weights. */
 export interface MaskedUnlabeledLossInputs {
   /** Targets t [U,C], no gradient expected. */
   targets: tf.Tensor2D;
@@ -29,7 +30,7 @@ export function maskedUnlabeledLoss(inputs: MaskedUnlabeledLossInputs): tf.Scala
   return softCrossEntropy({ targets, logits: strongLogits, weights: mask }, { reduction: 'mean' }) as tf.Scalar;
 }
 
-/** Inputs of fixmatchLoss: the weak-view probabilities (pseudo-label source), the strong-view logits and the threshold τ. */
+/** Inputs of fixmatchLoss: the weak-view probabilities (pseudo-label source) and the strong-view logits. */
 export interface FixmatchLossArgs {
   /** Student weak-view probabilities after distribution alignment, [U,C]. */
   weakProbs: tf.Tensor2D;
@@ -37,6 +38,7 @@ export interface FixmatchLossArgs {
   strongLogits: tf.Tensor2D;
 }
 
+/** Options of fixmatchLoss: the confidence threshold τ. */
 export interface FixmatchLossOptions {
   /** Confidence threshold τ, default 0.95. */
   threshold?: number;

@@ -12,8 +12,10 @@ const FN = 'iphLoss';
 
 /** IPH reference groups: the reference model's predicted class, or k-means clusters of its features. */
 export const IPH_REFERENCES = ['prediction', 'kmeans'] as const;
+/** One of IPH_REFERENCES. */
 export type IphReference = (typeof IPH_REFERENCES)[number];
 
+/** Options of iphLoss: number of clusters, how the reference groups are formed, the k-means seed and options. */
 export interface IphOptions {
   /** K, the number of student clusters (TEAR uses K = C). Required. */
   numClusters: number;

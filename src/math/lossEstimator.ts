@@ -7,8 +7,10 @@ const PROBABILITY_RANGE = { min: 0, max: 1 + 1e-4 };
 
 /** The estimator's distances D(p̃, p) (see LossEstimatorOptions.distance). */
 export const ESTIMATOR_DISTANCES = ['kl', 'mse', 'emd'] as const;
+/** The distance D(p̃, p) of the temporal loss estimator: KL divergence, mean squared error, or earth mover's distance over the class index. */
 export type EstimatorDistance = (typeof ESTIMATOR_DISTANCES)[number];
 
+/** Inputs of estimateUnlabeledLoss: the reference's and the student's probabilities. */
 export interface LossEstimatorInputs {
   /** p̃ [U,C]: the earlier model's (EMA / previous / memory) probabilities. */
   referenceProbs: tf.Tensor2D;

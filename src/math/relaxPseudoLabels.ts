@@ -3,6 +3,7 @@ import { check, checkNumber, checkOneOf, checkSameDim, checkTensor, checkValuesI
 
 /** How a relaxed label shares the mass 1 − w among the other classes (see RelaxOptions.spread). */
 export const RELAX_SPREADS = ['uniform', 'reference'] as const;
+/** One of RELAX_SPREADS. */
 export type RelaxSpread = (typeof RELAX_SPREADS)[number];
 
 /** Options of relaxPseudoLabels: the spread and, for 'reference', the reference probabilities. */

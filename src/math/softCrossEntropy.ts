@@ -4,6 +4,7 @@ import { check, checkOneOf, checkSameDim, checkTensor } from '../util/checks';
 /** How a per-sample loss [B] is reduced: kept as it is, averaged over B, or summed. */
 export type Reduction = 'none' | 'mean' | 'sum';
 
+/** Inputs of softCrossEntropy: targets, logits and optional per-row weights. */
 export interface SoftCrossEntropyInputs {
   /** Target distributions t [U,C] (rows need not sum to 1). */
   targets: tf.Tensor2D;
@@ -13,6 +14,7 @@ export interface SoftCrossEntropyInputs {
   weights?: tf.Tensor1D;
 }
 
+/** Options of softCrossEntropy: the reduction. */
 export interface SoftCrossEntropyOptions {
   /** 'none' → [U]; 'sum' → Σ_b; 'mean' (default) → (1/U) Σ_b, and 0 when U = 0. */
   reduction?: Reduction;

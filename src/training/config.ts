@@ -12,6 +12,7 @@ import { resolveOptimizerConfig, type OptimizerConfig } from './optimizer';
  * tear (AdaPL + IPH), and each registered algorithm alone and with `+adapl`, `+iph`, `+tear`.
  */
 export const TRAINING_METHODS: readonly string[] = methodNames();
+/** A method name: one of TRAINING_METHODS (checked against the algorithm registry). */
 export type TrainingMethod = string;
 
 /** Temporal references for AdaPL/IPH: the EMA teacher, the previous-step model, or a per-sample memory (docs/method.md §6). */

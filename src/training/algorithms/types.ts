@@ -20,7 +20,9 @@ export interface ComponentContext {
 export interface ComponentState<S> {
   /** The state's name in the trainer's map and in the checkpoint's `states` object. */
   readonly key: string;
+  /** The initial state for a run. */
   init(ctx: ComponentContext): S;
+  /** The state as JSON-safe data, for checkpoints. */
   toJSON(state: S): Promise<unknown>;
   /** Rebuilds and checks a state against `ctx`; throws an error naming the field at fault. */
   fromJSON(json: unknown, ctx: ComponentContext): S;
@@ -101,6 +103,7 @@ export interface ExtraTerm<S = unknown> {
   readonly usesReferenceModel: boolean;
   /** λ of the term. */
   weight(config: TrainerConfig): number;
+  /** The term's loss for this step (and its next state). */
   loss(step: UnlabeledStep, pieces: UnlabeledPieces, state: S): WithState<{ loss: tf.Scalar }, S>;
 }
 
@@ -176,6 +179,7 @@ export interface MethodOption {
 /** A config section a component owns: `config[key]`, filled from `defaults` and checked by `check`. */
 export interface ConfigSection<T extends object = object> {
   readonly key: string;
+  /** The section's defaults for a problem with numClasses classes. */
   defaults(numClasses: number): T;
   /** Throws TearArgumentError naming the option (`option '<key>.<field>' …`). */
   check(section: T, fn: string): void;
