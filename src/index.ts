@@ -9,13 +9,16 @@ export * from './core';
 // training
 export {
   SemiSupervisedTrainer, SEED_PURPOSE,
-  type TrainerOptions, type TrainerSetup, type BatchSource, type ValidationSource,
+  type TrainerOptions, type TrainerSetup, type BatchSource, type ValidationSource, type LabeledSource, type UnlabeledSource,
 } from './training/trainer';
 export {
   resolveTrainerConfig, defaultTrainerConfig, TRAINING_METHODS, REFERENCES,
   type TrainerConfig, type TrainerConfigInput, type DeepPartial, type TrainingMethod, type ReferenceKind,
 } from './training/config';
-export { type StepLogs, type EvalMetrics, type TrainerCallbacks } from './training/callbacks';
+export {
+  fromLayersCallback, isLayersStyleCallback, evaluationLogs,
+  type StepLogs, type EvalMetrics, type TrainerCallbacks, type LayersStyleCallback, type TrainingControl,
+} from './training/callbacks';
 export { DivergenceError } from './training/divergence';
 export {
   ALGORITHMS, ADD_ONS, methodNames, canonicalMethodName, describeMethod, resolveMethod, type MethodRecipe,

@@ -59,6 +59,9 @@ export interface TrainerCallbacks {
  * `onTrainEnd`. Setting `model.stopTraining = true` (what early stopping does) ends `run()` after the
  * current step.
  *
+ * `onTrainBegin(logs)` and `onTrainEnd(logs)` are called too when the object has them (they are left
+ * out of this type so that the trainer's own `onTrainBegin(step)` keeps its parameter type).
+ *
  * The evaluation logs: `val_acc` (EMA model top-1), `val_balanced_acc`, `val_macro_f1`, `val_auc`,
  * `val_student_acc`, `step` (steps done), plus the last step's logs (`loss`, …). There is no
  * `val_loss`: monitor `val_acc` (early stopping's default monitor is `val_loss`).
@@ -72,10 +75,6 @@ export interface LayersStyleCallback {
   setModel?(model: never): void;
   /** Receives `{ epochs, steps }`: the number of evaluations planned and the total steps. */
   setParams?(params: Record<string, unknown>): void;
-  /** Called when `run` starts. */
-  onTrainBegin?(logs?: Record<string, number>): unknown;
-  /** Called when `run` ends. */
-  onTrainEnd?(logs?: Record<string, number>): unknown;
   /** Called after each step with its 0-based index and its logs. */
   onBatchEnd?(batch: number, logs?: Record<string, number>): unknown;
   /** Called after each evaluation with its 0-based index and the evaluation logs. */
@@ -143,7 +142,7 @@ export function fromLayersCallback(cb: LayersStyleCallback, control: TrainingCon
       if ('model' in cb) (cb as { model: unknown }).model = model;
       else (cb.setModel as ((m: unknown) => void) | undefined)?.call(cb, model);
       cb.setParams?.({ epochs: control.evalEvery > 0 ? Math.floor(control.totalSteps / control.evalEvery) : 0, steps: control.totalSteps });
-      await cb.onTrainBegin?.({});
+      await (cb as { onTrainBegin?: (logs: object) => unknown }).onTrainBegin?.({});
     },
     onStepEnd: async (step, logs) => {
       lastStep = logs;
@@ -153,7 +152,7 @@ export function fromLayersCallback(cb: LayersStyleCallback, control: TrainingCon
       await cb.onEpochEnd?.(evaluations++, evaluationLogs(step, metrics, lastStep));
     },
     onTrainEnd: async () => {
-      await cb.onTrainEnd?.({});
+      await (cb as { onTrainEnd?: (logs: object) => unknown }).onTrainEnd?.({});
     },
   };
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Augment } from '../augment/types';
+import { asLabeledSource, asUnlabeledSource, type XsYs } from '../data/fromDataset';
 import type { LabeledBatch, UnlabeledBatch } from '../data/types';
 import { maskRate, pseudoLabelAccuracy } from '../metrics/sslDiagnostics';
 import { estimatorDiagnostics } from './estimatorDiagnostics';
@@ -11,7 +12,10 @@ import { deserializeTensor, disposeState, serializeTensor, type SerializedTensor
 import { check } from '../util/checks';
 import { resolveMethod, type MethodRecipe } from './algorithms/registry';
 import type { ComponentContext } from './algorithms/types';
-import { dispatchCallbacks, type EvalMetrics, type StepLogs, type TrainerCallbacks } from './callbacks';
+import {
+  dispatchCallbacks, fromLayersCallback, isLayersStyleCallback,
+  type EvalMetrics, type LayersStyleCallback, type StepLogs, type TrainerCallbacks,
+} from './callbacks';
 import { CheckpointError, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { configDifferences, resolveTrainerConfig, type TrainerConfig, type TrainerConfigInput } from './config';
 import { clipGradientValues } from './gradientClipping';
@@ -29,9 +33,24 @@ import { appliesWeightDecay, isBatchNormStatistic } from './weightDecay';
 /** A batch stream, or a factory that starts the stream at batch `startStep` (used on resume). */
 export type BatchSource<T> = AsyncIterable<T> | ((startStep: number) => AsyncIterable<T>);
 
-/** Finite validation batches, or a factory returning them (called once per evaluation). */
+/**
+ * Labeled training data: a BatchSource, a `tf.data.Dataset` of `{xs, ys}` batches (repeated; see
+ * labeledBatchesFrom), or an async iterable of `{xs, ys}` batches.
+ */
+export type LabeledSource = BatchSource<LabeledBatch> | tf.data.Dataset<XsYs> | AsyncIterable<LabeledBatch | XsYs>;
+
+/**
+ * Unlabeled training data: a BatchSource, a `tf.data.Dataset` of `{xs}` batches (repeated; see
+ * unlabeledBatchesFrom), or an async iterable of `{xs}` batches (sample ids: positions in the stream).
+ */
+export type UnlabeledSource = BatchSource<UnlabeledBatch> | tf.data.Dataset<XsYs> | AsyncIterable<UnlabeledBatch | XsYs>;
+
+/**
+ * Finite validation batches, or a factory returning them (called once per evaluation); a
+ * `tf.data.Dataset` of `{xs, ys}` batches (one pass per evaluation) or an (async) iterable of them.
+ */
 export type ValidationSource =
-  | AsyncIterable<LabeledBatch> | Iterable<LabeledBatch>
+  | AsyncIterable<LabeledBatch | XsYs> | Iterable<LabeledBatch | XsYs> | tf.data.Dataset<XsYs>
   | (() => AsyncIterable<LabeledBatch> | Iterable<LabeledBatch>);
 
 /** The parts of a run that are code, not numbers: they are not stored in checkpoints. */
@@ -40,9 +59,9 @@ export interface TrainerSetup {
   model: TrainableModel;
   /** Builds another model of the same architecture (required for function models). */
   createTeacher?: TeacherFactory;
-  labeled: BatchSource<LabeledBatch>;
+  labeled: LabeledSource;
   /** Needed by every method but 'supervised' (which never reads it). */
-  unlabeled?: BatchSource<UnlabeledBatch>;
+  unlabeled?: UnlabeledSource;
   validation?: ValidationSource;
   /** Weak augmentation of labeled and unlabeled images (default: identity). */
   weakAugment?: Augment;
@@ -50,7 +69,12 @@ export interface TrainerSetup {
   strongAugment?: Augment;
   /** Applied after augmentation and to validation images (e.g. mean/std normalisation). */
   preprocess?: (images: tf.Tensor4D) => tf.Tensor4D;
-  callbacks?: TrainerCallbacks | TrainerCallbacks[];
+  /**
+   * The trainer's callbacks and/or tfjs-layers-style ones (`tf.CustomCallback`,
+   * `tf.callbacks.earlyStopping({ monitor: 'val_acc' })`, tfjs-vis `fitCallbacks`): onBatchEnd per step,
+   * onEpochEnd per evaluation, `model.stopTraining = true` ends `run()` (see LayersStyleCallback).
+   */
+  callbacks?: TrainerCallbacks | LayersStyleCallback | Array<TrainerCallbacks | LayersStyleCallback>;
 }
 
 export interface TrainerOptions extends TrainerSetup {
@@ -93,6 +117,11 @@ const identity = (x: tf.Tensor4D): tf.Tensor4D => x;
  */
 export class SemiSupervisedTrainer {
   readonly config: TrainerConfig;
+  /**
+   * Set to true (by a callback, as tfjs-layers' early stopping does on `model.stopTraining`) to end
+   * `run()` after the current step; `run()` clears it when it starts.
+   */
+  stopTraining = false;
   private readonly setup: TrainerSetup;
   private readonly callbacks: TrainerCallbacks[];
   private readonly student: ModelHandle;
@@ -120,7 +149,9 @@ export class SemiSupervisedTrainer {
   ) {
     this.setup = setup;
     this.config = config;
-    this.callbacks = setup.callbacks === undefined ? [] : Array.isArray(setup.callbacks) ? setup.callbacks : [setup.callbacks];
+    const given = setup.callbacks === undefined ? [] : Array.isArray(setup.callbacks) ? setup.callbacks : [setup.callbacks];
+    const control = { totalSteps: config.totalSteps, evalEvery: config.evalEvery, stop: () => { this.stopTraining = true; } };
+    this.callbacks = given.map((cb) => (isLayersStyleCallback(cb, tf.Callback) ? fromLayersCallback(cb, control) : cb as TrainerCallbacks));
     this.student = modelHandle(setup.model);
     this.keys = this.student.variables.map((_, i) => `v${i}`);
     const trainableIds = new Set(this.student.trainable.map((v) => v.id));
@@ -145,7 +176,7 @@ export class SemiSupervisedTrainer {
     const recipe = resolveMethod(config);
     const ema = await buildTeacher(options.model, options.createTeacher);
     const referenceCopy = recipe.reference?.weights ? await buildTeacher(options.model, options.createTeacher) : undefined;
-    return new SemiSupervisedTrainer(options, config, recipe, ema, referenceCopy);
+    return new SemiSupervisedTrainer(normalizeSources(options, config), config, recipe, ema, referenceCopy);
   }
 
   /**
@@ -189,12 +220,13 @@ export class SemiSupervisedTrainer {
       : cosineLearningRate(step, { learningRate: c.learningRate, totalSteps: c.totalSteps, warmupSteps: c.warmupSteps, cycles: c.cosineCycles });
   }
 
-  /** Runs steps until `untilStep` (default config.totalSteps) and returns their logs. */
+  /** Runs steps until `untilStep` (default config.totalSteps), or until `stopTraining` is set, and returns their logs. */
   async run(untilStep = this.config.totalSteps): Promise<StepLogs[]> {
     this.checkAlive();
     const history: StepLogs[] = [];
+    this.stopTraining = false;
     await dispatchCallbacks(this.callbacks, 'onTrainBegin', this.stepCount);
-    while (this.stepCount < untilStep) history.push(await this.trainStep());
+    while (this.stepCount < untilStep && !this.stopTraining) history.push(await this.trainStep());
     await dispatchCallbacks(this.callbacks, 'onTrainEnd', this.stepCount);
     return history;
   }
@@ -544,13 +576,33 @@ function checkShape(t: tf.Tensor, v: tf.Variable, field: string): void {
     `${field} is ${t.dtype} [${t.shape.join(',')}], the model's '${v.name}' is ${v.dtype} [${v.shape.join(',')}]`);
 }
 
+/** Sources given as tf.data Datasets or iterables of `{xs, ys}` become batch sources the trainer iterates (src/data/fromDataset.ts). */
+function normalizeSources(options: TrainerSetup, config: TrainerConfig): TrainerSetup {
+  const c = config.numClasses;
+  return {
+    ...options,
+    labeled: asLabeledSource(options.labeled as Parameters<typeof asLabeledSource>[0], c, true) as BatchSource<LabeledBatch>,
+    unlabeled: options.unlabeled === undefined ? undefined
+      : asUnlabeledSource(options.unlabeled as Parameters<typeof asUnlabeledSource>[0], c) as BatchSource<UnlabeledBatch>,
+    validation: options.validation === undefined ? undefined
+      : asLabeledSource(options.validation as Parameters<typeof asLabeledSource>[0], c, false) as ValidationSource,
+  };
+}
+
 function checkSetup(options: TrainerSetup, config: TrainerConfig): void {
   const fn = 'SemiSupervisedTrainer';
+  const isDataset = (s: object): boolean => s instanceof tf.data.Dataset
+    || (typeof (s as { iterator?: unknown }).iterator === 'function' && typeof (s as { batch?: unknown }).batch === 'function');
   const isSource = (s: unknown): boolean => typeof s === 'function'
-    || (s !== null && typeof s === 'object' && typeof (s as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function');
-  check(isSource(options.labeled), fn, () => 'option \'labeled\' must be an AsyncIterable of LabeledBatch or a factory (startStep) => AsyncIterable');
+    || (s !== null && typeof s === 'object' && (typeof (s as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' || isDataset(s)));
+  check(isSource(options.labeled), fn, () => 'option \'labeled\' must be an AsyncIterable of LabeledBatch or {xs, ys}, a tf.data.Dataset, or a factory (startStep) => AsyncIterable');
+  if (options.validation !== undefined) {
+    const v = options.validation;
+    check(isSource(v) || (v !== null && typeof v === 'object' && typeof (v as Iterable<unknown>)[Symbol.iterator] === 'function'), fn,
+      () => 'option \'validation\' must be an (async) iterable of batches, a tf.data.Dataset, or a factory returning one');
+  }
   if (resolveMethod(config).unlabeled) {
-    check(isSource(options.unlabeled), fn, () => `method '${config.method}' needs option 'unlabeled' (an AsyncIterable of UnlabeledBatch or a factory)`);
+    check(isSource(options.unlabeled), fn, () => `method '${config.method}' needs option 'unlabeled' (an AsyncIterable of UnlabeledBatch or {xs}, a tf.data.Dataset, or a factory)`);
     check(typeof options.strongAugment === 'function', fn, () => `method '${config.method}' needs option 'strongAugment' (images, seed) => images`);
   }
   for (const name of ['weakAugment', 'strongAugment', 'preprocess'] as const) {
