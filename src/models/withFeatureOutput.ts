@@ -59,8 +59,9 @@ export function withFeatureOutput(model: tf.LayersModel, featureLayer: string, o
     `the model has no layer '${String(featureLayer)}'; its layers are ${names.map((n) => `'${n}'`).join(', ')}`);
   const output = model.outputs[0];
   check(output.shape.length === 2, fn, () => `the model's output must be [N, C], got [${output.shape.map(String).join(', ')}]`);
-  const last = model.layers[model.layers.length - 1];
-  const activation = (last.getConfig() as { activation?: unknown }).activation;
+  // the layer that produces the output (in a functional model it need not be the last one listed)
+  const outputLayer = output.sourceLayer ?? model.layers[model.layers.length - 1];
+  const activation = (outputLayer.getConfig() as { activation?: unknown }).activation;
   const { outputIsProbabilities = 'auto' } = options;
   const probabilities = outputIsProbabilities === 'auto' ? activation === 'softmax' : outputIsProbabilities;
   const logits = probabilities ? new LogProbabilities({ name: `${model.name}_log_probabilities` }).apply(output) as tf.SymbolicTensor : output;
