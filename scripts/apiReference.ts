@@ -5,7 +5,7 @@
  * without a doc comment, a broken `{@link}`, or a type referenced but not exported is a problem.
  *
  *   npx tsx scripts/apiReference.ts          # rewrite docs/api.md (npm run docs:api)
- *   npx tsx scripts/apiReference.ts --check  # exit 1 if docs/api.md is stale or a problem is found
+ *   npx tsx scripts/apiReference.ts --check  # exit 1 if docs/api.md differs or a problem is found
  *
  * test/docs/apiReference.test.ts runs the check inside `npm test`; `npm run docs` writes the HTML
  * version to api-reference/ (not committed).
@@ -70,9 +70,9 @@ function render(project: ProjectReflection): string {
     '# API reference',
     '',
     'Every export of the package, with the first sentence of its doc comment. Generated from the doc',
-    'comments by `npm run docs:api` (typedoc); `npm test` fails when this file is stale, when an export',
-    'has no doc comment, or when a `{@link}` is broken. `npm run docs` writes the full HTML reference',
-    '(signatures, parameters, every field) to `api-reference/`. Guides: [README](../README.md),',
+    'comments by `npm run docs:api` (typedoc); `npm test` fails when an export is missing here or',
+    'listed but gone, when an export has no doc comment, or when a `{@link}` is broken. `npm run docs`',
+    'writes the full HTML reference (signatures, parameters, every field) to `api-reference/`. Guides: [README](../README.md),',
     '[trainer](trainer.md), [data](data.md), [models](models.md), [metrics](metrics.md), [cli](cli.md).',
     '',
   ];
