@@ -16,7 +16,7 @@ export { adaplWeights, type AdaplWeightOptions } from './math/adaplWeights';
 export { relaxPseudoLabels, RELAX_SPREADS, type RelaxSpread, type RelaxOptions } from './math/relaxPseudoLabels';
 export { adaplLoss, ADAPL_MASKS, type AdaplMask, type AdaplOptions, type AdaplLossArgs } from './math/adaplLoss';
 // math: IPH
-export { kmeans, type KMeansOptions, type KMeansResult, type KMeansEngine } from './math/kmeans';
+export { kmeans, kmeansRunsOnHost, type KMeansOptions, type KMeansResult, type KMeansEngine } from './math/kmeans';
 export { clusterPrototypes } from './math/clusterPrototypes';
 export { matchPrototypes } from './math/matchPrototypes';
 export { cosineSimilarityMatrix, pairedCosine, safeRowNorms, COSINE_EPSILON } from './math/cosine';

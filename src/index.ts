@@ -25,10 +25,11 @@ export {
 } from './training/algorithms/registry';
 export type {
   Algorithm, Alignment, Masker, TargetBuilder, ExtraTerm, ReferenceSource, ComponentState, ComponentContext, ConfigSection, UnlabeledStep,
+  MethodOption, OptionKind, StateMap, WithState, UnlabeledPieces,
 } from './training/algorithms/types';
 export { flexmatchThresholds, FLEXMATCH_MAPPINGS, type FlexmatchOptions } from './training/algorithms/flexmatch';
-export { freematchUpdate, freematchThresholds, freematchFairness, type FreematchOptions } from './training/algorithms/freematch';
-export { softmatchUpdate, softmatchWeights, type SoftmatchOptions } from './training/algorithms/softmatch';
+export { freematchUpdate, freematchThresholds, freematchFairness, type FreematchOptions, type FreematchState } from './training/algorithms/freematch';
+export { softmatchUpdate, softmatchWeights, type SoftmatchOptions, type SoftmatchState } from './training/algorithms/softmatch';
 export {
   CheckpointError, NonFiniteCheckpointError, readCheckpoint, writeCheckpoint, encodeCheckpoint, decodeCheckpoint,
   CHECKPOINT_MAGIC, CHECKPOINT_FORMAT_VERSION,
@@ -41,11 +42,6 @@ export {
 export { appliesWeightDecay, isBatchNormStatistic } from './training/weightDecay';
 export { clipGradientValues } from './training/gradientClipping';
 export { type FunctionModel, type TrainableModel, type TeacherFactory, type ModelHandle } from './training/trainableModel';
-export { type MethodRecipe } from './training/algorithms/registry';
-export {
-  type Algorithm, type Alignment, type Masker, type TargetBuilder, type ExtraTerm, type ReferenceSource, type ComponentState,
-  type ComponentContext, type StateMap, type UnlabeledStep, type WithState, type UnlabeledPieces, type OptionKind, type MethodOption, type ConfigSection,
-} from './training/algorithms/types';
 export { semiSupervisedObjective, objectiveGradients, type ObjectiveInputs, type ObjectiveOutputs } from './training/trainStep';
 export { saveModelFiles, type SavedModelFiles } from './training/saveModelFiles';
 

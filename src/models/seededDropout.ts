@@ -25,6 +25,7 @@ export function withDropoutSeed<T>(seed: number, fn: () => T): T {
   }
 }
 
+/** Options of SeededDropout: the rate, a salt telling the model's dropout layers apart, and a layer name. */
 export interface SeededDropoutArgs {
   rate: number;
   /** Distinguishes the model's dropout layers from one another (e.g. their position in the model). */

@@ -10,6 +10,7 @@ import type { Algorithm, ComponentState, ConfigSection, Masker } from './types';
 export const FLEXMATCH_MAPPINGS = ['convex', 'linear'] as const;
 export type FlexmatchMapping = (typeof FLEXMATCH_MAPPINGS)[number];
 
+/** FlexMatch's options (config section `flexmatch`): threshold warm-up and the mapping of learning effects to thresholds. */
 export interface FlexmatchOptions {
   /** Threshold warm-up: unused samples count in β's denominator, so thresholds start at 0 and rise (default true). */
   warmup: boolean;

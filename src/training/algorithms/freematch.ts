@@ -6,6 +6,7 @@ import { detach, stopGradient } from '../../util/numerics';
 import type { TrainerConfig } from '../config';
 import type { Algorithm, ComponentState, ConfigSection, ExtraTerm, Masker } from './types';
 
+/** FreeMatch's options (config section `freematch`): EMA momentum and the fairness weight. */
 export interface FreematchOptions {
   /** EMA momentum λ of τ, p̃ and h̃ (default 0.999). */
   momentum: number;

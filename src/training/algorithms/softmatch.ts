@@ -6,6 +6,7 @@ import { detach, stopGradient } from '../../util/numerics';
 import type { TrainerConfig } from '../config';
 import type { Algorithm, Alignment, ComponentState, ConfigSection, Masker } from './types';
 
+/** SoftMatch's options (config section `softmatch`): EMA momentum, Gaussian width, uniform alignment. */
 export interface SoftmatchOptions {
   /** EMA momentum m of the confidence mean/variance and of the alignment's class distribution (default 0.999). */
   momentum: number;
