@@ -112,7 +112,7 @@ export async function runTrainCommand(
     if (improved) {
       bestTop1 = numbers.ema.top1;
       // the best-validation checkpoint, kept beside the latest ones (pruning only touches step-*.ckpt)
-      await (trainer as SemiSupervisedTrainer).save(bestCheckpointPath(out));
+      await saveCheckpoint(trainer as SemiSupervisedTrainer, bestCheckpointPath(out), metadata);
       await evaluateTest(step);
     }
   };
