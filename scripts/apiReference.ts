@@ -93,6 +93,19 @@ function render(project: ProjectReflection): string {
   return lines.join('\n');
 }
 
+/**
+ * The rows of an API reference, as `<section heading> <export name>`: what must match between
+ * docs/api.md and the doc comments (a reworded summary alone does not make the file stale).
+ */
+export function apiRows(markdown: string): string[] {
+  let section = '';
+  return markdown.split('\n').flatMap((line) => {
+    if (line.startsWith('## ')) section = line;
+    const name = /^\| `([^`]+)` \|/.exec(line)?.[1];
+    return name === undefined ? [] : [`${section} ${name}`];
+  });
+}
+
 /** Runs typedoc (conversion and validation) and renders docs/api.md; `problems` lists typedoc's warnings and errors. */
 export async function buildApiReference(root = process.cwd()): Promise<{ markdown: string; problems: string[] }> {
   const app = await Application.bootstrapWithPlugins({ options: resolve(root, 'typedoc.json') }, [new TypeDocReader(), new TSConfigReader()]);
@@ -108,8 +121,14 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
   const { markdown, problems } = await buildApiReference();
   for (const p of problems) console.error(`typedoc: ${p}`);
   if (process.argv.includes('--check')) {
-    const stale = readFileSync(API_REFERENCE_FILE, 'utf8') !== markdown;
-    if (stale) console.error(`${API_REFERENCE_FILE} is stale: run npm run docs:api`);
+    const listed = apiRows(readFileSync(API_REFERENCE_FILE, 'utf8'));
+    const wanted = apiRows(markdown);
+    const stale = listed.join('\n') !== wanted.join('\n');
+    if (stale) {
+      const missing = wanted.filter((r) => !listed.includes(r));
+      const gone = listed.filter((r) => !wanted.includes(r));
+      console.error(`${API_REFERENCE_FILE} does not list the exports (missing: ${missing.join(', ') || 'none'}; gone: ${gone.join(', ') || 'none'}): run npm run docs:api`);
+    }
     process.exitCode = problems.length > 0 || stale ? 1 : 0;
   } else {
     writeFileSync(API_REFERENCE_FILE, markdown);
