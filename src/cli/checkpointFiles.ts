@@ -94,7 +94,8 @@ export function removeStaleTemporaries(dir: string): string[] {
   return removed;
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0; EPERM means it exists but is not ours). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointDir, listCheckpoints } from '../checkpointFiles';
+import { checkpointDir, listCheckpoints, processAlive } from '../checkpointFiles';
 import type { SweepCell } from './sweepGrid';
 
 /** Where a cell lives under the sweep's output folder. */
@@ -71,18 +71,9 @@ function lockHolder(lock: string): number | undefined {
   try {
     pid = Number((JSON.parse(readFileSync(lock, 'utf8')) as { pid?: number }).pid);
   } catch { /* unreadable lock: stale */ }
-  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) return pid;
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) return pid;
   rmSync(lock, { force: true });
   return undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Takes a cell's lock for process `pid` (the child that trains it, or this process). */
