@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import type { EvalMetrics, StepLogs, TrainerCallbacks } from '../training/callbacks';
 import { polyfillNodeUtil } from './selectBackend';
 
@@ -14,12 +15,14 @@ const TFJS_NODE = '@tensorflow/tfjs-node';
 /**
  * A TensorBoard events-file writer for `dir` (Node): tfjs-node's `tf.node.summaryFileWriter(dir)`.
  * tfjs-node is an optional peer loaded here on first use, never at import time; without it the error
- * says what to install. The active tfjs backend is not changed (tfjs-node's writer runs its own ops).
+ * says what to install. tfjs-node writes summaries with ops of its own backend, so the active backend must
+ * be 'tensorflow' (train with `--backend tensorflow`, or 'auto' where tfjs-node loads); otherwise the error
+ * says so at once instead of at the first scalar.
  *
  * @param dir - the log folder (`tensorboard --logdir dir`).
  * @param importer - module loader (tests inject failures); default dynamic `import()`.
  * @returns the writer.
- * @throws Error naming `@tensorflow/tfjs-node` when it cannot be loaded.
+ * @throws Error naming `@tensorflow/tfjs-node` when it cannot be loaded, or the active backend when it is not 'tensorflow'.
  */
 export async function tensorBoardWriter(dir: string, importer: (specifier: string) => Promise<unknown> = (s) => import(s)): Promise<ScalarWriter> {
   let node: { node?: { summaryFileWriter?: (logdir: string) => ScalarWriter } };
@@ -32,6 +35,9 @@ export async function tensorBoardWriter(dir: string, importer: (specifier: strin
   }
   const create = node.node?.summaryFileWriter;
   if (typeof create !== 'function') throw new Error(`tear-ssl: ${TFJS_NODE} loaded but has no node.summaryFileWriter`);
+  if (tf.getBackend() !== 'tensorflow') {
+    throw new Error(`tear-ssl: TensorBoard logging writes through ${TFJS_NODE}'s backend, but the active backend is '${tf.getBackend()}': train with --backend tensorflow`);
+  }
   return create(dir);
 }
 

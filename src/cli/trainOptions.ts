@@ -116,7 +116,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { key: 'logEvery', flag: 'log-every', kind: { type: 'int', min: 1 }, help: 'without a terminal, print a progress line every N steps', valueName: 'N' },
   { key: 'progress', flag: 'progress', kind: { type: 'boolean' }, help: 'live progress bar on a terminal (--no-progress: plain lines)' },
   ...registeredOptions(),
-  { key: 'tensorboard', flag: 'tensorboard', kind: { type: 'string' }, help: 'also write TensorBoard scalars (losses, mask rate, lr, validation metrics) into DIR; needs @tensorflow/tfjs-node', valueName: 'DIR' },
+  { key: 'tensorboard', flag: 'tensorboard', kind: { type: 'string' }, help: 'also write TensorBoard scalars (losses, mask rate, lr, validation metrics) into DIR; needs @tensorflow/tfjs-node and --backend tensorflow', valueName: 'DIR' },
 ];
 
 /** Settings every data set shares; `datasetDefaults` overrides some per data set. */

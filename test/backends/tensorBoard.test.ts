@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tensorBoardCallbacks, tensorBoardWriter, type ScalarWriter } from '../../src/backends/tensorBoard';
 import { memoryIo } from '../../src/cli/io';
@@ -58,7 +59,7 @@ describe('TensorBoard callbacks', () => {
     const dir = join(root, 'tb');
     const io = memoryIo();
     const code = await runCli(['train', '--dataset', 'digits', '--method', 'fixmatch', '--labels', '20', '--validation', '20', '--steps', '2',
-      '--batch-size', '4', '--mu', '1', '--eval-every', '1', '--backend', 'cpu', '--no-progress', '--out', join(root, 'run'), '--tensorboard', dir], io);
+      '--batch-size', '4', '--mu', '1', '--eval-every', '1', '--backend', hasTfjsNode ? 'tensorflow' : 'cpu', '--no-progress', '--out', join(root, 'run'), '--tensorboard', dir], io);
     if (!hasTfjsNode) {
       expect(code).toBe(1);
       expect(io.stderr.join('\n')).toMatch(/TensorBoard logging needs the optional peer dependency @tensorflow\/tfjs-node/);
@@ -72,11 +73,16 @@ describe('TensorBoard callbacks', () => {
 
   it.skipIf(!hasTfjsNode)(`tf.node.summaryFileWriter writes scalars to an events file${SKIP_REASON}`, async () => {
     const dir = join(root, 'direct');
+    const previous = tf.getBackend();
+    await tf.setBackend('cpu');
+    await expect(tensorBoardWriter(join(root, 'wrong-backend'))).rejects.toThrow(/the active backend is 'cpu': train with --backend tensorflow/);
+    await tf.setBackend('tensorflow');
     const writer = await tensorBoardWriter(dir);
     writer.scalar('train/loss', 1.25, 1);
     writer.flush();
     const events = readdirSync(dir).filter((f) => /events\.out\.tfevents/.test(f));
     expect(events.length).toBe(1);
     expect(statSync(join(dir, events[0])).size).toBeGreaterThan(0);
+    await tf.setBackend(previous);
   });
 });

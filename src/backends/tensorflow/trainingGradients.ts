@@ -108,8 +108,10 @@ const GRADIENTS: Array<(stock: tf.GradConfig) => tf.GradConfig> = [
   (stock) => ({
     kernelName: 'Mean', inputsToSave: ['x'],
     gradFunc: (dy, saved, attrs) => {
-      if (!onTensorflow()) return stock.gradFunc(dy, saved, attrs);
       const [x] = saved;
+      // An empty x (an empty unlabeled batch) keeps the stock gradient: on tfjs-node, broadcastTo from [1]
+      // to a shape holding a 0 gave a tensor of shape [1], which the tape rejects.
+      if (!onTensorflow() || x.size === 0) return stock.gradFunc(dy, saved, attrs);
       const expanded = expandReduced(dy as tf.Tensor, x, (attrs as { axis: unknown }).axis);
       const reduceSize = x.size / expanded.size;
       return { x: () => tf.broadcastTo(tf.div(expanded, reduceSize), x.shape) };
@@ -118,8 +120,10 @@ const GRADIENTS: Array<(stock: tf.GradConfig) => tf.GradConfig> = [
   (stock) => ({
     kernelName: 'Sum', inputsToSave: ['x'],
     gradFunc: (dy, saved, attrs) => {
-      if (!onTensorflow()) return stock.gradFunc(dy, saved, attrs);
       const [x] = saved;
+      // An empty x (an empty unlabeled batch) keeps the stock gradient: on tfjs-node, broadcastTo from [1]
+      // to a shape holding a 0 gave a tensor of shape [1], which the tape rejects.
+      if (!onTensorflow() || x.size === 0) return stock.gradFunc(dy, saved, attrs);
       const expanded = expandReduced(dy as tf.Tensor, x, (attrs as { axis: unknown }).axis);
       return { x: () => tf.broadcastTo(expanded, x.shape) };
     },
