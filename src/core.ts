@@ -12,6 +12,11 @@ export {
 } from './math/fixmatchLoss';
 // math: temporal loss estimator and AdaPL
 export { estimateUnlabeledLoss, ESTIMATOR_DISTANCES, type EstimatorDistance, type LossEstimatorInputs, type LossEstimatorOptions } from './math/lossEstimator';
+export {
+  ensembleLossEstimate, ADAPL_ESTIMATORS, type AdaplEstimator, type EnsembleLossEstimateInputs, type EnsembleLossEstimateOptions,
+} from './math/ensembleLossEstimate';
+export { maxProbabilityUncertainty, temporalEnsembleUncertainty, type TemporalEnsembleOptions } from './math/uncertaintyScores';
+export { lossEstimateCandidates, LOSS_ESTIMATE_CANDIDATES, type LossEstimateCandidate } from './math/lossEstimateCandidates';
 export { adaplWeights, type AdaplWeightOptions } from './math/adaplWeights';
 export { relaxPseudoLabels, RELAX_SPREADS, type RelaxSpread, type RelaxOptions } from './math/relaxPseudoLabels';
 export { adaplLoss, ADAPL_MASKS, type AdaplMask, type AdaplOptions, type AdaplLossArgs } from './math/adaplLoss';
@@ -61,6 +66,7 @@ export { medicalPreset, MEDICAL_RAND_AUGMENT_OPS, type MedicalPresetOptions } fr
 
 // metrics
 export { confusionMatrix } from './metrics/confusionMatrix';
+export { estimatorQuality, type EstimatorQuality } from './metrics/estimatorQuality';
 export { top1Accuracy } from './metrics/top1Accuracy';
 export { perClassAccuracy } from './metrics/perClassAccuracy';
 export { balancedAccuracy } from './metrics/balancedAccuracy';

@@ -47,6 +47,13 @@ export { saveModelFiles, type SavedModelFiles } from './training/saveModelFiles'
 
 // the command line, run from code
 export { runCli } from './cli/runCli';
+export { runSweep, childProcessLauncher, type CellLauncher, type SweepOptions, type SweepSummary } from './cli/sweep/runSweep';
+export { readSweepGrid, parseSweepGrid, type SweepGrid, type SweepCell } from './cli/sweep/sweepGrid';
+export { writeSweepResults } from './cli/sweep/sweepResults';
+export type { CellResult } from './cli/sweep/cellResult';
+export type { CellPaths, CellStatus } from './cli/sweep/sweepCells';
+export type { EvalNumbers } from './cli/metricsLog';
+export type { TrainSettings } from './cli/trainOptions';
 export { memoryIo, processIo, type CliIo } from './cli/io';
 
 // data

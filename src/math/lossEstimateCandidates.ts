@@ -7,6 +7,7 @@ export const LOSS_ESTIMATE_CANDIDATES = [
   'kl', 'kl+entropy', 'mse', 'mse+entropy', 'emd', 'emd+entropy',
   'naive', 'referenceNaive', 'ensemble', 'referenceOnLabel',
 ] as const;
+/** One of {@link LOSS_ESTIMATE_CANDIDATES}. */
 export type LossEstimateCandidate = (typeof LOSS_ESTIMATE_CANDIDATES)[number];
 
 /**

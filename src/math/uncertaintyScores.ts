@@ -10,6 +10,7 @@ export function maxProbabilityUncertainty(probs: tf.Tensor2D): tf.Tensor1D {
   return tf.tidy(() => tf.sub(1, tf.max(probs, 1)) as tf.Tensor1D);
 }
 
+/** Options of {@link temporalEnsembleUncertainty}. */
 export interface TemporalEnsembleOptions {
   /** Weight α of the reference in the ensemble q = α·p̃ + (1 − α)·p, in [0, 1]; default 0.5. */
   referenceWeight?: number;

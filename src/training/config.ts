@@ -1,4 +1,5 @@
 import { ADAPL_MASKS, type AdaplMask } from '../math/adaplLoss';
+import { ADAPL_ESTIMATORS, type AdaplEstimator } from '../math/ensembleLossEstimate';
 import { IPH_REFERENCES, type IphReference } from '../math/iphLoss';
 import { ESTIMATOR_DISTANCES, type EstimatorDistance } from '../math/lossEstimator';
 import { RELAX_SPREADS, type RelaxSpread } from '../math/relaxPseudoLabels';
@@ -44,6 +45,8 @@ export type TrainerConfig = {
   adapl: {
     gamma: number; wMin: number; distance: EstimatorDistance; entropy: boolean;
     spread: RelaxSpread; mask: AdaplMask;
+    /** 'temporal' (default): L̂ = D(p̃, p) + H(p̃) with `distance`, `entropy`; 'ensemble': −log ½(p̃ + p)_ŷ. */
+    estimator: AdaplEstimator;
   };
   /** Temporal memory (reference 'memory'): numSamples = size of the unlabeled index space. */
   memory: { numSamples: number; momentum: number };
@@ -71,7 +74,7 @@ export function defaultTrainerConfig(numClasses: number, totalSteps: number): Tr
     distributionAlignment: { enabled: true, capacity: 32 },
     ema: { momentum: 0.999, warmup: false },
     reference: 'ema',
-    adapl: { gamma: 1, wMin: 0.5, distance: 'kl', entropy: true, spread: 'uniform', mask: 'threshold' },
+    adapl: { gamma: 1, wMin: 0.5, distance: 'kl', entropy: true, spread: 'uniform', mask: 'threshold', estimator: 'temporal' },
     memory: { numSamples: 0, momentum: 0.6 },
     iph: { numClusters: numClasses, reference: 'prediction', kmeans: { restarts: 3, maxIterations: 20, tolerance: 1e-4 } },
     evalEvery: 0,
@@ -127,6 +130,7 @@ export function resolveTrainerConfig(input: TrainerConfigInput): TrainerConfig {
   check(typeof c.adapl.entropy === 'boolean', fn, () => 'option \'adapl.entropy\' must be a boolean');
   checkOneOf(c.adapl.spread, RELAX_SPREADS, 'adapl.spread', fn);
   checkOneOf(c.adapl.mask, ADAPL_MASKS, 'adapl.mask', fn);
+  checkOneOf(c.adapl.estimator, ADAPL_ESTIMATORS, 'adapl.estimator', fn);
   checkNumber(c.memory.momentum, 'memory.momentum', fn, { min: 0, max: 1, maxOpen: true });
   checkNumber(c.memory.numSamples, 'memory.numSamples', fn, { min: 0, integer: true });
   checkNumber(c.iph.numClusters, 'iph.numClusters', fn, { min: 1, integer: true });

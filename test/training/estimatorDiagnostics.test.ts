@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { LOSS_ESTIMATE_CANDIDATES } from '../../src/math/lossEstimateCandidates';
 import { estimatorDiagnostics } from '../../src/training/estimatorDiagnostics';
+import { SemiSupervisedTrainer } from '../../src/training/trainer';
+import { trainerOptions } from './fixtures';
 import { expectNoLeak } from '../helpers/tensors';
 
 // Four samples, 2 classes. Hidden labels [0, 1, 0, 1]; pseudo labels = argmax p = [0, 0, 1, 1] → wrong = [F, T, T, F].
@@ -41,5 +43,31 @@ describe('estimatorDiagnostics', () => {
       expect(out['candidate.referenceOnLabel.auroc']).toBe(1);
       tf.dispose([studentProbs, referenceProbs, estimates]);
     });
+  });
+});
+
+describe("AdaPL's estimator option in the trainer", () => {
+  // The estimate AdaPL uses ranks samples exactly as the candidate it is, so its Spearman ρ equals that
+  // candidate's on every step: which estimator fed AdaPL is visible in the logs.
+  for (const [estimator, candidate] of [['temporal', 'kl+entropy'], ['ensemble', 'ensemble']] as const) {
+    it(`adapl.estimator '${estimator}' feeds AdaPL the '${candidate}' score`, async () => {
+      const options = trainerOptions({ config: { method: 'adapl', threshold: 0, adapl: { estimator } } }, true);
+      const trainer = await SemiSupervisedTrainer.create(options);
+      try {
+        for (let k = 0; k < 3; k++) {
+          const logs = await trainer.trainStep();
+          expect(logs.estimateSpearman, `step ${k}`).toBeCloseTo(logs[`candidate.${candidate}.spearman`] as number, 6);
+        }
+      } finally {
+        trainer.dispose();
+        (options.model as tf.LayersModel).dispose();
+      }
+    });
+  }
+
+  it("rejects an unknown estimator, naming 'adapl.estimator'", async () => {
+    const options = trainerOptions({ config: { method: 'adapl', adapl: { estimator: 'best' as never } } });
+    await expect(SemiSupervisedTrainer.create(options)).rejects.toThrow(/adapl\.estimator/);
+    (options.model as tf.LayersModel).dispose();
   });
 });

@@ -16,6 +16,7 @@ import { writeSweepResults } from './sweepResults';
  */
 export type CellLauncher = (argv: string[], paths: CellPaths, onStart: (pid: number) => void) => Promise<number>;
 
+/** Options of {@link runSweep}. */
 export interface SweepOptions {
   /** Output folder (default: the grid file's folder): cells/<id>/, configs/, results.jsonl, results.md, curves. */
   out?: string;
@@ -30,6 +31,7 @@ export interface SweepOptions {
   say?: (line: string) => void;
 }
 
+/** What {@link runSweep} found and did: the plan (each cell's status), finished, failed and refused cells. */
 export interface SweepSummary {
   out: string;
   plan: Array<{ id: string; status: CellStatus }>;
