@@ -11,19 +11,22 @@ const FLAG_ONLY = new Set(['config']);
  * wrongly typed values are CliUsageErrors naming the key and the file.
  */
 export function readConfigFile(file: string): Partial<TrainSettings> {
+  return parseConfigObject(readJsonFile(file, 'config file'), file);
+}
+
+/** Reads and parses a JSON file; a missing or malformed file is a CliUsageError naming `what` and the file. */
+export function readJsonFile(file: string, what: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new CliUsageError(`config file ${file} cannot be read: ${(error as Error).message}`);
+    throw new CliUsageError(`${what} ${file} cannot be read: ${(error as Error).message.split('\n')[0]}`);
   }
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new CliUsageError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+    throw new CliUsageError(`${what} ${file} is not valid JSON: ${(error as Error).message}`);
   }
-  return parseConfigObject(parsed, file);
 }
 
 /** Checks an already parsed config object; `file` names it in messages. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkNumber, checkSameDim, checkTensor } from '../util/checks';
+import { temporalEnsembleUncertainty } from './uncertaintyScores';
 
 /** AdaPL's loss estimators: the temporal distance D(p̃, p) + H(p̃) (default), or the temporal ensemble. */
 export const ADAPL_ESTIMATORS = ['temporal', 'ensemble'] as const;
@@ -39,8 +40,7 @@ export function ensembleLossEstimate(inputs: EnsembleLossEstimateInputs, options
   const alpha = options.referenceWeight ?? 0.5;
   checkNumber(alpha, 'referenceWeight', fn, { min: 0, max: 1 });
   return tf.tidy(() => {
-    const labelMask = tf.oneHot(tf.argMax(studentProbs, 1) as tf.Tensor1D, studentProbs.shape[1]).toFloat();
-    const ensemble = tf.add(tf.mul(referenceProbs, alpha), tf.mul(studentProbs, 1 - alpha));
-    return tf.neg(tf.log(tf.maximum(tf.sum(tf.mul(ensemble, labelMask), 1), 1e-8))) as tf.Tensor1D;
+    const uncertainty = temporalEnsembleUncertainty(referenceProbs, studentProbs, { referenceWeight: alpha });
+    return tf.neg(tf.log(tf.maximum(tf.sub(1, uncertainty), 1e-8))) as tf.Tensor1D;
   });
 }

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { CliUsageError } from '../cliError';
-import { parseConfigObject } from '../configFile';
+import { parseConfigObject, readJsonFile } from '../configFile';
 import type { TrainSettings } from '../trainOptions';
 
 /** Keys the sweep sets itself for every cell: a grid may not. */
@@ -40,19 +39,7 @@ export interface SweepCell {
 
 /** Reads and checks a sweep file; every error names the file and the key. */
 export function readSweepGrid(file: string): SweepGrid {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new CliUsageError(`sweep file ${file} cannot be read: ${(error as Error).message.split('\n')[0]}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new CliUsageError(`sweep file ${file} is not valid JSON: ${(error as Error).message}`);
-  }
-  return parseSweepGrid(parsed, file);
+  return parseSweepGrid(readJsonFile(file, 'sweep file'), file);
 }
 
 /** Checks a parsed sweep object (see {@link SweepGrid}); `file` names it in messages. */
