@@ -6,22 +6,13 @@ import { SemiSupervisedTrainer } from '../../src/training/trainer';
 import type { FunctionModel } from '../../src/training/trainableModel';
 import { expectNoLeak } from '../helpers/tensors';
 import { NUM_CLASSES, SIDE, trainerOptions } from './fixtures';
+import { matrix, matVec, softmax } from '../helpers/float64';
 
 const D = SIDE * SIDE;
 const C = NUM_CLASSES;
 const B = 4;
 const U = 6;
 
-function matrix(rows: number, cols: number, rng: Random, scale = 1): number[][] {
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => scale * (rng.next() - 0.5)));
-}
-const softmax = (z: number[]): number[] => {
-  const m = Math.max(...z);
-  const e = z.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-};
-const matVec = (x: number[], w: number[][]): number[] => Array.from({ length: w[0].length }, (_, c) => x.reduce((s, xi, i) => s + xi * w[i][c], 0));
 
 /** logits = flatten(x)·W and features = flatten(x)·V, both trainable: the supervised and unlabeled losses never reach V. */
 function twoHeadModel(w: number[][], v: number[][]): FunctionModel {

@@ -8,20 +8,11 @@ import { disposeState } from '../../src/state/serialize';
 import { Random } from '../../src/state/random';
 import { expectClose, expectNoLeak } from '../helpers/tensors';
 import { linearFunctionModel, NUM_CLASSES, SIDE } from './fixtures';
+import { matrix, matVec, softmax } from '../helpers/float64';
 
 const D = SIDE * SIDE;
 const C = NUM_CLASSES;
 
-function matrix(rows: number, cols: number, rng: Random, scale = 1): number[][] {
-  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => scale * (rng.next() - 0.5)));
-}
-const softmax = (z: number[]): number[] => {
-  const m = Math.max(...z);
-  const e = z.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-};
-const matVec = (x: number[], w: number[][]): number[] => Array.from({ length: C }, (_, c) => x.reduce((s, xi, i) => s + xi * w[i][c], 0));
 const argmax = (v: number[]): number => v.indexOf(Math.max(...v));
 
 describe('objectiveGradients', () => {
