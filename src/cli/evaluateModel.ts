@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { evaluationBatches } from '../data/index';
 import type { ClassificationReport } from '../metrics/classificationReport';
-import { evaluateModels } from '../training/evaluateModels';
+import { evaluateModels, predictProbabilities, type Predictions } from '../training/evaluateModels';
 import type { EvalNumbers } from './metricsLog';
 import type { DataPart } from './prepareData';
 
@@ -11,6 +11,14 @@ export function evaluateOnPart(
   opts: { batchSize: number; preprocess?: (x: tf.Tensor4D) => tf.Tensor4D },
 ): Promise<ClassificationReport[]> {
   return evaluateModels(models, evaluationBatches(part.dataset, part.indices, opts.batchSize), numClasses, opts);
+}
+
+/** Labels and each model's softmax probabilities on `part` (inference mode, after `preprocess`). */
+export function predictOnPart(
+  models: readonly tf.LayersModel[], part: DataPart,
+  opts: { batchSize: number; preprocess?: (x: tf.Tensor4D) => tf.Tensor4D },
+): Promise<Predictions> {
+  return predictProbabilities(models, evaluationBatches(part.dataset, part.indices, opts.batchSize), opts);
 }
 
 /** The four numbers the CLI logs and reports, from a classification report. */

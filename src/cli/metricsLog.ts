@@ -1,10 +1,12 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
-/** One line of metrics.jsonl. `type` says which: a training step log, an evaluation, or the run's start. */
+/** One line of metrics.jsonl. `type` says which: a training step log, an evaluation, an estimator scoring, or the run's start. */
 export type MetricsRecord =
   | { type: 'run'; time: string; startStep: number; settings: Record<string, unknown>; backend: string }
   | ({ type: 'step'; step: number; time: string; imagesPerSecond?: number } & Record<string, number | string | undefined>)
-  | ({ type: 'eval'; step: number; time: string; split: 'validation' | 'test'; model: 'student' | 'ema' } & EvalNumbers);
+  | ({ type: 'eval'; step: number; time: string; split: 'validation' | 'test'; model: 'student' | 'ema' } & EvalNumbers)
+  /** Loss-estimator quality on a labeled split at the end of training (heldOutEstimatorDiagnostics: student p, EMA reference p̃). */
+  | ({ type: 'estimators'; step: number; time: string; split: 'validation' | 'test' } & Record<string, number | string>);
 
 /** The metrics the CLI reports for one evaluation. */
 export interface EvalNumbers {

@@ -2,20 +2,22 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DataFormatError } from '../data/errors';
-import type { ClassificationReport } from '../metrics/classificationReport';
+import { classificationReport, type ClassificationReport } from '../metrics/classificationReport';
 import type { EvalMetrics, StepLogs, TrainerCallbacks } from '../training/callbacks';
 import { describeMethod } from '../training/algorithms/registry';
 import { tensorBoardCallbacks, tensorBoardWriter } from '../backends/tensorBoard';
 import { inferenceModel } from '../models/inferenceModel';
 import { saveModelFiles } from '../training/saveModelFiles';
 import { DivergenceError } from '../training/divergence';
+import { heldOutEstimatorDiagnostics } from '../training/estimatorDiagnostics';
+import type { Predictions } from '../training/evaluateModels';
 import { SemiSupervisedTrainer } from '../training/trainer';
 import {
   bestCheckpointPath, checkpointDir, checkpointPath, listCheckpoints, pruneCheckpoints, removeStaleTemporaries, resolveCheckpoint, runFolderOf, type ResolvedCheckpoint,
 } from './checkpointFiles';
 import { dataFingerprint } from './dataFingerprint';
 import { CliUsageError } from './cliError';
-import { evalNumbers, evaluateOnPart } from './evaluateModel';
+import { evalNumbers, predictOnPart } from './evaluateModel';
 import type { CliIo } from './io';
 import { MetricsLog, readMetricsLog, type EvalNumbers } from './metricsLog';
 import { readConfigFile } from './configFile';
@@ -92,12 +94,13 @@ export async function runTrainCommand(
   let lastLogged = { step: 0, time: performance.now() };
 
   /** The last test evaluation: the final one reuses it when the last validation step already evaluated on test. */
-  let lastTest: { step: number; student: EvalNumbers; ema: EvalNumbers; emaReport: ClassificationReport } | undefined;
+  let lastTest: { step: number; student: EvalNumbers; ema: EvalNumbers; emaReport: ClassificationReport; predictions: Predictions } | undefined;
   const evaluateTest = async (step: number): Promise<NonNullable<typeof lastTest>> => {
     if (lastTest?.step === step) return lastTest;
     const t = trainer as SemiSupervisedTrainer;
-    const [student, ema] = await evaluateOnPart([model, t.emaModel as tf.LayersModel], data.test, data.numClasses, { batchSize: EVAL_BATCH, preprocess });
-    const result = { step, student: evalNumbers(student), ema: evalNumbers(ema), emaReport: ema };
+    const predictions = await predictOnPart([model, t.emaModel as tf.LayersModel], data.test, { batchSize: EVAL_BATCH, preprocess });
+    const [student, ema] = predictions.probs.map((p) => classificationReport(predictions.labels, p, data.numClasses));
+    const result = { step, student: evalNumbers(student), ema: evalNumbers(ema), emaReport: ema, predictions };
     for (const m of ['student', 'ema'] as const) log.append({ type: 'eval', step, time: new Date().toISOString(), split: 'test', model: m, ...result[m] });
     lastTest = result;
     return result;
@@ -179,6 +182,15 @@ export async function runTrainCommand(
     const evaluatedAtEnd = settings.evalEvery > 0 && endStep % settings.evalEvery === 0 && endStep > startStep;
     if (data.validation.indices.length > 0 && !evaluatedAtEnd) await onEval(endStep, await trainer.evaluate());
     const test = await evaluateTest(endStep);
+    // Loss-estimator quality of the final student (p) and EMA teacher (p̃) on held-out labels: the
+    // validation split is where an estimator is chosen, test where it is reported (docs/method.md).
+    const heldOut: Array<['validation' | 'test', Predictions]> = [];
+    if (data.validation.indices.length > 0) heldOut.push(['validation', await predictOnPart([model, trainer.emaModel as tf.LayersModel], data.validation, { batchSize: EVAL_BATCH, preprocess })]);
+    heldOut.push(['test', test.predictions]);
+    for (const [split, { labels, probs }] of heldOut) {
+      const scores = await heldOutEstimatorDiagnostics(probs[0], probs[1], labels, data.numClasses);
+      log.append({ type: 'estimators', step: endStep, time: new Date().toISOString(), split, reference: 'ema', ...scores });
+    }
     // the EMA model as a standard tfjs model (softmax output) for tf.loadLayersModel
     const exported = await saveModelFiles(inferenceModel(trainer.emaModel as tf.LayersModel), join(out, 'model'));
     const imagesPerSecond = ((endStep - startStep) * imagesPerStep) / Math.max(seconds, 1e-9);

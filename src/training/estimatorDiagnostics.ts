@@ -55,3 +55,33 @@ export async function estimatorDiagnostics(inputs: EstimatorDiagnosticsInputs): 
     tf.dispose(owned);
   }
 }
+
+/**
+ * {@link estimatorDiagnostics} on a labeled held-out split (validation or test) instead of an unlabeled
+ * batch: the student's probabilities play p, a reference model's (the EMA teacher's) play p̃, the split's
+ * labels play the hidden labels, and the pseudo label is the student's argmax. Used to choose a loss
+ * estimator on the validation split and report it on test (docs/method.md). Inputs are flat row-major
+ * [N·C] host arrays; returns the same keys as {@link estimatorDiagnostics} (no `estimate*`).
+ */
+export async function heldOutEstimatorDiagnostics(
+  studentProbs: NumberArray, referenceProbs: NumberArray, labels: NumberArray, numClasses: number,
+): Promise<Record<string, number>> {
+  const n = labels.length;
+  if (studentProbs.length !== n * numClasses || referenceProbs.length !== n * numClasses) {
+    throw new Error(`heldOutEstimatorDiagnostics: studentProbs (${studentProbs.length}) and referenceProbs (${referenceProbs.length}) must hold ` +
+      `labels.length × numClasses = ${n} × ${numClasses} = ${n * numClasses} values`);
+  }
+  const pseudo = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < numClasses; c++) if (studentProbs[i * numClasses + c] > studentProbs[i * numClasses + best]) best = c;
+    pseudo[i] = best;
+  }
+  const student = tf.tensor2d(Float32Array.from(studentProbs), [n, numClasses]);
+  const reference = tf.tensor2d(Float32Array.from(referenceProbs), [n, numClasses]);
+  try {
+    return await estimatorDiagnostics({ studentProbs: student, referenceProbs: reference, hidden: labels, pseudo, numClasses });
+  } finally {
+    tf.dispose([student, reference]);
+  }
+}

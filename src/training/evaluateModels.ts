@@ -11,6 +11,40 @@ const logitsOf = (model: Classifier, x: tf.Tensor4D): tf.Tensor2D =>
     ? model(x)
     : (model.apply(x, { training: false }) as tf.Tensor[])[0] as tf.Tensor2D;
 
+/** What {@link predictProbabilities} returns: the true labels [N] and each model's softmax probabilities, flat [N·C] row-major. */
+export interface Predictions {
+  labels: number[];
+  probs: number[][];
+}
+
+/**
+ * Softmax probabilities of each model over `batches` (inference mode, `preprocess` applied first), with
+ * the batches' labels, on the host. Every batch's tensors are disposed as they are consumed.
+ */
+export async function predictProbabilities(
+  models: readonly Classifier[],
+  batches: Iterable<LabeledBatch> | AsyncIterable<LabeledBatch>,
+  opts: { preprocess?: (x: tf.Tensor4D) => tf.Tensor4D } = {},
+): Promise<Predictions> {
+  const labels: number[] = [];
+  const probs: number[][] = models.map(() => []);
+  for await (const batch of batches) {
+    try {
+      const outputs = tf.tidy(() => {
+        const x = opts.preprocess ? opts.preprocess(batch.images) : batch.images;
+        return models.map((m) => softmaxProbabilities(logitsOf(m, x)));
+      });
+      const [batchLabels, ...values] = await Promise.all([batch.labels.data(), ...outputs.map((o) => o.data())]);
+      tf.dispose(outputs);
+      labels.push(...batchLabels);
+      values.forEach((v, i) => probs[i].push(...v));
+    } finally {
+      tf.dispose([batch.images, batch.labels]);
+    }
+  }
+  return { labels, probs };
+}
+
 /**
  * `classificationReport` of each model over `batches` (inference mode, `preprocess` applied first),
  * one report per model, in order. Every batch's tensors are disposed as they are consumed.
@@ -21,21 +55,6 @@ export async function evaluateModels(
   numClasses: number,
   opts: { preprocess?: (x: tf.Tensor4D) => tf.Tensor4D } = {},
 ): Promise<ClassificationReport[]> {
-  const yTrue: number[] = [];
-  const probs: number[][] = models.map(() => []);
-  for await (const batch of batches) {
-    try {
-      const outputs = tf.tidy(() => {
-        const x = opts.preprocess ? opts.preprocess(batch.images) : batch.images;
-        return models.map((m) => softmaxProbabilities(logitsOf(m, x)));
-      });
-      const [labels, ...values] = await Promise.all([batch.labels.data(), ...outputs.map((o) => o.data())]);
-      tf.dispose(outputs);
-      yTrue.push(...labels);
-      values.forEach((v, i) => probs[i].push(...v));
-    } finally {
-      tf.dispose([batch.images, batch.labels]);
-    }
-  }
-  return probs.map((p) => classificationReport(yTrue, p, numClasses));
+  const { labels, probs } = await predictProbabilities(models, batches, opts);
+  return probs.map((p) => classificationReport(labels, p, numClasses));
 }

@@ -38,6 +38,13 @@ describe('tear-ssl train / eval end to end (cpu backend)', () => {
     // each test evaluation is logged once, even when the final step also improved validation
     const testKeys = evals.filter((r) => r.split === 'test').map((r) => `${r.step}:${r.model}`);
     expect(new Set(testKeys).size).toBe(testKeys.length);
+    // loss-estimator scores of the final student and EMA teacher on both labeled splits, once each
+    const estimators = records.filter((r) => r.type === 'estimators');
+    expect(estimators.map((r) => `${r.step}:${r.split}`)).toEqual(['2:validation', '2:test']);
+    for (const r of estimators) {
+      expect(r.reference).toBe('ema');
+      for (const key of ['naiveSpearman', 'naiveAuroc', 'candidate.ensemble.spearman', 'candidate.kl+entropy.auroc']) expect(typeof r[key], key).toBe('number');
+    }
     for (const r of evals) {
       expect(r.top1).toBeGreaterThanOrEqual(0);
       expect(r.top1).toBeLessThanOrEqual(1);

@@ -11,7 +11,7 @@ import { docMarkers, renderResultsDoc } from '../../src/cli/sweep/renderResultsD
 import { childProcessLauncher, runSweep, type CellLauncher } from '../../src/cli/sweep/runSweep';
 import { cellPaths } from '../../src/cli/sweep/sweepCells';
 import { parseSweepGrid, runOrder, type SweepGrid } from '../../src/cli/sweep/sweepGrid';
-import { meanStd, resultsMarkdown } from '../../src/cli/sweep/sweepResults';
+import { estimatorChoice, meanStd, resultsMarkdown } from '../../src/cli/sweep/sweepResults';
 import { testBackend } from '../helpers/testBackend';
 
 const root = mkdtempSync(join(tmpdir(), 'tear-sweep-'));
@@ -179,6 +179,53 @@ describe('sweep results', () => {
     expect(md).toMatch(/\| ensemble \| 0\.400 ± 0\.000 \| 0\.800 ± 0\.000 ✓ \|/);
     expect(md).toMatch(/\| naive \| 0\.300 ± 0\.000 \| 0\.700 ± 0\.000 \|/);
     expect(md).toContain('commit `abc123`');
+  });
+
+  it('chooses the loss estimator on validation only and reports it on test, from fixtures', () => {
+    const scored = (seed: number, maskRate: number, validation: Record<string, number>, test: Record<string, number>): CellResult => ({
+      ...result('tear', seed, 0.7), diagnostics: { maskRate }, heldOut: { validation, test },
+    });
+    const v = (naive: [number, number], ensemble: [number, number], kl: [number, number]): Record<string, number> => ({
+      naiveSpearman: naive[0], naiveAuroc: naive[1],
+      'candidate.naive.spearman': naive[0], 'candidate.naive.auroc': naive[1],
+      'candidate.ensemble.spearman': ensemble[0], 'candidate.ensemble.auroc': ensemble[1],
+      'candidate.kl.spearman': kl[0], 'candidate.kl.auroc': kl[1],
+    });
+    // ensemble wins on validation in both cells; kl is far better on test, which must not matter
+    const bestOnTest = v([0.5, 0.7], [0.5, 0.7], [0.99, 0.99]);
+    const cells = [
+      scored(0, 0.5, v([0.6, 0.7], [0.65, 0.75], [0.1, 0.5]), bestOnTest),
+      scored(1, 0.4, v([0.6, 0.7], [0.61, 0.71], [0.2, 0.5]), bestOnTest),
+      // a supervised cell (mask rate 0) is left out even with held-out scores
+      scored(2, 0, v([0.9, 0.9], [0, 0], [1, 1]), bestOnTest),
+    ];
+    const choice = estimatorChoice(cells);
+    expect(choice.cells).toBe(2);
+    expect(choice.chosen).toBe('ensemble');
+    expect(choice.rows.map((r) => r.name)).toEqual(['ensemble', 'naive', 'kl']);
+    expect(choice.rows[0].validation.spearman).toEqual([0.65, 0.61]);
+    expect(choice.rows[0].wins).toBe(2);
+    expect(choice.rows[2].wins).toBe(0);
+    const md = resultsMarkdown(grid, cells);
+    expect(md).toContain('| → ensemble | 0.630 ± 0.028 | 0.730 ± 0.028 | 0.500 ± 0.000 | 0.700 ± 0.000 | 2/2 |');
+    expect(md).toContain('| kl | 0.150 ± 0.071 | 0.500 ± 0.000 | 0.990 ± 0.000 | 0.990 ± 0.000 | 0/2 |');
+    // cells finished before held-out scores were logged: no choice and no table
+    expect(estimatorChoice([result('tear', 0, 0.7)])).toEqual({ cells: 0, rows: [], chosen: undefined });
+    expect(resultsMarkdown(grid, [result('tear', 0, 0.7)])).not.toContain('chosen on the validation split');
+  });
+
+  it('cellResultFrom keeps the final held-out estimator scores of each split', () => {
+    const cell = grid.cells[0];
+    const t = new Date(Date.UTC(2026, 0, 1)).toISOString();
+    const test = (model: 'ema' | 'student') => ({ type: 'eval' as const, step: 10, time: t, split: 'test' as const, model, top1: 0.5, balancedAccuracy: 0.5, macroF1: 0.5, macroAuc: 0.5 });
+    const r = cellResultFrom(cell, [
+      test('student'), test('ema'),
+      { type: 'estimators', step: 5, time: t, split: 'validation', reference: 'ema', naiveAuroc: 0.1 },
+      { type: 'estimators', step: 10, time: t, split: 'validation', reference: 'ema', naiveAuroc: 0.7 },
+      { type: 'estimators', step: 10, time: t, split: 'test', reference: 'ema', naiveAuroc: 0.8 },
+    ], { settingsHash: 'h', commit: 'c', steps: 10 });
+    expect(r.heldOut).toEqual({ validation: { naiveAuroc: 0.7 }, test: { naiveAuroc: 0.8 } });
+    expect(cellResultFrom(cell, [test('student'), test('ema')], { settingsHash: 'h', commit: 'c', steps: 10 }).heldOut).toBeUndefined();
   });
 
   it('cellResultFrom refuses a log without the final test evaluation; timing skips the gap across a resume', () => {

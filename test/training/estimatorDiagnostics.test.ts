@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { LOSS_ESTIMATE_CANDIDATES } from '../../src/math/lossEstimateCandidates';
-import { estimatorDiagnostics } from '../../src/training/estimatorDiagnostics';
+import { estimatorDiagnostics, heldOutEstimatorDiagnostics } from '../../src/training/estimatorDiagnostics';
 import { SemiSupervisedTrainer } from '../../src/training/trainer';
 import { trainerOptions } from './fixtures';
 import { expectNoLeak } from '../helpers/tensors';
@@ -43,6 +43,35 @@ describe('estimatorDiagnostics', () => {
       expect(out['candidate.referenceOnLabel.auroc']).toBe(1);
       tf.dispose([studentProbs, referenceProbs, estimates]);
     });
+  });
+});
+
+describe('heldOutEstimatorDiagnostics', () => {
+  const REFERENCE = [[0.8, 0.2], [0.3, 0.7], [0.6, 0.4], [0.1, 0.9]];
+
+  it('uses the labels as hidden labels and the student argmax as pseudo labels (same numbers as the batch version)', async () => {
+    const out = await expectNoLeak(() => heldOutEstimatorDiagnostics(P.flat(), REFERENCE.flat(), HIDDEN, 2));
+    // The hand-computed naive scores of the first test: argmax of P is PSEUDO.
+    expect(out.naiveSpearman).toBeCloseTo(0.8, 10);
+    expect(out.naiveAuroc).toBe(1);
+    expect(out['candidate.referenceOnLabel.auroc']).toBe(1);
+    const studentProbs = tf.tensor2d(P);
+    const referenceProbs = tf.tensor2d(REFERENCE);
+    const batch = await estimatorDiagnostics({ studentProbs, referenceProbs, hidden: HIDDEN, pseudo: PSEUDO, numClasses: 2 });
+    tf.dispose([studentProbs, referenceProbs]);
+    expect(out).toEqual(batch);
+  });
+
+  it('takes the first maximum as the argmax on ties', async () => {
+    // Student ties on sample 0 → pseudo 0 = its label, so the only wrong label is sample 1 (pseudo 0, label 1).
+    const out = await heldOutEstimatorDiagnostics([0.5, 0.5, 0.7, 0.3], [0.5, 0.5, 0.5, 0.5], [0, 1], 2);
+    // naive = [.5, .3]: the wrong sample scores lower than the right one → AUROC 0.
+    expect(out.naiveAuroc).toBe(0);
+  });
+
+  it('rejects probabilities whose length is not labels × classes, naming both', async () => {
+    await expect(heldOutEstimatorDiagnostics([0.5, 0.5], [0.5, 0.5, 0.5, 0.5], [0, 1], 2)).rejects.toThrow(/studentProbs \(2\).*2 × 2 = 4/);
+    await expect(heldOutEstimatorDiagnostics([0.5, 0.5, 0.5, 0.5], [0.5], [0, 1], 2)).rejects.toThrow(/referenceProbs \(1\)/);
   });
 });
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { LabeledBatch } from '../../src/data/types';
-import { evaluateModels } from '../../src/training/evaluateModels';
+import { evaluateModels, predictProbabilities } from '../../src/training/evaluateModels';
 import { expectNoLeak } from '../helpers/tensors';
 
 /** Two batches of 1×1×1 images whose pixel value is the true class (0, 1 or 2). */
@@ -26,6 +26,17 @@ describe('evaluateModels', () => {
       expect(b.accuracy).toBeCloseTo(1 / 5, 10); // one of the five labels is 0
       expect(b.confusionMatrix[1][0]).toBe(2);
     });
+  });
+
+  it('predictProbabilities returns the labels in batch order and each model\'s softmax rows', async () => {
+    const out = await expectNoLeak(() => predictProbabilities([predicts((p) => p)], batches()));
+    expect(out.labels).toEqual([0, 1, 2, 2, 1]);
+    expect(out.probs).toHaveLength(1);
+    // softmax of a one-hot·10 row: e^10 / (e^10 + 2) on the label, 1 / (e^10 + 2) elsewhere
+    const hit = Math.exp(10) / (Math.exp(10) + 2);
+    const miss = 1 / (Math.exp(10) + 2);
+    const expected = [0, 1, 2, 2, 1].flatMap((y) => [0, 1, 2].map((c) => (c === y ? hit : miss)));
+    out.probs[0].forEach((v, i) => expect(v, `entry ${i}`).toBeCloseTo(expected[i], 6));
   });
 
   it('applies preprocess before the models', async () => {

@@ -15,6 +15,11 @@ export interface CellResult {
   steps: number;
   /** Test metrics of the last-step models (no model selection on test). */
   test: { ema: EvalNumbers; student: EvalNumbers };
+  /**
+   * Loss-estimator scores of the last-step student (p) and EMA teacher (p̃) on the labeled validation and
+   * test splits (`naiveSpearman`, `candidate.<name>.auroc`, …); absent for cells finished before it was logged.
+   */
+  heldOut?: { validation?: Record<string, number>; test?: Record<string, number> };
   /** Means over the logged steps of the second half of training (diagnostics never feed the loss). */
   diagnostics: Record<string, number>;
   /** Median seconds per training step (between consecutive step logs of one process; includes validation). */
@@ -54,10 +59,21 @@ export function cellResultFrom(
     backend,
     steps: meta.steps,
     test: { ema: finalTest('ema'), student: finalTest('student') },
+    ...heldOutScores(records, meta.steps),
     diagnostics: diagnosticsSummary(records, meta.steps),
     secondsPerStep: perStep,
     trainSeconds: total,
   };
+}
+
+/** The last `estimators` record of each split at `steps`, numbers only; `{}` when the log has none. */
+export function heldOutScores(records: readonly MetricsRecord[], steps: number): Pick<CellResult, 'heldOut'> {
+  const heldOut: NonNullable<CellResult['heldOut']> = {};
+  for (const r of records) {
+    if (r.type !== 'estimators' || r.step !== steps) continue;
+    heldOut[r.split] = Object.fromEntries(Object.entries(r).filter(([k, v]) => typeof v === 'number' && k !== 'step')) as Record<string, number>;
+  }
+  return Object.keys(heldOut).length === 0 ? {} : { heldOut };
 }
 
 /** Mean of each diagnostic key over step logs with step > steps/2, skipping missing and non-finite values. */

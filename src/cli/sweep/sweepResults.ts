@@ -102,6 +102,19 @@ export function resultsMarkdown(grid: SweepGrid, results: readonly CellResult[],
       lines.push(`| ${name} | ${cells.join(' | ')} |`);
     }
   }
+  const choice = estimatorChoice(results);
+  if (choice.rows.length > 0) {
+    lines.push('', '### Loss estimator chosen on the validation split, reported on test', '');
+    lines.push(`Last-step student p and EMA teacher p̃ of the ${choice.cells} cells that trained on unlabeled data (mask rate > 0) and logged held-out scores, ` +
+      'scored against the true labels: Spearman ρ with the per-sample loss −log p_y and AUROC for wrong argmax labels, mean ± std over cells. ' +
+      'The choice (→) is the candidate with the highest validation mean of ρ and AUROC; the test columns report it and play no part in it. ' +
+      '"wins" counts cells whose validation scores beat 1 − max p (naive) on both measures.', '');
+    lines.push('| candidate | validation ρ | validation AUROC | test ρ | test AUROC | wins (validation) |', '|---|---:|---:|---:|---:|---:|');
+    for (const r of choice.rows) {
+      lines.push(`| ${r.name === choice.chosen ? '→ ' : ''}${r.name} | ${pm(r.validation.spearman, num)} | ${pm(r.validation.auroc, num)} | ` +
+        `${pm(r.test.spearman, num)} | ${pm(r.test.auroc, num)} | ${r.name === 'naive' ? '–' : `${r.wins}/${r.validation.spearman.length}`} |`);
+    }
+  }
   lines.push('', '### Time per run', '');
   lines.push('| cell | backend | steps | s/step (median) | training time |', '|---|---|---:|---:|---:|');
   for (const c of results) {
@@ -116,6 +129,42 @@ export function resultsMarkdown(grid: SweepGrid, results: readonly CellResult[],
     for (const file of curves) lines.push(`![${file}](${file})`, '');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** One candidate's held-out scores over cells (see {@link estimatorChoice}). */
+export interface EstimatorChoiceRow {
+  name: string;
+  validation: { spearman: number[]; auroc: number[] };
+  test: { spearman: number[]; auroc: number[] };
+  /** Cells whose validation ρ and AUROC both beat the naive score 1 − max p of the same cell. */
+  wins: number;
+}
+
+/**
+ * The loss-estimator choice of the study: over the cells that trained on unlabeled data (diagnostics
+ * mask rate > 0) and logged held-out scores, every candidate's validation and test ρ and AUROC; the
+ * chosen one has the highest validation mean of (mean ρ + mean AUROC) / 2. Test numbers never enter
+ * the choice. Rows are sorted by that validation score, best first.
+ */
+export function estimatorChoice(results: readonly CellResult[]): { cells: number; rows: EstimatorChoiceRow[]; chosen?: string } {
+  const cells = results.filter((c) => (c.diagnostics.maskRate ?? 0) > 0 && c.heldOut?.validation !== undefined);
+  const names = [...new Set(cells.flatMap((c) => Object.keys(c.heldOut?.validation ?? {})
+    .filter((k) => k.startsWith('candidate.') && k.endsWith('.spearman')).map((k) => k.slice('candidate.'.length, -'.spearman'.length))))];
+  const pick = (split: 'validation' | 'test', key: string): number[] =>
+    cells.map((c) => c.heldOut?.[split]?.[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const rows = names.map((name): EstimatorChoiceRow => ({
+    name,
+    validation: { spearman: pick('validation', `candidate.${name}.spearman`), auroc: pick('validation', `candidate.${name}.auroc`) },
+    test: { spearman: pick('test', `candidate.${name}.spearman`), auroc: pick('test', `candidate.${name}.auroc`) },
+    wins: cells.filter((c) => {
+      const v = c.heldOut?.validation ?? {};
+      return v[`candidate.${name}.spearman`] > v.naiveSpearman && v[`candidate.${name}.auroc`] > v.naiveAuroc;
+    }).length,
+  }));
+  const score = (r: EstimatorChoiceRow): number => (meanStd(r.validation.spearman).mean + meanStd(r.validation.auroc).mean) / 2;
+  rows.sort((a, b) => (Number.isFinite(score(b)) ? score(b) : -Infinity) - (Number.isFinite(score(a)) ? score(a) : -Infinity));
+  const chosen = rows.length > 0 && Number.isFinite(score(rows[0])) ? rows[0].name : undefined;
+  return { cells: cells.length, rows, chosen };
 }
 
 /** Curve series of a group: mean over its cells at each logged step of a key. */
