@@ -9,7 +9,7 @@ import { tensorBoardCallbacks, tensorBoardWriter } from '../backends/tensorBoard
 import { inferenceModel } from '../models/inferenceModel';
 import { saveModelFiles } from '../training/saveModelFiles';
 import { DivergenceError } from '../training/divergence';
-import { heldOutEstimatorDiagnostics } from '../training/estimatorDiagnostics';
+import { heldOutEstimatorDiagnostics, type HeldOutSplit } from '../training/estimatorDiagnostics';
 import type { Predictions } from '../training/evaluateModels';
 import { SemiSupervisedTrainer } from '../training/trainer';
 import {
@@ -184,12 +184,15 @@ export async function runTrainCommand(
     const test = await evaluateTest(endStep);
     // Loss-estimator quality of the final student (p) and EMA teacher (p̃) on held-out labels: the
     // validation split is where an estimator is chosen, test where it is reported (docs/method.md).
-    const heldOut: Array<['validation' | 'test', Predictions]> = [];
-    if (data.validation.indices.length > 0) heldOut.push(['validation', await predictOnPart([model, trainer.emaModel as tf.LayersModel], data.validation, { batchSize: EVAL_BATCH, preprocess })]);
-    heldOut.push(['test', test.predictions]);
-    for (const [split, { labels, probs }] of heldOut) {
-      const scores = await heldOutEstimatorDiagnostics(probs[0], probs[1], labels, data.numClasses);
-      log.append({ type: 'estimators', step: endStep, time: new Date().toISOString(), split, reference: 'ema', ...scores });
+    const asSplit = ({ labels, probs }: Predictions): HeldOutSplit => ({ studentProbs: probs[0], referenceProbs: probs[1], labels });
+    const validationPredictions = data.validation.indices.length > 0
+      ? await predictOnPart([model, trainer.emaModel as tf.LayersModel], data.validation, { batchSize: EVAL_BATCH, preprocess }) : undefined;
+    const heldOut = await heldOutEstimatorDiagnostics({
+      validation: validationPredictions && asSplit(validationPredictions), test: asSplit(test.predictions),
+    }, data.numClasses);
+    for (const split of ['validation', 'test'] as const) {
+      const scores = heldOut[split];
+      if (scores !== undefined) log.append({ type: 'estimators', step: endStep, time: new Date().toISOString(), split, reference: 'ema', ...scores });
     }
     // the EMA model as a standard tfjs model (softmax output) for tf.loadLayersModel
     const exported = await saveModelFiles(inferenceModel(trainer.emaModel as tf.LayersModel), join(out, 'model'));
