@@ -204,11 +204,14 @@ describe('sweep results', () => {
     expect(choice.chosen).toBe('ensemble');
     expect(choice.rows.map((r) => r.name)).toEqual(['ensemble', 'naive', 'kl']);
     expect(choice.rows[0].validation.spearman).toEqual([0.65, 0.61]);
+    expect(choice.rows[0].validation.deltaSpearman.map((d) => +d.toFixed(12))).toEqual([0.05, 0.01]);
     expect(choice.rows[0].wins).toBe(2);
     expect(choice.rows[2].wins).toBe(0);
     const md = resultsMarkdown(grid, cells);
-    expect(md).toContain('| → ensemble | 0.630 ± 0.028 | 0.730 ± 0.028 | 0.500 ± 0.000 | 0.700 ± 0.000 | 2/2 |');
-    expect(md).toContain('| kl | 0.150 ± 0.071 | 0.500 ± 0.000 | 0.990 ± 0.000 | 0.990 ± 0.000 | 0/2 |');
+    // ensemble: validation ρ mean .63, Δ (.05, .01) → +0.030 ± 0.028; test equal to naive → +0.000 ± 0.000
+    expect(md).toContain('| → ensemble | 2 | 0.630 (+0.030 ± 0.028) | 0.730 (+0.030 ± 0.028) | 0.500 (+0.000 ± 0.000) | 0.700 (+0.000 ± 0.000) | 2/2 |');
+    expect(md).toContain('| naive | 2 | 0.600 | 0.700 | 0.500 | 0.700 | – |');
+    expect(md).toContain('| kl | 2 | 0.150 (−0.450 ± 0.071) | 0.500 (−0.200 ± 0.000) | 0.990 (+0.490 ± 0.000) | 0.990 (+0.290 ± 0.000) | 0/2 |');
     // cells finished before held-out scores were logged: no choice and no table
     expect(estimatorChoice([result('tear', 0, 0.7)])).toEqual({ cells: 0, rows: [], chosen: undefined });
     expect(resultsMarkdown(grid, [result('tear', 0, 0.7)])).not.toContain('chosen on the validation split');

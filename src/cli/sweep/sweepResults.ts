@@ -51,6 +51,11 @@ export function meanStd(values: readonly number[]): { mean: number; std: number;
 
 const pct = (v: number): string => (Number.isFinite(v) ? (100 * v).toFixed(1) : '–');
 const num = (v: number, digits = 3): string => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+/** "+0.012 ± 0.004" (or "+0.012" for one value): a signed difference with 3 decimals. */
+const signed = ({ mean, std, n }: { mean: number; std: number; n: number }): string => {
+  const f = (v: number): string => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`;
+  return n < 2 ? f(mean) : `${f(mean)} ± ${Math.abs(std).toFixed(3)}`;
+};
 const pm = (values: readonly number[], fmt: (v: number) => string = pct): string => {
   const { mean, std, n } = meanStd(values);
   if (n === 0) return '–';
@@ -106,13 +111,21 @@ export function resultsMarkdown(grid: SweepGrid, results: readonly CellResult[],
   if (choice.rows.length > 0) {
     lines.push('', '### Loss estimator chosen on the validation split, reported on test', '');
     lines.push(`Last-step student p and EMA teacher p̃ of the ${choice.cells} cells that trained on unlabeled data (mask rate > 0) and logged held-out scores, ` +
-      'scored against the true labels: Spearman ρ with the per-sample loss −log p_y and AUROC for wrong argmax labels, mean ± std over cells. ' +
-      'The choice (→) is the candidate with the highest validation mean of ρ and AUROC; the test columns report it and play no part in it. ' +
-      '"wins" counts cells whose validation scores beat 1 − max p (naive) on both measures.', '');
-    lines.push('| candidate | validation ρ | validation AUROC | test ρ | test AUROC | wins (validation) |', '|---|---:|---:|---:|---:|---:|');
+      'scored against the true labels: Spearman ρ with the per-sample loss −log p_y and AUROC for wrong argmax labels. Each entry is the mean over cells, ' +
+      'then in brackets the mean ± std over cells of its difference from 1 − max p (naive) in the same cell. ' +
+      'The choice (→) is the candidate with the highest validation mean of (Δρ + ΔAUROC) / 2; the test columns report it and play no part in it. ' +
+      '"wins" counts cells whose validation ρ and AUROC both beat naive. "calibrated" is fitted on validation (out-of-fold numbers there).', '');
+    lines.push('| candidate | cells | validation ρ | validation AUROC | test ρ | test AUROC | wins (validation) |', '|---|---:|---:|---:|---:|---:|---:|');
+    const withDelta = (values: number[], deltas: number[], isNaive: boolean): string => {
+      const mean = meanStd(values).mean;
+      if (!Number.isFinite(mean)) return '–';
+      return isNaive ? num(mean) : `${num(mean)} (${signed(meanStd(deltas))})`;
+    };
     for (const r of choice.rows) {
-      lines.push(`| ${r.name === choice.chosen ? '→ ' : ''}${r.name} | ${pm(r.validation.spearman, num)} | ${pm(r.validation.auroc, num)} | ` +
-        `${pm(r.test.spearman, num)} | ${pm(r.test.auroc, num)} | ${r.name === 'naive' ? '–' : `${r.wins}/${r.validation.spearman.length}`} |`);
+      const naive = r.name === 'naive';
+      lines.push(`| ${r.name === choice.chosen ? '→ ' : ''}${r.name} | ${r.validation.spearman.length} | ${withDelta(r.validation.spearman, r.validation.deltaSpearman, naive)} | ` +
+        `${withDelta(r.validation.auroc, r.validation.deltaAuroc, naive)} | ${withDelta(r.test.spearman, r.test.deltaSpearman, naive)} | ` +
+        `${withDelta(r.test.auroc, r.test.deltaAuroc, naive)} | ${naive ? '–' : `${r.wins}/${r.validation.spearman.length}`} |`);
     }
   }
   lines.push('', '### Time per run', '');
@@ -134,36 +147,49 @@ export function resultsMarkdown(grid: SweepGrid, results: readonly CellResult[],
 /** One candidate's held-out scores over cells (see {@link estimatorChoice}). */
 export interface EstimatorChoiceRow {
   name: string;
-  validation: { spearman: number[]; auroc: number[] };
-  test: { spearman: number[]; auroc: number[] };
+  /** Per cell (cells that scored this candidate): ρ and AUROC, and their differences from naive's in the same cell. */
+  validation: { spearman: number[]; auroc: number[]; deltaSpearman: number[]; deltaAuroc: number[] };
+  test: { spearman: number[]; auroc: number[]; deltaSpearman: number[]; deltaAuroc: number[] };
   /** Cells whose validation ρ and AUROC both beat the naive score 1 − max p of the same cell. */
   wins: number;
 }
 
 /**
- * The loss-estimator choice of the study: over the cells that trained on unlabeled data (diagnostics
- * mask rate > 0) and logged held-out scores, every candidate's validation and test ρ and AUROC; the
- * chosen one has the highest validation mean of (mean ρ + mean AUROC) / 2. Test numbers never enter
- * the choice. Rows are sorted by that validation score, best first.
+ * The loss-estimator choice of a study: over the cells that trained on unlabeled data (diagnostics
+ * mask rate > 0) and logged held-out scores, every candidate's validation and test ρ and AUROC and their
+ * paired differences from the naive score 1 − max p of the same cell. The chosen candidate has the
+ * highest validation mean of (Δρ + ΔAUROC) / 2; test numbers never enter the choice. Rows are sorted by
+ * that validation score, best first (naive scores 0).
  */
 export function estimatorChoice(results: readonly CellResult[]): { cells: number; rows: EstimatorChoiceRow[]; chosen?: string } {
   const cells = results.filter((c) => (c.diagnostics.maskRate ?? 0) > 0 && c.heldOut?.validation !== undefined);
   const names = [...new Set(cells.flatMap((c) => Object.keys(c.heldOut?.validation ?? {})
     .filter((k) => k.startsWith('candidate.') && k.endsWith('.spearman')).map((k) => k.slice('candidate.'.length, -'.spearman'.length))))];
-  const pick = (split: 'validation' | 'test', key: string): number[] =>
-    cells.map((c) => c.heldOut?.[split]?.[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  const rows = names.map((name): EstimatorChoiceRow => ({
-    name,
-    validation: { spearman: pick('validation', `candidate.${name}.spearman`), auroc: pick('validation', `candidate.${name}.auroc`) },
-    test: { spearman: pick('test', `candidate.${name}.spearman`), auroc: pick('test', `candidate.${name}.auroc`) },
-    wins: cells.filter((c) => {
-      const v = c.heldOut?.validation ?? {};
-      return v[`candidate.${name}.spearman`] > v.naiveSpearman && v[`candidate.${name}.auroc`] > v.naiveAuroc;
-    }).length,
-  }));
-  const score = (r: EstimatorChoiceRow): number => (meanStd(r.validation.spearman).mean + meanStd(r.validation.auroc).mean) / 2;
-  rows.sort((a, b) => (Number.isFinite(score(b)) ? score(b) : -Infinity) - (Number.isFinite(score(a)) ? score(a) : -Infinity));
-  const chosen = rows.length > 0 && Number.isFinite(score(rows[0])) ? rows[0].name : undefined;
+  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  const collect = (split: 'validation' | 'test', name: string): EstimatorChoiceRow['validation'] => {
+    const out: EstimatorChoiceRow['validation'] = { spearman: [], auroc: [], deltaSpearman: [], deltaAuroc: [] };
+    for (const c of cells) {
+      const r = c.heldOut?.[split];
+      const rho = r?.[`candidate.${name}.spearman`];
+      const auc = r?.[`candidate.${name}.auroc`];
+      if (!finite(rho) || !finite(auc) || !finite(r?.naiveSpearman) || !finite(r?.naiveAuroc)) continue;
+      out.spearman.push(rho);
+      out.auroc.push(auc);
+      out.deltaSpearman.push(rho - (r as Record<string, number>).naiveSpearman);
+      out.deltaAuroc.push(auc - (r as Record<string, number>).naiveAuroc);
+    }
+    return out;
+  };
+  const rows = names.map((name): EstimatorChoiceRow => {
+    const validation = collect('validation', name);
+    return { name, validation, test: collect('test', name), wins: validation.deltaSpearman.filter((d, i) => d > 0 && validation.deltaAuroc[i] > 0).length };
+  });
+  const score = (r: EstimatorChoiceRow): number => {
+    const v = (meanStd(r.validation.deltaSpearman).mean + meanStd(r.validation.deltaAuroc).mean) / 2;
+    return Number.isFinite(v) ? v : -Infinity;
+  };
+  rows.sort((a, b) => score(b) - score(a));
+  const chosen = rows.length > 0 && score(rows[0]) > -Infinity ? rows[0].name : undefined;
   return { cells: cells.length, rows, chosen };
 }
 
