@@ -67,6 +67,9 @@ export { medicalPreset, MEDICAL_RAND_AUGMENT_OPS, type MedicalPresetOptions } fr
 // metrics
 export { confusionMatrix } from './metrics/confusionMatrix';
 export { estimatorQuality, type EstimatorQuality } from './metrics/estimatorQuality';
+export { fitLogisticRegression, logisticScores, type LogisticModel, type LogisticRegressionOptions } from './metrics/logisticRegression';
+export { crossFittedLogisticScores } from './metrics/crossFittedScores';
+export { estimatorDiagnostics, heldOutEstimatorDiagnostics, type EstimatorDiagnosticsInputs, type HeldOutSplit } from './training/estimatorDiagnostics';
 export { top1Accuracy } from './metrics/top1Accuracy';
 export { perClassAccuracy } from './metrics/perClassAccuracy';
 export { balancedAccuracy } from './metrics/balancedAccuracy';
@@ -77,7 +80,7 @@ export { classificationReport, type ClassificationReport } from './metrics/class
 export { maskRate, pseudoLabelAccuracy, spearmanCorrelation, trueLabelLosses } from './metrics/sslDiagnostics';
 export { type ProbabilityRows } from './metrics/probabilityRows';
 export { type NumberArray } from './metrics/labelChecks';
-export { evaluateModels, type Classifier } from './training/evaluateModels';
+export { evaluateModels, predictProbabilities, type Classifier, type Predictions } from './training/evaluateModels';
 
 // utilities
 export { TearArgumentError } from './util/checks';
