@@ -109,7 +109,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { key: 'adaplGamma', flag: 'adapl-gamma', config: 'adapl.gamma', kind: { type: 'number', min: 0, minOpen: true }, help: 'AdaPL sigmoid temperature γ of the confidence weights', valueName: 'G' },
   { key: 'adaplWMin', flag: 'adapl-w-min', config: 'adapl.wMin', kind: { type: 'number', min: 0, max: 1 }, help: 'AdaPL minimum weight w_min', valueName: 'W' },
   { key: 'distance', flag: 'distance', config: 'adapl.distance', kind: { type: 'enum', values: ESTIMATOR_DISTANCES }, help: `loss estimator distance: ${ESTIMATOR_DISTANCES.join(', ')}`, valueName: 'D' },
-  { key: 'adaplEstimator', flag: 'adapl-estimator', config: 'adapl.estimator', kind: { type: 'enum', values: ADAPL_ESTIMATORS }, help: `AdaPL loss estimator: temporal (D(p̃,p) + H(p̃), default) or ensemble (−log ½(p̃+p)_ŷ, docs/method.md)`, valueName: 'E' },
+  { key: 'adaplEstimator', flag: 'adapl-estimator', config: 'adapl.estimator', kind: { type: 'enum', values: ADAPL_ESTIMATORS }, help: `AdaPL loss estimator: temporal (D(p̃,p) + H(p̃), default), ensemble (−log ½(p̃+p)_ŷ) or confidence (−log max p), docs/method.md`, valueName: 'E' },
   { key: 'entropy', flag: 'entropy', config: 'adapl.entropy', kind: { type: 'boolean' }, help: 'add the entropy term to the loss estimator (--no-entropy to drop it)' },
   { key: 'seed', flag: 'seed', config: 'seed', kind: { type: 'int', min: 0, max: 2 ** 32 - 1 }, help: 'random seed (splits, weights, batches, augmentations)', valueName: 'S' },
   { key: 'backend', flag: 'backend', kind: { type: 'enum', values: BACKEND_NAMES }, help: `tfjs backend: ${BACKEND_NAMES.join(', ')}`, valueName: 'NAME' },

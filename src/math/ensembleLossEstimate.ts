@@ -2,8 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { checkNumber, checkSameDim, checkTensor } from '../util/checks';
 import { temporalEnsembleUncertainty } from './uncertaintyScores';
 
-/** AdaPL's loss estimators: the temporal distance D(p̃, p) + H(p̃) (default), or the temporal ensemble. */
-export const ADAPL_ESTIMATORS = ['temporal', 'ensemble'] as const;
+/**
+ * AdaPL's loss estimators: the temporal distance D(p̃, p) + H(p̃) (default), the temporal ensemble
+ * −log ½(p̃ + p)_ŷ, or the student's own confidence −log max p (no reference: the ablation of the temporal signal).
+ */
+export const ADAPL_ESTIMATORS = ['temporal', 'ensemble', 'confidence'] as const;
 /** One of {@link ADAPL_ESTIMATORS}. */
 export type AdaplEstimator = (typeof ADAPL_ESTIMATORS)[number];
 

@@ -45,7 +45,7 @@ export type TrainerConfig = {
   adapl: {
     gamma: number; wMin: number; distance: EstimatorDistance; entropy: boolean;
     spread: RelaxSpread; mask: AdaplMask;
-    /** 'temporal' (default): L̂ = D(p̃, p) + H(p̃) with `distance`, `entropy`; 'ensemble': −log ½(p̃ + p)_ŷ. */
+    /** 'temporal' (default): L̂ = D(p̃, p) + H(p̃) with `distance`, `entropy`; 'ensemble': −log ½(p̃ + p)_ŷ; 'confidence': −log max p. */
     estimator: AdaplEstimator;
   };
   /** Temporal memory (reference 'memory'): numSamples = size of the unlabeled index space. */

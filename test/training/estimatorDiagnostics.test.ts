@@ -116,7 +116,7 @@ describe('heldOutEstimatorDiagnostics', () => {
 describe("AdaPL's estimator option in the trainer", () => {
   // The estimate AdaPL uses ranks samples exactly as the candidate it is, so its Spearman ρ equals that
   // candidate's on every step: which estimator fed AdaPL is visible in the logs.
-  for (const [estimator, candidate] of [['temporal', 'kl+entropy'], ['ensemble', 'ensemble']] as const) {
+  for (const [estimator, candidate] of [['temporal', 'kl+entropy'], ['ensemble', 'ensemble'], ['confidence', 'naive']] as const) {
     it(`adapl.estimator '${estimator}' feeds AdaPL the '${candidate}' score`, async () => {
       const options = trainerOptions({ config: { method: 'adapl', threshold: 0, adapl: { estimator } } }, true);
       const trainer = await SemiSupervisedTrainer.create(options);

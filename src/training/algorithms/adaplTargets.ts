@@ -9,7 +9,7 @@ import type { TargetBuilder } from './types';
 
 /**
  * AdaPL's relaxed targets (TEAR spec §3): L̂ = estimateUnlabeledLoss(p̃, q) with q the student's
- * probabilities before alignment (or ensembleLossEstimate with `adapl.estimator: 'ensemble'`), w = adaplWeights(L̂), t = relaxPseudoLabels(ŷ, w). Options: config.adapl.
+ * probabilities before alignment (or ensembleLossEstimate with `adapl.estimator: 'ensemble'`, α = 0 with 'confidence'), w = adaplWeights(L̂), t = relaxPseudoLabels(ŷ, w). Options: config.adapl.
  */
 export const adaplTargets: TargetBuilder = {
   name: 'adapl',
@@ -18,9 +18,10 @@ export const adaplTargets: TargetBuilder = {
     check(referenceProbs !== undefined, 'adaplTargets', () => 'needs the reference probabilities p̃');
     const { distance, entropy, gamma, wMin, spread, estimator } = config.adapl;
     return tf.tidy(() => {
-      const estimates = stopGradient(estimator === 'ensemble'
-        ? ensembleLossEstimate({ referenceProbs, studentProbs })
-        : estimateUnlabeledLoss({ referenceProbs, studentProbs }, { distance, entropy }));
+      const estimates = stopGradient(estimator === 'temporal'
+        ? estimateUnlabeledLoss({ referenceProbs, studentProbs }, { distance, entropy })
+        // 'confidence' is the ensemble with reference weight 0: −log max p
+        : ensembleLossEstimate({ referenceProbs, studentProbs }, { referenceWeight: estimator === 'confidence' ? 0 : 0.5 }));
       const weights = stopGradient(adaplWeights(estimates, { gamma, wMin }));
       const targets = stopGradient(relaxPseudoLabels(pseudoLabels, weights, probs.shape[1], { spread, referenceProbs }));
       return { targets, estimates };
