@@ -11,7 +11,7 @@ import { docMarkers, renderResultsDoc } from '../../src/cli/sweep/renderResultsD
 import { childProcessLauncher, runSweep, type CellLauncher } from '../../src/cli/sweep/runSweep';
 import { cellPaths } from '../../src/cli/sweep/sweepCells';
 import { parseSweepGrid, runOrder, type SweepGrid } from '../../src/cli/sweep/sweepGrid';
-import { estimatorChoice, meanStd, resultsMarkdown } from '../../src/cli/sweep/sweepResults';
+import { estimatorChoice, meanStd, pairedDifferences, resultsMarkdown } from '../../src/cli/sweep/sweepResults';
 import { testBackend } from '../helpers/testBackend';
 
 const root = mkdtempSync(join(tmpdir(), 'tear-sweep-'));
@@ -179,6 +179,33 @@ describe('sweep results', () => {
     expect(md).toMatch(/\| ensemble \| 0\.400 ± 0\.000 \| 0\.800 ± 0\.000 ✓ \|/);
     expect(md).toMatch(/\| naive \| 0\.300 ± 0\.000 \| 0\.700 ± 0\.000 \|/);
     expect(md).toContain('commit `abc123`');
+  });
+
+  it('pairs every group with its baseline on the same seed and the same other axes, from fixtures', () => {
+    const cell = (labels: number, method: string, seed: number, top1: number, extra: Record<string, string> = {}): CellResult => ({
+      ...result(method, seed, top1), id: `${labels}-${method}-${seed}`, axes: { labels, method, ...extra, seed },
+    });
+    const paired = parseSweepGrid({ name: 'p', baseline: { method: 'fixmatch' }, grids: [{ labels: [40, 250], method: ['fixmatch', 'tear'], seed: [0, 1] }] }, 'p.json');
+    const cells = [
+      cell(40, 'fixmatch', 0, 0.70), cell(40, 'fixmatch', 1, 0.60), cell(250, 'fixmatch', 0, 0.80),
+      cell(40, 'tear', 0, 0.72), cell(40, 'tear', 1, 0.57),
+      cell(40, 'tear', 0, 0.75, { adaplEstimator: 'ensemble' }),
+      // 250-label TEAR on seed 1 only: the baseline has seed 0 only, so no pair
+      cell(250, 'tear', 1, 0.9),
+    ];
+    const out = pairedDifferences(paired, cells);
+    expect(out.map((p) => [p.group.key, p.baseline.key, p.differences.map((d) => [d.seed, +d.difference.toFixed(12)])])).toEqual([
+      ['labels 40, method tear', 'labels 40, method fixmatch', [[0, 0.02], [1, -0.03]]],
+      ['labels 40, method tear, adaplEstimator ensemble', 'labels 40, method fixmatch', [[0, 0.05]]],
+    ]);
+    const md = resultsMarkdown(paired, cells);
+    expect(md).toContain('### Paired differences from the baseline (method fixmatch) on the same seed');
+    // mean of +2 and −3 points = −0.5, sample std = 3.5
+    expect(md).toContain('| 40 | tear |  | 2 | −0.5 ± 3.5 | 0: +2.0, 1: −3.0 |');
+    expect(md).toContain('| 40 | tear | ensemble | 1 | +5.0 | 0: +5.0 |');
+    expect(pairedDifferences(grid, cells)).toEqual([]);
+    expect(() => parseSweepGrid({ baseline: {}, grids: [{ seed: [0] }] }, 'b.json')).toThrow("'baseline' must be a non-empty object of axis values");
+    expect(() => parseSweepGrid({ baseline: { method: ['a'] }, grids: [{ seed: [0] }] }, 'b.json')).toThrow("'baseline' must be");
   });
 
   it('chooses the loss estimator on validation only and reports it on test, from fixtures', () => {

@@ -27,6 +27,11 @@ export interface SweepGrid {
   seedKey: keyof TrainSettings;
   /** 'final': keep each finished cell's last checkpoint; 'none': delete them when a cell finishes. */
   keepCheckpoints: 'final' | 'none';
+  /**
+   * Axis values naming the baseline groups (e.g. `{ "method": "fixmatch" }`): the results then add each
+   * group's test top-1 minus its baseline's on the same seed (see `pairedDifferences`).
+   */
+  baseline?: Record<string, string | number | boolean>;
 }
 
 /** One run of the grid: its axis values and its complete settings (base + axes; not out/resume). */
@@ -45,7 +50,7 @@ export function readSweepGrid(file: string): SweepGrid {
 /** Checks a parsed sweep object (see {@link SweepGrid}); `file` names it in messages. */
 export function parseSweepGrid(parsed: unknown, file: string): SweepGrid {
   if (!isObject(parsed)) throw new CliUsageError(`sweep file ${file} must hold a JSON object with "base" and "grids"`);
-  const known = new Set(['name', 'base', 'grids', 'seedKey', 'keepCheckpoints', 'description']);
+  const known = new Set(['name', 'base', 'grids', 'seedKey', 'keepCheckpoints', 'description', 'baseline']);
   for (const key of Object.keys(parsed)) {
     if (!known.has(key)) throw new CliUsageError(`sweep file ${file}: unknown key '${key}' (expected ${[...known].join(', ')})`);
   }
@@ -60,6 +65,11 @@ export function parseSweepGrid(parsed: unknown, file: string): SweepGrid {
   const keepCheckpoints = parsed.keepCheckpoints ?? 'final';
   if (keepCheckpoints !== 'final' && keepCheckpoints !== 'none') {
     throw new CliUsageError(`sweep file ${file}: 'keepCheckpoints' must be "final" or "none", got ${JSON.stringify(keepCheckpoints)}`);
+  }
+  const baseline = parsed.baseline;
+  if (baseline !== undefined && (!isObject(baseline) || Object.keys(baseline).length === 0
+    || Object.values(baseline).some((v) => v === null || typeof v === 'object'))) {
+    throw new CliUsageError(`sweep file ${file}: 'baseline' must be a non-empty object of axis values, e.g. {"method": "fixmatch"}`);
   }
   const grids = parsed.grids;
   if (!Array.isArray(grids) || grids.length === 0) throw new CliUsageError(`sweep file ${file}: 'grids' must be a non-empty array of objects`);
@@ -91,7 +101,7 @@ export function parseSweepGrid(parsed: unknown, file: string): SweepGrid {
       cells.set(cell.id, cell);
     }
   });
-  return { name, file, base, cells: [...cells.values()], seedKey, keepCheckpoints };
+  return { name, file, base, cells: [...cells.values()], seedKey, keepCheckpoints, ...(baseline ? { baseline: baseline as SweepGrid['baseline'] } : {}) };
 }
 
 /**

@@ -77,6 +77,20 @@ export function resultsMarkdown(grid: SweepGrid, results: readonly CellResult[],
     lines.push(`| ${axisKeys.map((k) => String(g.axes[k] ?? '')).join(' | ')} | ${g.cells.length} | ${pm(g.cells.map((c) => c.test.ema.top1))} | ` +
       `${pm(g.cells.map((c) => c.test.ema.balancedAccuracy))} | ${pm(g.cells.map((c) => c.test.ema.macroF1))} | ${perSeed} | ${pm(g.cells.map((c) => c.test.student.top1))} |`);
   }
+  const paired = pairedDifferences(grid, results);
+  if (paired.length > 0) {
+    const baselineName = Object.entries(grid.baseline ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+    lines.push('', `### Paired differences from the baseline (${baselineName}) on the same ${seedKey}`, '');
+    lines.push(`Test top-1 of the EMA model minus the baseline's, in points, for each ${seedKey} both have (same labeled set and split); mean ± sample std over ${seedKey}s.`, '');
+    lines.push(`| ${axisKeys.join(' | ')} | n | difference | per ${seedKey} |`);
+    lines.push(`|${axisKeys.map(() => '---').join('|')}|---:|---:|---|`);
+    const points = (v: number): string => `${v >= 0 ? '+' : '−'}${Math.abs(100 * v).toFixed(1)}`;
+    for (const p of paired) {
+      const { mean, std, n } = meanStd(p.differences.map((d) => d.difference));
+      lines.push(`| ${axisKeys.map((k) => String(p.group.axes[k] ?? '')).join(' | ')} | ${n} | ${points(mean)}${n < 2 ? '' : ` ± ${(100 * std).toFixed(1)}`} | ` +
+        `${p.differences.map((d) => `${d.seed}: ${points(d.difference)}`).join(', ')} |`);
+    }
+  }
   lines.push('', '### Pseudo labels and loss estimators (unlabeled training data, hidden labels, second half of training)', '');
   lines.push('Mask rate and pseudo-label accuracy in %; Spearman ρ of a score with the true per-sample loss and its AUROC for wrong pseudo labels. ' +
     '"naive" is 1 − max p; "estimate" is the loss estimate AdaPL used (methods with AdaPL).', '');
@@ -142,6 +156,41 @@ export function resultsMarkdown(grid: SweepGrid, results: readonly CellResult[],
     for (const file of curves) lines.push(`![${file}](${file})`, '');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A group's test top-1 minus its baseline group's on the same seeds (see {@link pairedDifferences}). */
+export interface PairedDifference {
+  group: GroupSummary;
+  baseline: GroupSummary;
+  /** Per shared seed: the group's EMA test top-1 minus the baseline's (fractions, not %). */
+  differences: Array<{ seed: string | number | boolean; difference: number }>;
+}
+
+/**
+ * Paired comparison with the grid's `baseline` groups: for every group that is not a baseline, the
+ * baseline group that matches it on the baseline's other axes (e.g. the same `labels`), and the
+ * difference of EMA test top-1 on each seed both have. Seeds draw the labeled set, so differences on the
+ * same seed remove that noise. Groups without a matching baseline are left out; [] without `grid.baseline`.
+ */
+export function pairedDifferences(grid: SweepGrid, results: readonly CellResult[]): PairedDifference[] {
+  const baseline = grid.baseline;
+  if (baseline === undefined) return [];
+  const groups = groupCells(grid, results);
+  const isBaseline = (g: GroupSummary): boolean => Object.entries(baseline).every(([k, v]) => g.axes[k] === v);
+  const baselines = groups.filter(isBaseline);
+  const seedKey = String(grid.seedKey);
+  const out: PairedDifference[] = [];
+  for (const group of groups) {
+    if (isBaseline(group)) continue;
+    const match = baselines.find((b) => Object.keys(b.axes).every((k) => k in baseline || b.axes[k] === group.axes[k]));
+    if (match === undefined) continue;
+    const differences = group.cells.flatMap((c) => {
+      const other = match.cells.find((m) => m.axes[seedKey] === c.axes[seedKey]);
+      return other === undefined ? [] : [{ seed: c.axes[seedKey], difference: c.test.ema.top1 - other.test.ema.top1 }];
+    });
+    if (differences.length > 0) out.push({ group, baseline: match, differences });
+  }
+  return out;
 }
 
 /** One candidate's held-out scores over cells (see {@link estimatorChoice}). */
