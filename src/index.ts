@@ -49,7 +49,7 @@ export { saveModelFiles, type SavedModelFiles } from './training/saveModelFiles'
 export { runCli } from './cli/runCli';
 export { runSweep, childProcessLauncher, type CellLauncher, type SweepOptions, type SweepSummary } from './cli/sweep/runSweep';
 export { readSweepGrid, parseSweepGrid, type SweepGrid, type SweepCell } from './cli/sweep/sweepGrid';
-export { estimatorChoice, writeSweepResults, type EstimatorChoiceRow } from './cli/sweep/sweepResults';
+export { estimatorChoice, pairedDifferences, writeSweepResults, type EstimatorChoiceRow, type GroupSummary, type PairedDifference } from './cli/sweep/sweepResults';
 export type { CellResult } from './cli/sweep/cellResult';
 export type { CellPaths, CellStatus } from './cli/sweep/sweepCells';
 export type { EvalNumbers } from './cli/metricsLog';
