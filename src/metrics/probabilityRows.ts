@@ -29,7 +29,7 @@ export function flattenProbabilities(probs: ProbabilityRows, numSamples: number,
 }
 
 /** Index of the largest score in each row (the first one on ties). */
-export function argmaxRows(flat: Float64Array, numSamples: number, numClasses: number): number[] {
+export function argmaxRows(flat: ArrayLike<number>, numSamples: number, numClasses: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < numSamples; i++) {
     let best = 0;

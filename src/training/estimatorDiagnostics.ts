@@ -3,6 +3,7 @@ import { LOSS_ESTIMATE_CANDIDATES, lossEstimateCandidates } from '../math/lossEs
 import { maxProbabilityUncertainty } from '../math/uncertaintyScores';
 import { estimatorQuality } from '../metrics/estimatorQuality';
 import type { NumberArray } from '../metrics/labelChecks';
+import { argmaxRows } from '../metrics/probabilityRows';
 import { trueLabelLosses } from '../metrics/sslDiagnostics';
 import { crossFittedLogisticScores } from '../metrics/crossFittedScores';
 import { fitLogisticRegression, logisticScores } from '../metrics/logisticRegression';
@@ -92,7 +93,7 @@ export interface HeldOutSplit {
 export async function heldOutEstimatorDiagnostics(
   splits: { validation?: HeldOutSplit; test?: HeldOutSplit }, numClasses: number,
 ): Promise<{ validation?: Record<string, number>; test?: Record<string, number> }> {
-  const prepared: Partial<Record<'validation' | 'test', { split: HeldOutSplit; pseudo: Int32Array; features: Float64Array[]; scores: Record<string, NumberArray> }>> = {};
+  const prepared: Partial<Record<'validation' | 'test', { split: HeldOutSplit; pseudo: number[]; features: Float64Array[]; scores: Record<string, NumberArray> }>> = {};
   for (const name of ['validation', 'test'] as const) {
     const split = splits[name];
     if (split === undefined) continue;
@@ -129,17 +130,6 @@ export async function heldOutEstimatorDiagnostics(
 
 /** Ridge penalty of the calibrated combination (on standardised features). */
 const CALIBRATION_L2 = 1e-2;
-
-/** Index of the first maximum of each row of a flat [N·C] array. */
-function argmaxRows(probs: NumberArray, n: number, numClasses: number): Int32Array {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < numClasses; c++) if (probs[i * numClasses + c] > probs[i * numClasses + best]) best = c;
-    out[i] = best;
-  }
-  return out;
-}
 
 /** `naive` and every `candidate.<name>` score of a split on the host. */
 async function candidateScores(split: HeldOutSplit, n: number, numClasses: number): Promise<Record<string, NumberArray>> {
