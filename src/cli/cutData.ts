@@ -1,5 +1,5 @@
 import type { ImageDataset } from '../data/types';
-import { makeSplit } from '../data/splits';
+import { makeSplit, type SplitAllocation } from '../data/splits';
 import { deriveSeed } from '../state/random';
 import type { DataPart } from './prepareData';
 
@@ -16,14 +16,19 @@ export function holdOutDigitsTest(digits: ImageDataset, test: number): { poolInd
 }
 
 /**
- * Class-balanced split of a training pool (`poolIndices` into `pool`), seeded by `seed`: `labels`
- * labeled, `validation` validation, the rest unlabeled. Returned indices point into `pool`.
+ * Split of a training pool (`poolIndices` into `pool`), seeded by `seed`: `labels` labeled, `validation`
+ * validation, the rest unlabeled; class-balanced, or stratified (`allocation`, for long-tailed pools).
+ * Returned indices point into `pool`.
  */
 export function cutPool(
-  pool: ImageDataset, poolIndices: Int32Array, opts: { labels: number; validation: number; seed: number; dataset: string },
+  pool: ImageDataset, poolIndices: Int32Array,
+  opts: { labels: number; validation: number; seed: number; dataset: string; allocation?: SplitAllocation },
 ): { labeled: DataPart; unlabeled: DataPart; validation: DataPart } {
   const poolLabels = Int32Array.from(poolIndices, (i) => pool.labels[i]);
-  const split = makeSplit(poolLabels, { numLabeled: opts.labels, numValidation: opts.validation, seed: opts.seed, numClasses: pool.numClasses, dataset: opts.dataset });
+  const split = makeSplit(poolLabels, {
+    numLabeled: opts.labels, numValidation: opts.validation, seed: opts.seed, numClasses: pool.numClasses, dataset: opts.dataset,
+    allocation: opts.allocation ?? 'balanced',
+  });
   const part = (xs: Int32Array): DataPart => ({ dataset: pool, indices: Int32Array.from(xs, (i) => poolIndices[i]) });
   return { labeled: part(split.labeled), unlabeled: part(split.unlabeled), validation: part(split.validation) };
 }

@@ -21,7 +21,11 @@ export function predictOnPart(
   return predictProbabilities(models, evaluationBatches(part.dataset, part.indices, opts.batchSize), opts);
 }
 
-/** The four numbers the CLI logs and reports, from a classification report. */
-export function evalNumbers(report: { accuracy: number; balancedAccuracy: number; macroF1: number; rocAuc: number }): EvalNumbers {
-  return { top1: report.accuracy, balancedAccuracy: report.balancedAccuracy, macroF1: report.macroF1, macroAuc: report.rocAuc };
+/** The numbers the CLI logs and reports, from a classification report: four summaries and, when the report has them, per-class recalls. */
+export function evalNumbers(report: {
+  accuracy: number; balancedAccuracy: number; macroF1: number; rocAuc: number; perClass?: { recall: readonly number[] };
+}): EvalNumbers {
+  const numbers: EvalNumbers = { top1: report.accuracy, balancedAccuracy: report.balancedAccuracy, macroF1: report.macroF1, macroAuc: report.rocAuc };
+  if (report.perClass !== undefined) numbers.recall = [...report.perClass.recall];
+  return numbers;
 }

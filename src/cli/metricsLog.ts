@@ -15,6 +15,8 @@ export interface EvalNumbers {
   macroF1: number;
   /** Macro one-vs-rest ROC-AUC (NaN when undefined, e.g. a class absent from the split). */
   macroAuc: number;
+  /** Recall of each class (its accuracy; NaN, logged as null, for a class absent from the split); absent in logs written before it was added. */
+  recall?: number[];
   loss?: number;
 }
 

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { ISIC2018_NORMALIZATION, loadCifar10, loadDigits, loadIdx, loadIsic2018, type ImageDataset, type Isic2018Budget } from '../data/index';
 import { packageRoot } from '../data/packageRoot';
 import { DataFormatError } from '../data/errors';
+import { indicesOfClasses, keptClasses, LONG_TAIL_PRESETS, longTailPool, selectSamples } from '../data/longTail';
+import { deriveSeed } from '../state/random';
 import { CliUsageError } from './cliError';
 import { cutPool, holdOutDigitsTest } from './cutData';
 import { checkLabelBudget } from './resolveSettings';
@@ -65,17 +67,66 @@ export async function prepareData(settings: TrainSettings): Promise<PreparedData
     poolIndices = allIndices(pool.labels.length);
     test = { dataset: loaded.test, indices: allIndices(loaded.test.labels.length) };
   }
+  const tail = longTailOf(settings, pool.numClasses);
+  if (tail !== undefined) ({ pool, poolIndices, test } = longTailed(pool, poolIndices, test, tail, settings));
+  const allocation = tail === undefined ? 'balanced' : 'stratified';
   const poolLabels = Int32Array.from(poolIndices, (i) => pool.labels[i]);
-  checkLabelBudget(settings, classCounts(poolLabels, pool.numClasses), pool.classNames);
+  checkLabelBudget(settings, classCounts(poolLabels, pool.numClasses), pool.classNames, allocation);
   const prepared = {
-    ...cutPool(pool, poolIndices, { labels: settings.labels as number, validation: settings.validation, seed: settings.seed, dataset }),
+    ...cutPool(pool, poolIndices, { labels: settings.labels as number, validation: settings.validation, seed: settings.seed, dataset, allocation }),
     test,
     numClasses: pool.numClasses,
     classNames: pool.classNames,
     shape: pool.shape,
   };
   checkParts(settings, prepared);
-  return { ...prepared, summary: describe(dataset, prepared, `class-balanced split, seed ${settings.seed}`) };
+  const how = tail === undefined ? `class-balanced split, seed ${settings.seed}`
+    : `long-tailed pool ${tail.counts.filter((n) => n > 0).join('/')}${settings.longTail ? ` (--long-tail ${settings.longTail})` : ''}, stratified split, seed ${settings.seed}`;
+  return { ...prepared, summary: describe(dataset, prepared, how) };
+}
+
+/** Purpose of deriveSeed for the long-tailed pool draw, apart from the split's own seeds. */
+const LONG_TAIL_SEED = 0x7a11;
+
+/** The per-class counts and names of --class-counts or --long-tail, checked against the data set; undefined when neither is set. */
+export function longTailOf(settings: TrainSettings, numClasses: number): { counts: number[]; classNames?: readonly string[] } | undefined {
+  if (settings.longTail !== undefined) {
+    const preset = LONG_TAIL_PRESETS[settings.longTail];
+    if (preset.dataset !== settings.dataset) {
+      throw new CliUsageError(`--long-tail ${settings.longTail} is a shape for --dataset ${preset.dataset}, not ${settings.dataset}; use --class-counts for other data sets`);
+    }
+    return { counts: [...preset.counts], classNames: preset.classNames };
+  }
+  if (settings.classCounts === undefined) return undefined;
+  const counts = settings.classCounts;
+  if (counts.length !== numClasses) {
+    throw new CliUsageError(`--class-counts has ${counts.length} entries, but ${settings.dataset} has ${numClasses} classes: give one count per class (0 drops a class)`);
+  }
+  if (keptClasses(counts).length < 2) throw new CliUsageError('--class-counts must keep at least two classes (counts > 0)');
+  return { counts };
+}
+
+/**
+ * Cuts the pool to `tail.counts` images per class (drawn from the seed) and drops the classes with count 0
+ * from pool and test; the kept classes are renumbered 0..k−1 in their original order.
+ */
+function longTailed(
+  pool: ImageDataset, poolIndices: Int32Array, test: DataPart, tail: { counts: number[]; classNames?: readonly string[] }, settings: TrainSettings,
+): { pool: ImageDataset; poolIndices: Int32Array; test: DataPart } {
+  const classes = keptClasses(tail.counts);
+  const poolLabels = Int32Array.from(poolIndices, (i) => pool.labels[i]);
+  const have = classCounts(poolLabels, pool.numClasses);
+  tail.counts.forEach((n, c) => {
+    if (n > have[c]) {
+      throw new CliUsageError(`--${settings.longTail ? 'long-tail' : 'class-counts'}: class ${c} ('${pool.classNames[c] ?? c}') has ${have[c]} training images, ${n} asked for`);
+    }
+  });
+  const chosen = longTailPool(poolLabels, tail.counts, deriveSeed(settings.seed, LONG_TAIL_SEED), pool.numClasses);
+  const subsetPool = selectSamples(pool, Int32Array.from(chosen, (k) => poolIndices[k]), classes, tail.classNames);
+  const testLabels = Int32Array.from(test.indices, (i) => test.dataset.labels[i]);
+  const testKept = Int32Array.from(indicesOfClasses(testLabels, classes), (k) => test.indices[k]);
+  const subsetTest = selectSamples(test.dataset, testKept, classes, tail.classNames);
+  return { pool: subsetPool, poolIndices: allIndices(subsetPool.labels.length), test: { dataset: subsetTest, indices: allIndices(subsetTest.labels.length) } };
 }
 
 /**

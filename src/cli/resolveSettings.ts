@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { stratifiedQuotas, type SplitAllocation } from '../data/splits';
 import { runFolderOf } from './checkpointFiles';
 import { CliUsageError } from './cliError';
 import { readConfigFile } from './configFile';
@@ -37,6 +38,12 @@ export function resolveTrainSettings(flags: Record<string, unknown>, now: Date =
   if (dataset !== 'isic2018' && given.budget !== undefined) {
     throw new CliUsageError(`--budget only applies to isic2018; use --labels N for ${dataset}`);
   }
+  if (given.classCounts !== undefined && given.longTail !== undefined) {
+    throw new CliUsageError('--class-counts and --long-tail both set the training pool: give one of them');
+  }
+  if (dataset === 'isic2018' && (given.classCounts !== undefined || given.longTail !== undefined)) {
+    throw new CliUsageError('--class-counts and --long-tail do not apply to isic2018: its TEAR split files fix the pool (it is long-tailed already)');
+  }
   if (profile.hasTestSplit && given.test !== undefined) {
     throw new CliUsageError(`--test only applies to data sets without a test split (digits); ${dataset} has its own test set`);
   }
@@ -64,10 +71,17 @@ export function resolveTrainSettings(flags: Record<string, unknown>, now: Date =
  * images per class in the pool, after any test hold-out): at least one labeled image per class, and
  * ⌈labels/C⌉ + ⌈validation/C⌉ within the smallest class.
  */
-export function checkLabelBudget(settings: Pick<TrainSettings, 'labels' | 'validation' | 'dataset'>, classCounts: readonly number[], classNames: readonly string[]): void {
+export function checkLabelBudget(
+  settings: Pick<TrainSettings, 'labels' | 'validation' | 'dataset'>, classCounts: readonly number[], classNames: readonly string[],
+  allocation: SplitAllocation = 'balanced',
+): void {
   const numClasses = classCounts.length;
   const { validation, dataset } = settings;
   const labels = settings.labels ?? 0;
+  if (allocation === 'stratified') {
+    checkStratifiedBudget(labels, validation, classCounts, classNames, dataset);
+    return;
+  }
   if (labels < numClasses) {
     throw new CliUsageError(`--labels ${labels} is too small: a class-balanced split of ${dataset} needs at least one labeled image per class (≥ ${numClasses})`);
   }
@@ -84,6 +98,26 @@ export function checkLabelBudget(settings: Pick<TrainSettings, 'labels' | 'valid
       `--labels ${labels} is larger than the class-balanced budget allows for ${dataset}: the smallest class ('${smallestName}') has ` +
       `${smallest} training images and ${heldOut} of them go to validation, so at most ${numClasses * perClass} labels (${perClass} per class)`);
   }
+}
+
+/** A stratified split needs ≥ 1 labeled (and, with validation, ≥ 1 validation) image per class and room for both quotas in every class. */
+function checkStratifiedBudget(labels: number, validation: number, classCounts: readonly number[], classNames: readonly string[], dataset: string): void {
+  const numClasses = classCounts.length;
+  if (labels < numClasses) {
+    throw new CliUsageError(`--labels ${labels} is too small: a stratified split of ${dataset} needs at least one labeled image per class (≥ ${numClasses})`);
+  }
+  if (validation > 0 && validation < numClasses) {
+    throw new CliUsageError(`--validation ${validation} is too small: a stratified split of ${dataset} needs at least one validation image per class (≥ ${numClasses}), or 0`);
+  }
+  const labeledQuota = stratifiedQuotas(labels, classCounts, 0);
+  const validationQuota = stratifiedQuotas(validation, classCounts, 0);
+  classCounts.forEach((n, c) => {
+    // the seeded tie order moves at most one image per class; ask for one spare
+    if (labeledQuota[c] + validationQuota[c] + 1 > n) {
+      throw new CliUsageError(`--labels ${labels} and --validation ${validation} are too many for a stratified split of ${dataset}: class '${classNames[c] ?? c}' ` +
+        `has ${n} training images and would give about ${labeledQuota[c]} to labeled and ${validationQuota[c]} to validation, leaving none unlabeled`);
+    }
+  });
 }
 
 function timestamp(d: Date): string {

@@ -1,4 +1,6 @@
 import { IPH_REFERENCES } from '../math/iphLoss';
+import { LONG_TAIL_PRESET_NAMES, type LongTailPresetName } from '../data/longTail';
+import { DA_TARGETS, SUPERVISED_LOSSES, type DaTarget, type SupervisedLossKind } from '../training/config';
 import { ADAPL_ESTIMATORS, type AdaplEstimator } from '../math/ensembleLossEstimate';
 import { ESTIMATOR_DISTANCES } from '../math/lossEstimator';
 import { REFERENCES, TRAINING_METHODS, type ReferenceKind, type TrainingMethod } from '../training/config';
@@ -31,6 +33,13 @@ export interface TrainSettings {
   validation: number;
   /** Digits only (it has no test split): class-balanced test images held out. */
   test?: number;
+  /**
+   * A long-tailed training pool: images per class of the data set's training pool, drawn from the seed
+   * (0 drops the class from training and test); labeled and validation sets are then stratified.
+   */
+  classCounts?: number[];
+  /** A named long-tailed pool (sets classCounts and class names), e.g. 'isic2018' for fashion-mnist. */
+  longTail?: LongTailPresetName;
   method: MethodName;
   steps: number;
   batchSize: number;
@@ -46,6 +55,12 @@ export interface TrainSettings {
   /** Temporal reference: the EMA teacher, the previous step's model, or a per-sample memory (AdaPL only). */
   reference?: ReferenceKind;
   distributionAlignment?: boolean;
+  /** Distribution-alignment target: uniform (the release's) or the labeled set's class marginal (ReMixMatch). */
+  daTarget?: DaTarget;
+  /** Supervised loss: cross-entropy or logit-adjusted (Menon et al. 2021, with the labeled class prior). */
+  supervisedLoss?: SupervisedLossKind;
+  /** τ of the logit-adjusted loss. */
+  logitAdjustmentTau?: number;
   /** IPH clusters K (default: one per class). */
   clusters?: number;
   iphReference?: IphReference;
@@ -91,6 +106,8 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { key: 'budget', flag: 'budget', kind: { type: 'enum', values: ISIC_BUDGETS }, help: `isic2018 labeled budget (TEAR split): ${ISIC_BUDGETS.join(', ')}`, valueName: 'N' },
   { key: 'validation', flag: 'validation', kind: { type: 'int', min: 0 }, help: 'class-balanced validation images held out of training', valueName: 'N' },
   { key: 'test', flag: 'test', kind: { type: 'int', min: 1 }, help: 'class-balanced test images held out (digits only: it has no test set)', valueName: 'N' },
+  { key: 'classCounts', flag: 'class-counts', kind: { type: 'intList', min: 0 }, help: 'long-tailed pool: training images per class, comma-separated, one per class (0 drops the class from training and test; drawn from the seed); labeled and validation sets become stratified', valueName: 'N,N,…' },
+  { key: 'longTail', flag: 'long-tail', kind: { type: 'enum', values: LONG_TAIL_PRESET_NAMES }, help: `named long-tailed pool: ${LONG_TAIL_PRESET_NAMES.join(', ')} (isic2018: fashion-mnist in ISIC 2018's class proportions, docs/data.md)`, valueName: 'NAME' },
   { key: 'method', flag: 'method', config: 'method', kind: { type: 'enum', values: METHOD_NAMES }, help: `training method: ${METHOD_NAMES.join(', ')}`, valueName: 'NAME' },
   { key: 'steps', flag: 'steps', config: 'totalSteps', kind: { type: 'int', min: 1 }, help: 'training steps (iterations)', valueName: 'K' },
   { key: 'batchSize', flag: 'batch-size', kind: { type: 'int', min: 1 }, help: 'labeled batch size B', valueName: 'B' },
@@ -104,6 +121,9 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { key: 'emaWarmup', flag: 'ema-warmup', config: 'ema.warmup', kind: { type: 'boolean' }, help: 'EMA warm-up min(m, (1+k)/(10+k)) (use for short runs; --no-ema-warmup to turn off)' },
   { key: 'reference', flag: 'reference', config: 'reference', kind: { type: 'enum', values: REFERENCES }, help: 'temporal reference: ema, previous (last step\'s model), memory (per-sample, AdaPL only)', valueName: 'R' },
   { key: 'distributionAlignment', flag: 'distribution-alignment', config: 'distributionAlignment.enabled', kind: { type: 'boolean' }, help: 'distribution alignment of the weak probabilities (--no-distribution-alignment to turn off)' },
+  { key: 'daTarget', flag: 'da-target', config: 'distributionAlignment.target', kind: { type: 'enum', values: DA_TARGETS }, help: 'distribution-alignment target: uniform (the TEAR release\'s) or labeled (the labeled set\'s class marginal, ReMixMatch)', valueName: 'T' },
+  { key: 'supervisedLoss', flag: 'supervised-loss', config: 'supervisedLoss.kind', kind: { type: 'enum', values: SUPERVISED_LOSSES }, help: 'supervised loss: cross-entropy, or logit-adjusted (CE of z + τ·log π with the labeled class prior π, Menon et al. 2021)', valueName: 'L' },
+  { key: 'logitAdjustmentTau', flag: 'logit-adjustment-tau', config: 'supervisedLoss.tau', kind: { type: 'number', min: 0 }, help: 'τ of the logit-adjusted supervised loss (default 1)', valueName: 'TAU' },
   { key: 'clusters', flag: 'clusters', config: 'iph.numClusters', kind: { type: 'int', min: 1 }, help: 'IPH clusters K (default: one per class)', valueName: 'K' },
   { key: 'iphReference', flag: 'iph-reference', config: 'iph.reference', kind: { type: 'enum', values: IPH_REFERENCES }, help: 'IPH reference groups: prediction (reference argmax) or kmeans', valueName: 'R' },
   { key: 'adaplGamma', flag: 'adapl-gamma', config: 'adapl.gamma', kind: { type: 'number', min: 0, minOpen: true }, help: 'AdaPL sigmoid temperature γ of the confidence weights', valueName: 'G' },
@@ -165,6 +185,15 @@ export function parseOptionValue(spec: OptionSpec, raw: unknown, source: ValueSo
     case 'boolean':
       if (typeof raw !== 'boolean') throw new CliUsageError(`${at} must be true or false, got ${show(raw, source)}`);
       return raw;
+    case 'intList': {
+      const items = fromFlag && typeof raw === 'string' ? raw.split(',').map((x) => x.trim()) : raw;
+      const ok = Array.isArray(items) && items.length > 0 && items.every((x) => {
+        const v = typeof x === 'string' && /^[+-]?\d+$/.test(x) ? Number(x) : x;
+        return typeof v === 'number' && Number.isInteger(v) && v >= kind.min;
+      });
+      if (!ok) throw new CliUsageError(`${at} must be a non-empty list of integers ≥ ${kind.min}${fromFlag ? ', comma-separated' : ' (a JSON array)'}, got ${show(raw, source)}`);
+      return (items as unknown[]).map((x) => Number(x));
+    }
     case 'string':
       if (typeof raw !== 'string' || raw === '') throw new CliUsageError(`${at} must be a non-empty string, got ${show(raw, source)}`);
       return raw;

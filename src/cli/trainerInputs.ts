@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { classPriorOf } from '../data/classPrior';
 import { evaluationBatches, labeledBatches, unlabeledBatches } from '../data/batchSource';
 import { deriveSeed } from '../state/random';
 import { describeMethod } from '../training/algorithms/registry';
@@ -44,9 +45,10 @@ export function trainerSetup(
 
 /**
  * The trainer config of the CLI settings: each option with a `config` path in TRAIN_OPTIONS is written
- * there; options left undefined take the trainer's defaults. The data gives numClasses and memory.numSamples.
+ * there; options left undefined take the trainer's defaults. The data gives numClasses, memory.numSamples
+ * and, for --da-target labeled or --supervised-loss logit-adjusted, classPrior (the labeled split's class marginal).
  */
-export function trainerConfig(settings: TrainSettings, data: Pick<PreparedData, 'numClasses' | 'unlabeled'>): TrainerConfigInput {
+export function trainerConfig(settings: TrainSettings, data: Pick<PreparedData, 'numClasses' | 'unlabeled' | 'labeled'>): TrainerConfigInput {
   const config: Record<string, unknown> = { numClasses: data.numClasses };
   for (const spec of TRAIN_OPTIONS) {
     const value = (settings as unknown as Record<string, unknown>)[spec.key];
@@ -55,6 +57,12 @@ export function trainerConfig(settings: TrainSettings, data: Pick<PreparedData, 
     let node = config;
     for (const part of path.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
     node[path[path.length - 1]] = value;
+  }
+  // π from the labeled split, only where a component reads it (so other configs stay as they were)
+  const daTargetsLabeled = settings.daTarget === 'labeled' && settings.distributionAlignment !== false;
+  if (daTargetsLabeled || settings.supervisedLoss === 'logit-adjusted') {
+    const labels = Int32Array.from(data.labeled.indices, (i) => data.labeled.dataset.labels[i]);
+    config.classPrior = classPriorOf(labels, data.numClasses);
   }
   if (settings.reference === 'memory' || describeMethod(settings.method).usesSampleIds) {
     config.memory = { numSamples: data.unlabeled.dataset.labels.length };

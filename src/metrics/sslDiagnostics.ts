@@ -73,3 +73,48 @@ export function trueLabelLosses(probs: NumberArray, labels: NumberArray, numClas
   }
   return out;
 }
+
+/** Per-class counts of the kept (masked) pseudo labels against the hidden labels; each array has length C. */
+export interface PseudoLabelClassCounts {
+  /** #{b : m_b > 0, ŷ_b = y_b = c}: kept and right. */
+  correct: number[];
+  /** #{b : m_b > 0, ŷ_b = c}: kept with pseudo label c (precision's denominator). */
+  predicted: number[];
+  /** #{b : m_b > 0, y_b = c}: kept samples of true class c (recall's denominator). */
+  kept: number[];
+  /** #{b : y_b = c}: samples of true class c in the batch, kept or not (coverage's denominator). */
+  actual: number[];
+}
+
+/**
+ * Per-class counts behind masked pseudo-label precision_c = correct_c / predicted_c, recall_c =
+ * correct_c / kept_c and coverage_c = kept_c / actual_c (sum the counts over steps before dividing:
+ * small classes have few samples per batch). pseudo, hidden, mask of length U; labels in [0, numClasses).
+ */
+export function pseudoLabelClassCounts(pseudo: NumberArray, hidden: NumberArray, mask: NumberArray, numClasses: number): PseudoLabelClassCounts {
+  const fn = 'pseudoLabelClassCounts';
+  checkSameLength(pseudo, 'pseudo', hidden, 'hidden', fn);
+  checkSameLength(pseudo, 'pseudo', mask, 'mask', fn);
+  check(Number.isInteger(numClasses) && numClasses >= 1, fn, () => `option 'numClasses' must be a positive integer, got ${numClasses}`);
+  const zeros = (): number[] => new Array<number>(numClasses).fill(0);
+  const out: PseudoLabelClassCounts = { correct: zeros(), predicted: zeros(), kept: zeros(), actual: zeros() };
+  for (let i = 0; i < pseudo.length; i++) {
+    const p = pseudo[i];
+    const y = hidden[i];
+    check(Number.isInteger(p) && p >= 0 && p < numClasses && Number.isInteger(y) && y >= 0 && y < numClasses, fn,
+      () => `pseudo[${i}] = ${p} and hidden[${i}] = ${y} must be classes in [0, ${numClasses})`);
+    out.actual[y]++;
+    if (!(mask[i] > 0)) continue;
+    out.kept[y]++;
+    out.predicted[p]++;
+    if (p === y) out.correct[p]++;
+  }
+  return out;
+}
+
+/** Step-log keys of pseudoLabelClassCounts: `pl.<count>.<class>`, e.g. `pl.correct.3`. */
+export function pseudoLabelClassCountLogs(counts: PseudoLabelClassCounts): Record<string, number> {
+  const logs: Record<string, number> = {};
+  for (const key of ['correct', 'predicted', 'kept', 'actual'] as const) counts[key].forEach((n, c) => { logs[`pl.${key}.${c}`] = n; });
+  return logs;
+}

@@ -50,17 +50,24 @@ export function distributionAlignmentUpdate(state: DistributionAlignmentState, p
 }
 
 /**
- * Aligned probabilities q̂_b = normalise(q_b / mean(queue)) [U,C]; rows sum to 1.
- * Identity (a copy) while the queue is empty. The trainer pushes first, then aligns with the updated queue.
+ * Aligned probabilities q̂_b = normalise(q_b · π / mean(queue)) [U,C]; rows sum to 1. π is `options.target`
+ * [C] (ReMixMatch: the labeled set's class marginal), or uniform when absent (the TEAR release: a constant
+ * π cancels in the normalisation, so q̂ = normalise(q / mean(queue))). Identity (a copy) while the queue is
+ * empty. The trainer pushes first, then aligns with the updated queue.
  */
-export function alignDistribution(state: DistributionAlignmentState, probs: tf.Tensor2D): tf.Tensor2D {
+export function alignDistribution(state: DistributionAlignmentState, probs: tf.Tensor2D, options: { target?: tf.Tensor1D } = {}): tf.Tensor2D {
   const fn = 'alignDistribution';
   checkState(state, fn);
   checkProbs(state, probs, fn);
+  const target = options.target;
+  if (target !== undefined) {
+    checkTensor(target, 'target', fn, { rank: 1, dtype: 'float32' });
+    check(target.shape[0] === state.numClasses, fn, () => `'target' ${shapeString(target.shape)} must have ${state.numClasses} entries`);
+  }
   return tf.tidy(() => {
     if (state.queue.shape[0] === 0) return probs.clone();
     const running = tf.maximum(tf.mean(state.queue, 0, true), MEAN_FLOOR);
-    const scaled = tf.div(probs, running);
+    const scaled = target === undefined ? tf.div(probs, running) : tf.mul(probs, tf.div(target.reshape([1, -1]), running));
     return tf.div(scaled, tf.sum(scaled, 1, true)) as tf.Tensor2D;
   });
 }

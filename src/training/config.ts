@@ -21,6 +21,15 @@ export const REFERENCES = ['ema', 'previous', 'memory'] as const;
 /** Temporal reference p̃, f̃: the EMA teacher, the previous step's model (momentum 0), or a per-sample memory (AdaPL only). */
 export type ReferenceKind = (typeof REFERENCES)[number];
 
+/** Targets of distribution alignment: the uniform distribution (the TEAR release) or the labeled class prior (ReMixMatch). */
+export const DA_TARGETS = ['uniform', 'labeled'] as const;
+/** q̂ ∝ q / mean(queue) ('uniform') or q̂ ∝ q · π / mean(queue) with π = `classPrior` ('labeled'). */
+export type DaTarget = (typeof DA_TARGETS)[number];
+
+/** Supervised losses: plain cross-entropy, or the logit-adjusted one (Menon et al., ICLR 2021). */
+export const SUPERVISED_LOSSES = ['cross-entropy', 'logit-adjusted'] as const;
+export type SupervisedLossKind = (typeof SUPERVISED_LOSSES)[number];
+
 /** Every numeric setting of a run. JSON-safe: it is stored in checkpoints and compared on load. */
 export type TrainerConfig = {
   method: TrainingMethod;
@@ -39,7 +48,14 @@ export type TrainerConfig = {
   threshold: number;
   lambdaU: number;
   lambdaIph: number;
-  distributionAlignment: { enabled: boolean; capacity: number };
+  distributionAlignment: { enabled: boolean; capacity: number; target: DaTarget };
+  /** L_s: cross-entropy, or CE(y, softmax(z + τ·log π)) with π = `classPrior` ('logit-adjusted'). */
+  supervisedLoss: { kind: SupervisedLossKind; tau: number };
+  /**
+   * π, the labeled set's class marginal [C] (sums to 1, every entry > 0), or null. Needed by
+   * distributionAlignment.target 'labeled' and supervisedLoss 'logit-adjusted'; the CLI sets it from the labeled split.
+   */
+  classPrior: number[] | null;
   ema: { momentum: number; warmup: boolean };
   reference: ReferenceKind;
   adapl: {
@@ -71,7 +87,9 @@ export function defaultTrainerConfig(numClasses: number, totalSteps: number): Tr
     learningRate: 0.03, schedule: 'cosine', warmupSteps: 0, cosineCycles: 7 / 16,
     optimizer: resolveOptimizerConfig(), clipGradients: 1,
     threshold: 0.95, lambdaU: 1, lambdaIph: 0.1,
-    distributionAlignment: { enabled: true, capacity: 32 },
+    distributionAlignment: { enabled: true, capacity: 32, target: 'uniform' },
+    supervisedLoss: { kind: 'cross-entropy', tau: 1 },
+    classPrior: null,
     ema: { momentum: 0.999, warmup: false },
     reference: 'ema',
     adapl: { gamma: 1, wMin: 0.5, distance: 'kl', entropy: true, spread: 'uniform', mask: 'threshold', estimator: 'temporal' },
@@ -121,6 +139,23 @@ export function resolveTrainerConfig(input: TrainerConfigInput): TrainerConfig {
   checkNumber(c.lambdaIph, 'lambdaIph', fn, { min: 0 });
   check(typeof c.distributionAlignment.enabled === 'boolean', fn, () => 'option \'distributionAlignment.enabled\' must be a boolean');
   checkNumber(c.distributionAlignment.capacity, 'distributionAlignment.capacity', fn, { min: 1, integer: true });
+  checkOneOf(c.distributionAlignment.target, DA_TARGETS, 'distributionAlignment.target', fn);
+  checkOneOf(c.supervisedLoss.kind, SUPERVISED_LOSSES, 'supervisedLoss.kind', fn);
+  checkNumber(c.supervisedLoss.tau, 'supervisedLoss.tau', fn, { min: 0 });
+  if (c.classPrior !== null) {
+    const prior = c.classPrior;
+    check(Array.isArray(prior) && prior.length === c.numClasses, fn, () =>
+      `option 'classPrior' must be an array of ${c.numClasses} class probabilities, got ${Array.isArray(prior) ? `${prior.length} entries` : JSON.stringify(prior)}`);
+    prior.forEach((p, i) => check(typeof p === 'number' && Number.isFinite(p) && p > 0, fn, () => `option 'classPrior[${i}]' must be a number > 0, got ${String(p)}`));
+    const total = prior.reduce((a, b) => a + b, 0);
+    check(Math.abs(total - 1) <= 1e-6, fn, () => `option 'classPrior' must sum to 1, sums to ${total}`);
+  }
+  const needsPrior = [
+    c.distributionAlignment.enabled && c.distributionAlignment.target === 'labeled' ? 'distributionAlignment.target \'labeled\'' : undefined,
+    c.supervisedLoss.kind === 'logit-adjusted' ? 'supervisedLoss.kind \'logit-adjusted\'' : undefined,
+  ].filter((x): x is string => x !== undefined);
+  check(needsPrior.length === 0 || c.classPrior !== null, fn, () =>
+    `option ${needsPrior.join(' and ')} needs option 'classPrior' (the labeled set's class marginal, e.g. classPriorOf(labels, numClasses))`);
   checkNumber(c.ema.momentum, 'ema.momentum', fn, { min: 0, max: 1 });
   check(typeof c.ema.warmup === 'boolean', fn, () => 'option \'ema.warmup\' must be a boolean');
   checkOneOf(c.reference, REFERENCES, 'reference', fn);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { maskedUnlabeledLoss } from '../math/fixmatchLoss';
 import { softmaxProbabilities } from '../math/probabilities';
+import { logitAdjustedCrossEntropy } from '../math/logitAdjustedCrossEntropy';
 import { softCrossEntropy } from '../math/softCrossEntropy';
 import { stopGradient } from '../util/numerics';
 import { resolveMethod, type MethodRecipe } from './algorithms/registry';
@@ -52,7 +53,8 @@ export interface ObjectiveOutputs {
  * The training objective of one step, composed from the method's components (src/training/algorithms):
  * one student forward (training mode) over concat([weak(x); weak(u); strong(u)]), split into the three
  * views; L_s = CE(y, z(weak(x))); q = softmax(z(weak(u))) with zero gradient; q̂ = alignment(q);
- * (m, ŷ) = masker(q̂); t = targets(q̂, ŷ, p̃); L_u = (1/U) Σ_b m_b H(t_b, softmax(z(strong(u))_b));
+ * (m, ŷ) = masker(q̂); t = targets(q̂, ŷ, p̃); L_u = (1/U) Σ_b m_b H(t_b, softmax(z'_b)) with z' = z(strong(u))
+ * or the algorithm's rewrite of it (DebiasPL); L_s is cross-entropy or the logit-adjusted loss (config.supervisedLoss);
  * each extra term (IPH, …) adds λ_t·L_t. Call it inside tf.variableGrads.
  */
 export function semiSupervisedObjective(inputs: ObjectiveInputs): ObjectiveOutputs {
@@ -78,7 +80,10 @@ function objectiveTerms(inputs: ObjectiveInputs): ObjectiveOutputs {
   const u = unlabeled ? (inputs.weakUnlabeled as tf.Tensor4D).shape[0] : 0;
   const [logitsX, logitsWeakU, logitsStrongU] = unlabeled ? tf.split(out.logits, [b, u, u], 0) as tf.Tensor2D[] : [out.logits];
   const targetsX = tf.oneHot(tf.cast(inputs.labels, 'int32') as tf.Tensor1D, config.numClasses).toFloat() as tf.Tensor2D;
-  const supervised = softCrossEntropy({ targets: targetsX, logits: logitsX }, { reduction: 'mean' }) as tf.Scalar;
+  const supervised = (config.supervisedLoss.kind === 'logit-adjusted'
+    ? logitAdjustedCrossEntropy({ targets: targetsX, logits: logitsX, classPrior: tf.tensor1d(config.classPrior as number[]) },
+      { tau: config.supervisedLoss.tau, reduction: 'mean' })
+    : softCrossEntropy({ targets: targetsX, logits: logitsX }, { reduction: 'mean' })) as tf.Scalar;
   if (!unlabeled) {
     return { total: supervised.clone(), supervised, unlabeled: tf.scalar(0), terms: {}, states: next };
   }
@@ -99,7 +104,8 @@ function objectiveTerms(inputs: ObjectiveInputs): ObjectiveOutputs {
   const referenceState = stateOf(reference?.state?.key);
   const referenceProbs = recipe.targets.usesReference && reference ? reference.probs(step, referenceState) : undefined;
   const { targets, estimates } = recipe.targets.targets(step, probs, masked.pseudoLabels, referenceProbs);
-  const unlabeledLoss = maskedUnlabeledLoss({ targets, strongLogits: logitsStrongU, mask: masked.mask });
+  const strongLogits = recipe.algorithm.strongLogits ? recipe.algorithm.strongLogits(step, logitsStrongU, { ...states, ...next }) : logitsStrongU;
+  const unlabeledLoss = maskedUnlabeledLoss({ targets, strongLogits, mask: masked.mask });
   const pieces = { probs, mask: masked.mask, pseudoLabels: masked.pseudoLabels, maskerState: recipe.masker.state ? next[recipe.masker.state.key] : undefined };
   const terms: Record<string, tf.Scalar> = {};
   const weighted: tf.Tensor[] = [supervised, tf.mul(unlabeledLoss, config.lambdaU)];

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Augment } from '../augment/types';
 import { asLabeledSource, asUnlabeledSource, type XsYs } from '../data/fromDataset';
 import type { LabeledBatch, UnlabeledBatch } from '../data/types';
-import { maskRate, pseudoLabelAccuracy } from '../metrics/sslDiagnostics';
+import { maskRate, pseudoLabelAccuracy, pseudoLabelClassCountLogs, pseudoLabelClassCounts } from '../metrics/sslDiagnostics';
 import { estimatorDiagnostics } from './estimatorDiagnostics';
 import { softmaxProbabilities } from '../math/probabilities';
 import { emaFromJSON, emaInit, emaMomentum, emaToJSON, emaUpdate, type EmaJSON, type EmaState } from '../state/ema';
@@ -460,6 +460,7 @@ export class SemiSupervisedTrainer {
       logs.pseudoLabelAccuracy = pseudoLabelAccuracy(pseudo, hidden);
       logs.maskedPseudoLabelAccuracy = pseudoLabelAccuracy(pseudo, hidden, mask);
       logs.unmaskedPseudoLabelAccuracy = pseudoLabelAccuracy(pseudo, hidden, mask.map((m) => (m > 0 ? 0 : 1)));
+      Object.assign(logs, pseudoLabelClassCountLogs(pseudoLabelClassCounts(pseudo, hidden, mask, this.config.numClasses)));
       if (outputs.studentProbs) {
         Object.assign(logs, await estimatorDiagnostics({
           studentProbs: outputs.studentProbs, referenceProbs, estimates: outputs.estimates,

@@ -44,7 +44,9 @@ export function cellResultFrom(
   const finalTest = (model: 'ema' | 'student'): EvalNumbers => {
     const r = [...records].reverse().find((x) => x.type === 'eval' && x.split === 'test' && x.model === model && x.step === meta.steps);
     if (r === undefined || r.type !== 'eval') throw new Error(`cell ${cell.id}: metrics.jsonl has no test evaluation of the ${model} model at step ${meta.steps}`);
-    return { top1: r.top1, balancedAccuracy: r.balancedAccuracy, macroF1: r.macroF1, macroAuc: r.macroAuc ?? NaN };
+    const numbers: EvalNumbers = { top1: r.top1, balancedAccuracy: r.balancedAccuracy, macroF1: r.macroF1, macroAuc: r.macroAuc ?? NaN };
+    if (Array.isArray(r.recall)) numbers.recall = r.recall.map((x) => (typeof x === 'number' ? x : NaN));
+    return numbers;
   };
   const runs = records.filter((r) => r.type === 'run');
   const backend = runs.length > 0 && runs[runs.length - 1].type === 'run' ? String((runs[runs.length - 1] as { backend: string }).backend) : 'unknown';
@@ -76,21 +78,42 @@ export function heldOutScores(records: readonly MetricsRecord[], steps: number):
   return Object.keys(heldOut).length === 0 ? {} : { heldOut };
 }
 
-/** Mean of each diagnostic key over step logs with step > steps/2, skipping missing and non-finite values. */
+/**
+ * Mean of each diagnostic key over step logs with step > steps/2, skipping missing and non-finite values;
+ * and, from the per-class pseudo-label counts (`pl.<count>.<c>`, summed over the same steps),
+ * `pseudoLabelPrecision.<c>` = Σcorrect/Σpredicted, `pseudoLabelRecall.<c>` = Σcorrect/Σkept and
+ * `pseudoLabelCoverage.<c>` = Σkept/Σactual (a ratio with a zero denominator is left out).
+ */
 export function diagnosticsSummary(records: readonly MetricsRecord[], steps: number): Record<string, number> {
   const sums = new Map<string, { s: number; n: number }>();
+  const counts = new Map<string, number>();
   for (const r of records) {
     if (r.type !== 'step' || r.step <= steps / 2) continue;
     for (const [key, value] of Object.entries(r)) {
-      if (!((DIAGNOSTIC_KEYS as readonly string[]).includes(key) || key.startsWith('candidate.'))) continue;
       if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      if (key.startsWith('pl.')) {
+        counts.set(key, (counts.get(key) ?? 0) + value);
+        continue;
+      }
+      if (!((DIAGNOSTIC_KEYS as readonly string[]).includes(key) || key.startsWith('candidate.'))) continue;
       const acc = sums.get(key) ?? { s: 0, n: 0 };
       acc.s += value;
       acc.n += 1;
       sums.set(key, acc);
     }
   }
-  return Object.fromEntries([...sums].map(([k, { s, n }]) => [k, s / n]));
+  const out: Record<string, number> = Object.fromEntries([...sums].map(([k, { s, n }]) => [k, s / n]));
+  const classes = new Set([...counts.keys()].map((k) => k.split('.')[2]));
+  const ratio = (name: string, num: string, den: string, c: string): void => {
+    const d = counts.get(`pl.${den}.${c}`) ?? 0;
+    if (d > 0) out[`${name}.${c}`] = (counts.get(`pl.${num}.${c}`) ?? 0) / d;
+  };
+  for (const c of [...classes].sort((a, b) => Number(a) - Number(b))) {
+    ratio('pseudoLabelPrecision', 'correct', 'predicted', c);
+    ratio('pseudoLabelRecall', 'correct', 'kept', c);
+    ratio('pseudoLabelCoverage', 'kept', 'actual', c);
+  }
+  return out;
 }
 
 /**

@@ -32,7 +32,19 @@ export interface SweepGrid {
    * group's test top-1 minus its baseline's on the same seed (see `pairedDifferences`).
    */
   baseline?: Record<string, string | number | boolean>;
+  /** The test metric of the paired differences and the headline (default 'top1'; 'balancedAccuracy' for long-tailed data). */
+  metric?: StudyMetric;
+  /**
+   * Class indices (of the run's classes) whose recall the results report as "minority recall" (their mean)
+   * besides every class's recall, for long-tailed studies; `classNames` labels the per-class columns.
+   */
+  minorityClasses?: number[];
+  classNames?: string[];
 }
+
+/** Test metrics a study can compare on. */
+export const STUDY_METRICS = ['top1', 'balancedAccuracy', 'macroF1', 'macroAuc'] as const;
+export type StudyMetric = (typeof STUDY_METRICS)[number];
 
 /** One run of the grid: its axis values and its complete settings (base + axes; not out/resume). */
 export interface SweepCell {
@@ -50,7 +62,7 @@ export function readSweepGrid(file: string): SweepGrid {
 /** Checks a parsed sweep object (see {@link SweepGrid}); `file` names it in messages. */
 export function parseSweepGrid(parsed: unknown, file: string): SweepGrid {
   if (!isObject(parsed)) throw new CliUsageError(`sweep file ${file} must hold a JSON object with "base" and "grids"`);
-  const known = new Set(['name', 'base', 'grids', 'seedKey', 'keepCheckpoints', 'description', 'baseline']);
+  const known = new Set(['name', 'base', 'grids', 'seedKey', 'keepCheckpoints', 'description', 'baseline', 'metric', 'minorityClasses', 'classNames']);
   for (const key of Object.keys(parsed)) {
     if (!known.has(key)) throw new CliUsageError(`sweep file ${file}: unknown key '${key}' (expected ${[...known].join(', ')})`);
   }
@@ -70,6 +82,19 @@ export function parseSweepGrid(parsed: unknown, file: string): SweepGrid {
   if (baseline !== undefined && (!isObject(baseline) || Object.keys(baseline).length === 0
     || Object.values(baseline).some((v) => v === null || typeof v === 'object'))) {
     throw new CliUsageError(`sweep file ${file}: 'baseline' must be a non-empty object of axis values, e.g. {"method": "fixmatch"}`);
+  }
+  const metric = parsed.metric;
+  if (metric !== undefined && !(STUDY_METRICS as readonly unknown[]).includes(metric)) {
+    throw new CliUsageError(`sweep file ${file}: 'metric' must be one of ${STUDY_METRICS.join(', ')}, got ${JSON.stringify(metric)}`);
+  }
+  const minorityClasses = parsed.minorityClasses;
+  if (minorityClasses !== undefined && (!Array.isArray(minorityClasses) || minorityClasses.length === 0
+    || minorityClasses.some((c) => !Number.isInteger(c) || (c as number) < 0))) {
+    throw new CliUsageError(`sweep file ${file}: 'minorityClasses' must be a non-empty array of class indices, got ${JSON.stringify(minorityClasses)}`);
+  }
+  const classNames = parsed.classNames;
+  if (classNames !== undefined && (!Array.isArray(classNames) || classNames.some((c) => typeof c !== 'string'))) {
+    throw new CliUsageError(`sweep file ${file}: 'classNames' must be an array of strings`);
   }
   const grids = parsed.grids;
   if (!Array.isArray(grids) || grids.length === 0) throw new CliUsageError(`sweep file ${file}: 'grids' must be a non-empty array of objects`);
@@ -101,7 +126,13 @@ export function parseSweepGrid(parsed: unknown, file: string): SweepGrid {
       cells.set(cell.id, cell);
     }
   });
-  return { name, file, base, cells: [...cells.values()], seedKey, keepCheckpoints, ...(baseline ? { baseline: baseline as SweepGrid['baseline'] } : {}) };
+  return {
+    name, file, base, cells: [...cells.values()], seedKey, keepCheckpoints,
+    ...(baseline ? { baseline: baseline as SweepGrid['baseline'] } : {}),
+    ...(metric !== undefined ? { metric: metric as StudyMetric } : {}),
+    ...(minorityClasses !== undefined ? { minorityClasses: minorityClasses as number[] } : {}),
+    ...(classNames !== undefined ? { classNames: classNames as string[] } : {}),
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import { readMetricsLog } from '../metricsLog';
 import { renderSvg, type VegaLiteSpec } from '../plots';
 import type { CellResult } from './cellResult';
 import { cellPaths, settingsHash } from './sweepCells';
-import type { SweepGrid } from './sweepGrid';
+import type { StudyMetric, SweepGrid } from './sweepGrid';
 
 /** Results of one group of cells (same axes but the seed). */
 export interface GroupSummary {
@@ -77,11 +77,13 @@ export function resultsMarkdown(grid: SweepGrid, results: readonly CellResult[],
     lines.push(`| ${axisKeys.map((k) => String(g.axes[k] ?? '')).join(' | ')} | ${g.cells.length} | ${pm(g.cells.map((c) => c.test.ema.top1))} | ` +
       `${pm(g.cells.map((c) => c.test.ema.balancedAccuracy))} | ${pm(g.cells.map((c) => c.test.ema.macroF1))} | ${perSeed} | ${pm(g.cells.map((c) => c.test.student.top1))} |`);
   }
+  if (grid.minorityClasses !== undefined) lines.push('', ...longTailTables(grid, groups, axisKeys));
   const paired = pairedDifferences(grid, results);
   if (paired.length > 0) {
     const baselineName = Object.entries(grid.baseline ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+    const metricName = METRIC_NAMES[grid.metric ?? 'top1'];
     lines.push('', `### Paired differences from the baseline (${baselineName}) on the same ${seedKey}`, '');
-    lines.push(`Test top-1 of the EMA model minus the baseline's, in points, for each ${seedKey} both have (same labeled set and split); mean ± sample std over ${seedKey}s.`, '');
+    lines.push(`Test ${metricName} of the EMA model minus the baseline's, in points, for each ${seedKey} both have (same labeled set and split); mean ± sample std over ${seedKey}s.`, '');
     lines.push(`| ${axisKeys.join(' | ')} | n | difference | per ${seedKey} |`);
     lines.push(`|${axisKeys.map(() => '---').join('|')}|---:|---:|---|`);
     const points = (v: number): string => `${v >= 0 ? '+' : '−'}${Math.abs(100 * v).toFixed(1)}`;
@@ -158,11 +160,64 @@ export function resultsMarkdown(grid: SweepGrid, results: readonly CellResult[],
   return `${lines.join('\n')}\n`;
 }
 
-/** A group's test top-1 minus its baseline group's on the same seeds (see {@link pairedDifferences}). */
+const METRIC_NAMES: Record<StudyMetric, string> = { top1: 'top-1', balancedAccuracy: 'balanced accuracy', macroF1: 'macro-F1', macroAuc: 'macro AUC' };
+
+/** Mean recall of `classes` in one result's EMA test numbers (NaN when the result has no per-class recall). */
+export function minorityRecall(result: CellResult, classes: readonly number[]): number {
+  const recall = result.test.ema.recall;
+  if (recall === undefined) return NaN;
+  const xs = classes.map((c) => recall[c]).filter((v) => typeof v === 'number' && Number.isFinite(v));
+  return xs.length === classes.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
+
+/**
+ * The long-tail tables (grids with `minorityClasses`): balanced accuracy, macro-F1, macro AUC and minority
+ * recall of the EMA model on test; each class's test recall; and each class's masked pseudo-label precision,
+ * recall and coverage on the unlabeled data (hidden labels, second half of training). Mean ± std over seeds, in %.
+ */
+function longTailTables(grid: SweepGrid, groups: readonly GroupSummary[], axisKeys: readonly string[]): string[] {
+  const minority = grid.minorityClasses as number[];
+  const numClasses = Math.max(0, ...groups.flatMap((g) => g.cells.map((c) => c.test.ema.recall?.length ?? 0)));
+  const name = (c: number): string => grid.classNames?.[c] ?? `class ${c}`;
+  const axes = (g: GroupSummary): string => axisKeys.map((k) => String(g.axes[k] ?? '')).join(' | ');
+  const lines: string[] = [];
+  lines.push('### Long tail: balanced metrics and minority classes', '');
+  lines.push(`Test metrics of the last-step EMA model in %, mean ± std over seeds. Minority recall: mean recall of ${minority.map(name).join(', ')}.`, '');
+  lines.push(`| ${axisKeys.join(' | ')} | n | balanced acc. | macro-F1 | macro AUC | minority recall |`);
+  lines.push(`|${axisKeys.map(() => '---').join('|')}|---:|---:|---:|---:|---:|`);
+  for (const g of groups) {
+    lines.push(`| ${axes(g)} | ${g.cells.length} | ${pm(g.cells.map((c) => c.test.ema.balancedAccuracy))} | ${pm(g.cells.map((c) => c.test.ema.macroF1))} | ` +
+      `${pm(g.cells.map((c) => c.test.ema.macroAuc))} | ${pm(g.cells.map((c) => minorityRecall(c, minority)))} |`);
+  }
+  if (numClasses === 0) return lines;
+  const classes = Array.from({ length: numClasses }, (_, c) => c);
+  lines.push('', '### Test recall per class', '', 'Recall of each class on test (EMA model), in %, mean ± std over seeds.', '');
+  lines.push(`| ${axisKeys.join(' | ')} | ${classes.map(name).join(' | ')} |`);
+  lines.push(`|${axisKeys.map(() => '---').join('|')}|${classes.map(() => '---:').join('|')}|`);
+  for (const g of groups) lines.push(`| ${axes(g)} | ${classes.map((c) => pm(g.cells.map((x) => x.test.ema.recall?.[c] ?? NaN))).join(' | ')} |`);
+  const withCounts = groups.filter((g) => g.cells.some((c) => c.diagnostics['pseudoLabelCoverage.0'] !== undefined));
+  if (withCounts.length > 0) {
+    lines.push('', '### Pseudo labels per class (unlabeled data, hidden labels, second half of training)', '');
+    lines.push('precision / recall / coverage of the kept pseudo labels, in %, mean over seeds: precision = kept and right ÷ kept with that pseudo label; ' +
+      'recall = kept and right ÷ kept of that true class; coverage = kept ÷ all of that true class.', '');
+    lines.push(`| ${axisKeys.join(' | ')} | ${classes.map(name).join(' | ')} |`);
+    lines.push(`|${axisKeys.map(() => '---').join('|')}|${classes.map(() => '---:').join('|')}|`);
+    const mean = (g: GroupSummary, key: string): string => {
+      const { mean: m, n } = meanStd(g.cells.map((c) => c.diagnostics[key] ?? NaN));
+      return n === 0 ? '–' : (100 * m).toFixed(0);
+    };
+    for (const g of withCounts) {
+      lines.push(`| ${axes(g)} | ${classes.map((c) => `${mean(g, `pseudoLabelPrecision.${c}`)} / ${mean(g, `pseudoLabelRecall.${c}`)} / ${mean(g, `pseudoLabelCoverage.${c}`)}`).join(' | ')} |`);
+    }
+  }
+  return lines;
+}
+
+/** A group's test metric minus its baseline group's on the same seeds (see {@link pairedDifferences}). */
 export interface PairedDifference {
   group: GroupSummary;
   baseline: GroupSummary;
-  /** Per shared seed: the group's EMA test top-1 minus the baseline's (fractions, not %). */
+  /** Per shared seed: the group's EMA test metric (grid.metric, default top-1) minus the baseline's (fractions, not %). */
   differences: Array<{ seed: string | number | boolean; difference: number }>;
 }
 
@@ -186,7 +241,8 @@ export function pairedDifferences(grid: SweepGrid, results: readonly CellResult[
     if (match === undefined) continue;
     const differences = group.cells.flatMap((c) => {
       const other = match.cells.find((m) => m.axes[seedKey] === c.axes[seedKey]);
-      return other === undefined ? [] : [{ seed: c.axes[seedKey], difference: c.test.ema.top1 - other.test.ema.top1 }];
+      const metric = grid.metric ?? 'top1';
+      return other === undefined ? [] : [{ seed: c.axes[seedKey], difference: c.test.ema[metric] - other.test.ema[metric] }];
     });
     if (differences.length > 0) out.push({ group, baseline: match, differences });
   }

@@ -2,6 +2,7 @@ import {
   alignDistribution, distributionAlignmentFromJSON, distributionAlignmentInit, distributionAlignmentToJSON,
   distributionAlignmentUpdate, type DistributionAlignmentJSON, type DistributionAlignmentState,
 } from '../../state/distributionAlignment';
+import * as tf from '@tensorflow/tfjs';
 import { check } from '../../util/checks';
 import type { Alignment, ComponentState } from './types';
 
@@ -20,13 +21,20 @@ const state: ComponentState<DistributionAlignmentState> = {
 
 /**
  * ReMixMatch's distribution alignment as the TEAR release runs it: push mean_b q_b into a FIFO of the
- * last `distributionAlignment.capacity` batch means, then q̂ = normalise(q / mean(queue)).
+ * last `distributionAlignment.capacity` batch means, then q̂ = normalise(q / mean(queue)) (target
+ * 'uniform', the release's), or q̂ = normalise(q · π / mean(queue)) with π = `config.classPrior`
+ * (target 'labeled', ReMixMatch's: pseudo labels keep the labeled class marginal instead of being
+ * pulled towards uniform).
  */
 export const queueAlignment: Alignment<DistributionAlignmentState> = {
   name: 'queue',
   state,
-  align: (_step, probs, s) => {
+  align: ({ config }, probs, s) => {
     const next = distributionAlignmentUpdate(s, probs);
-    return { probs: alignDistribution(next, probs), state: next };
+    if (config.distributionAlignment.target === 'uniform') return { probs: alignDistribution(next, probs), state: next };
+    const target = tf.tensor1d(config.classPrior as number[]);
+    const aligned = alignDistribution(next, probs, { target });
+    target.dispose();
+    return { probs: aligned, state: next };
   },
 };

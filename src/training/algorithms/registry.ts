@@ -1,4 +1,5 @@
 import { adaplTargets } from './adaplTargets';
+import { debiaspl } from './debiaspl';
 import { queueAlignment } from './distributionAlignment';
 import { everySample } from './fixedThreshold';
 import { fixmatch } from './fixmatch';
@@ -24,6 +25,7 @@ export const ALGORITHMS: Readonly<Record<string, Algorithm>> = {
   flexmatch,
   freematch,
   softmatch,
+  debiaspl,
 };
 
 /**

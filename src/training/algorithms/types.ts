@@ -148,6 +148,11 @@ export interface Algorithm {
    * (the TEAR release's DA queue), 'none' never aligns, or the algorithm's own (SoftMatch's).
    */
   readonly alignment?: Alignment | 'config' | 'none';
+  /**
+   * Rewrites the strong-view logits z [U,C] the unlabeled loss reads (DebiasPL's adaptive marginal loss);
+   * `states` are the component states after this step's alignment and masking. Default: z as it is.
+   */
+  strongLogits?(step: UnlabeledStep, logits: tf.Tensor2D, states: StateMap): tf.Tensor2D;
   /** Config sections this algorithm adds, with defaults and checks (see ConfigSection). */
   readonly config?: ConfigSection;
   /** Checks across the whole config when this algorithm is the method's (e.g. a required sample count). */
@@ -164,7 +169,9 @@ export type OptionKind =
   | { type: 'number'; min?: number; max?: number; minOpen?: boolean; maxOpen?: boolean }
   | { type: 'enum'; values: readonly (string | number)[] }
   | { type: 'string' }
-  | { type: 'boolean' };
+  | { type: 'boolean' }
+  /** Integers ≥ min: a comma-separated flag ('6000,0,983') or a JSON array in a config file. */
+  | { type: 'intList'; min: number };
 
 /** A command-line option of a method: `--<flag>`, config-file key `key`, written to the trainer config at `config` (dotted). */
 export interface MethodOption {
