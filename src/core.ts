@@ -10,6 +10,11 @@ export { softCrossEntropy, type SoftCrossEntropyInputs, type SoftCrossEntropyOpt
 export {
   maskedUnlabeledLoss, fixmatchLoss, type FixmatchLossArgs, type FixmatchLossOptions, type MaskedUnlabeledLossInputs,
 } from './math/fixmatchLoss';
+// math: long tails and class priors
+export {
+  logitAdjustedCrossEntropy, type LogitAdjustedInputs, type LogitAdjustedOptions,
+} from './math/logitAdjustedCrossEntropy';
+export { debiasProbabilities, marginalAdjustedLogits, MARGINAL_FLOOR } from './math/debiasPseudoLabels';
 // math: temporal loss estimator and AdaPL
 export { estimateUnlabeledLoss, ESTIMATOR_DISTANCES, type EstimatorDistance, type LossEstimatorInputs, type LossEstimatorOptions } from './math/lossEstimator';
 export {
@@ -44,7 +49,18 @@ export {
   temporalMemoryInit, temporalMemoryRead, temporalMemoryUpdate, temporalMemoryToJSON, temporalMemoryFromJSON,
   type TemporalMemoryState, type TemporalMemoryJSON,
 } from './state/temporalMemory';
+export {
+  marginalPredictionInit, marginalPredictionUpdate, marginalPredictionToJSON, marginalPredictionFromJSON,
+  type MarginalPredictionState, type MarginalPredictionJSON,
+} from './state/marginalPrediction';
 export { Random, deriveSeed, type RandomState } from './state/random';
+
+// data (browser-safe parts)
+export {
+  keptClasses, indicesOfClasses, selectSamples, longTailPool, scaleCounts, LONG_TAIL_PRESETS, LONG_TAIL_PRESET_NAMES,
+  ISIC2018_CLASS_COUNTS, type LongTailPreset, type LongTailPresetName,
+} from './data/longTail';
+export { classPriorOf } from './data/classPrior';
 export { serializeTensor, deserializeTensor, disposeState, type SerializedTensor } from './state/serialize';
 
 // models
@@ -77,7 +93,10 @@ export { macroPrecisionRecallF1, type PrecisionRecallF1 } from './metrics/macroP
 export { binaryRocAuc } from './metrics/rocAuc';
 export { rocAucOneVsRest, rocAucPerClass } from './metrics/rocAucOneVsRest';
 export { classificationReport, type ClassificationReport } from './metrics/classificationReport';
-export { maskRate, pseudoLabelAccuracy, spearmanCorrelation, trueLabelLosses } from './metrics/sslDiagnostics';
+export {
+  maskRate, pseudoLabelAccuracy, spearmanCorrelation, trueLabelLosses, pseudoLabelClassCounts, pseudoLabelClassCountLogs,
+  type PseudoLabelClassCounts,
+} from './metrics/sslDiagnostics';
 export { type ProbabilityRows } from './metrics/probabilityRows';
 export { type NumberArray } from './metrics/labelChecks';
 export { evaluateModels, predictProbabilities, type Classifier, type Predictions } from './training/evaluateModels';

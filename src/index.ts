@@ -12,8 +12,8 @@ export {
   type TrainerOptions, type TrainerSetup, type BatchSource, type ValidationSource, type LabeledSource, type UnlabeledSource,
 } from './training/trainer';
 export {
-  resolveTrainerConfig, defaultTrainerConfig, TRAINING_METHODS, REFERENCES,
-  type TrainerConfig, type TrainerConfigInput, type DeepPartial, type TrainingMethod, type ReferenceKind,
+  resolveTrainerConfig, defaultTrainerConfig, TRAINING_METHODS, REFERENCES, DA_TARGETS, SUPERVISED_LOSSES,
+  type DaTarget, type SupervisedLossKind, type TrainerConfig, type TrainerConfigInput, type DeepPartial, type TrainingMethod, type ReferenceKind,
 } from './training/config';
 export {
   fromLayersCallback, isLayersStyleCallback, evaluationLogs,
@@ -30,6 +30,7 @@ export type {
 export { flexmatchThresholds, FLEXMATCH_MAPPINGS, type FlexmatchOptions } from './training/algorithms/flexmatch';
 export { freematchUpdate, freematchThresholds, freematchFairness, type FreematchOptions, type FreematchState } from './training/algorithms/freematch';
 export { softmatchUpdate, softmatchWeights, type SoftmatchOptions, type SoftmatchState } from './training/algorithms/softmatch';
+export { debiaspl, debiasAlignment, type DebiasplOptions } from './training/algorithms/debiaspl';
 export {
   CheckpointError, NonFiniteCheckpointError, readCheckpoint, writeCheckpoint, encodeCheckpoint, decodeCheckpoint,
   CHECKPOINT_MAGIC, CHECKPOINT_FORMAT_VERSION,
@@ -48,8 +49,8 @@ export { saveModelFiles, type SavedModelFiles } from './training/saveModelFiles'
 // the command line, run from code
 export { runCli } from './cli/runCli';
 export { runSweep, childProcessLauncher, type CellLauncher, type SweepOptions, type SweepSummary } from './cli/sweep/runSweep';
-export { readSweepGrid, parseSweepGrid, type SweepGrid, type SweepCell } from './cli/sweep/sweepGrid';
-export { estimatorChoice, pairedDifferences, writeSweepResults, type EstimatorChoiceRow, type GroupSummary, type PairedDifference } from './cli/sweep/sweepResults';
+export { readSweepGrid, parseSweepGrid, STUDY_METRICS, type StudyMetric, type SweepGrid, type SweepCell } from './cli/sweep/sweepGrid';
+export { estimatorChoice, pairedDifferences, minorityRecall, writeSweepResults, type EstimatorChoiceRow, type GroupSummary, type PairedDifference } from './cli/sweep/sweepResults';
 export type { CellResult } from './cli/sweep/cellResult';
 export type { CellPaths, CellStatus } from './cli/sweep/sweepCells';
 export type { EvalNumbers } from './cli/metricsLog';

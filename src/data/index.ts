@@ -7,7 +7,10 @@ export {
 } from './batchSource';
 export { loadIdx, FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, type IdxKind } from './idx';
 export { loadCifar10, CIFAR10_CLASS_NAMES } from './cifar10';
-export { makeSplit, writeSplit, readSplit, SPLIT_FORMAT, SPLIT_FORMAT_VERSION, type DataSplit, type MakeSplitOptions } from './splits';
+export {
+  makeSplit, stratifiedQuotas, writeSplit, readSplit, SPLIT_FORMAT, SPLIT_FORMAT_VERSION, SPLIT_ALLOCATIONS,
+  type DataSplit, type MakeSplitOptions, type SplitAllocation,
+} from './splits';
 export {
   loadIsic2018, ISIC2018_NORMALIZATION, ISIC2018_BUDGETS,
   type Isic2018Budget, type Isic2018Data, type LoadIsic2018Options,

@@ -133,4 +133,5 @@ export const LONG_TAIL_PRESETS: Readonly<Record<'isic2018', LongTailPreset>> = {
 
 /** A preset name of `--long-tail`. */
 export type LongTailPresetName = keyof typeof LONG_TAIL_PRESETS;
+/** The names `--long-tail` accepts. */
 export const LONG_TAIL_PRESET_NAMES = Object.keys(LONG_TAIL_PRESETS) as LongTailPresetName[];

@@ -28,6 +28,7 @@ export type DaTarget = (typeof DA_TARGETS)[number];
 
 /** Supervised losses: plain cross-entropy, or the logit-adjusted one (Menon et al., ICLR 2021). */
 export const SUPERVISED_LOSSES = ['cross-entropy', 'logit-adjusted'] as const;
+/** A supervised loss: one of SUPERVISED_LOSSES. */
 export type SupervisedLossKind = (typeof SUPERVISED_LOSSES)[number];
 
 /** Every numeric setting of a run. JSON-safe: it is stored in checkpoints and compared on load. */

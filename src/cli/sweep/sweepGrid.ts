@@ -44,6 +44,7 @@ export interface SweepGrid {
 
 /** Test metrics a study can compare on. */
 export const STUDY_METRICS = ['top1', 'balancedAccuracy', 'macroF1', 'macroAuc'] as const;
+/** A test metric of EvalNumbers that a study compares on. */
 export type StudyMetric = (typeof STUDY_METRICS)[number];
 
 /** One run of the grid: its axis values and its complete settings (base + axes; not out/resume). */
