@@ -21,7 +21,8 @@ export {
 } from './training/callbacks';
 export { DivergenceError } from './training/divergence';
 export {
-  ALGORITHMS, ADD_ONS, methodNames, canonicalMethodName, describeMethod, resolveMethod, type MethodRecipe,
+  ALGORITHMS, ADD_ONS, methodNames, canonicalMethodName, describeMethod, resolveMethod, isAlgorithmName, isAddOnName,
+  type MethodRecipe, type MethodName, type AlgorithmName, type SemiSupervisedAlgorithmName, type AddOnName, type AddOn,
 } from './training/algorithms/registry';
 export type {
   Algorithm, Alignment, Masker, TargetBuilder, ExtraTerm, ReferenceSource, ComponentState, ComponentContext, ConfigSection, UnlabeledStep,

@@ -1,7 +1,12 @@
 import type { ImageDataset } from '../data/types';
 import { makeSplit, type SplitAllocation } from '../data/splits';
 import { deriveSeed } from '../state/random';
-import type { DataPart } from './prepareData';
+
+/** Some samples of a data set. */
+export interface DataPart {
+  dataset: ImageDataset;
+  indices: Int32Array;
+}
 
 /** Seed of the digits test hold-out: fixed, so that runs with different --seed share one test set. */
 export const DIGITS_TEST_SEED = deriveSeed(0x7e57, 1);

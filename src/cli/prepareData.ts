@@ -5,15 +5,11 @@ import { DataFormatError } from '../data/errors';
 import { indicesOfClasses, keptClasses, LONG_TAIL_PRESETS, longTailPool, selectSamples } from '../data/longTail';
 import { deriveSeed } from '../state/random';
 import { CliUsageError } from './cliError';
-import { cutPool, holdOutDigitsTest } from './cutData';
+import { cutPool, holdOutDigitsTest, type DataPart } from './cutData';
 import { checkLabelBudget } from './resolveSettings';
 import type { TrainSettings } from './trainOptions';
 
-/** Some samples of a data set. */
-export interface DataPart {
-  dataset: ImageDataset;
-  indices: Int32Array;
-}
+export type { DataPart } from './cutData';
 
 /** A data set cut into the parts a run uses. */
 export interface PreparedData {

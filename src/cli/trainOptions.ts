@@ -3,8 +3,8 @@ import { LONG_TAIL_PRESET_NAMES, type LongTailPresetName } from '../data/longTai
 import { DA_TARGETS, SUPERVISED_LOSSES, type DaTarget, type SupervisedLossKind } from '../training/config';
 import { ADAPL_ESTIMATORS, type AdaplEstimator } from '../math/ensembleLossEstimate';
 import { ESTIMATOR_DISTANCES } from '../math/lossEstimator';
-import { REFERENCES, TRAINING_METHODS, type ReferenceKind, type TrainingMethod } from '../training/config';
-import { registeredOptions } from '../training/algorithms/registry';
+import { REFERENCES, TRAINING_METHODS, type ReferenceKind } from '../training/config';
+import { registeredOptions, type MethodName } from '../training/algorithms/registry';
 import type { OptionKind } from '../training/algorithms/types';
 import type { IphReference } from '../math/iphLoss';
 import type { EstimatorDistance } from '../math/lossEstimator';
@@ -14,7 +14,7 @@ export const DATASET_NAMES = ['digits', 'fashion-mnist', 'mnist', 'cifar10', 'is
 export type DatasetName = (typeof DATASET_NAMES)[number];
 /** The trainer's methods, read from the algorithm registry. */
 export const METHOD_NAMES = TRAINING_METHODS;
-export type MethodName = TrainingMethod;
+export type { MethodName };
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 /** The labeled budgets the TEAR release ships split files for (ISIC 2018). */

@@ -6,7 +6,7 @@ import { softCrossEntropy } from '../math/softCrossEntropy';
 import { stopGradient } from '../util/numerics';
 import { resolveMethod, type MethodRecipe } from './algorithms/registry';
 import type { StateMap, UnlabeledStep } from './algorithms/types';
-import type { TrainerConfig } from './config';
+import type { TrainerConfig } from './configTypes';
 import type { ModelHandle } from './trainableModel';
 
 /** Everything one step's objective reads; views are already augmented and preprocessed. */

@@ -5,7 +5,7 @@ import {
 } from '../../state/marginalPrediction';
 import { check, checkNumber } from '../../util/checks';
 import { detach } from '../../util/numerics';
-import type { TrainerConfig } from '../config';
+import type { TrainerConfig } from '../configTypes';
 import { fixedThreshold } from './fixedThreshold';
 import type { Algorithm, Alignment, ComponentState, ConfigSection } from './types';
 

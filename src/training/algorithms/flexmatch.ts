@@ -3,7 +3,7 @@ import { hardPseudoLabels } from '../../math/pseudoLabels';
 import { deserializeTensor, serializeTensor, type SerializedTensor } from '../../state/serialize';
 import { check, checkOneOf, shapeString } from '../../util/checks';
 import { detach, stopGradient } from '../../util/numerics';
-import type { TrainerConfig } from '../config';
+import type { TrainerConfig } from '../configTypes';
 import type { Algorithm, ComponentState, ConfigSection, Masker } from './types';
 
 /** How the learning effect β ∈ [0,1] becomes a threshold factor: convex β/(2 − β) (the paper's choice) or linear β. */

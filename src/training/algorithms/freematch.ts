@@ -3,7 +3,7 @@ import { hardPseudoLabels } from '../../math/pseudoLabels';
 import { deserializeTensor, serializeTensor, type SerializedTensor } from '../../state/serialize';
 import { check, checkNumber, shapeString } from '../../util/checks';
 import { detach, stopGradient } from '../../util/numerics';
-import type { TrainerConfig } from '../config';
+import type { TrainerConfig } from '../configTypes';
 import type { Algorithm, ComponentState, ConfigSection, ExtraTerm, Masker } from './types';
 
 /** FreeMatch's options (config section `freematch`): EMA momentum and the fairness weight. */

@@ -5,7 +5,7 @@ import {
   type TemporalMemoryJSON, type TemporalMemoryState,
 } from '../../state/temporalMemory';
 import { check, shapeString } from '../../util/checks';
-import type { ReferenceKind } from '../config';
+import type { ReferenceKind } from '../configTypes';
 import type { ComponentContext, ReferenceSource } from './types';
 
 const modelProbs = (step: { reference?: { probs: tf.Tensor2D } }): tf.Tensor2D => {

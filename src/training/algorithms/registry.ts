@@ -13,43 +13,62 @@ import { supervised } from './supervised';
 import type {
   Alignment, Algorithm, ComponentState, ConfigSection, ExtraTerm, Masker, MethodOption, ReferenceSource, TargetBuilder,
 } from './types';
-import type { TrainerConfig } from '../config';
+import type { TrainerConfig } from '../configTypes';
 
 /**
  * Every algorithm, by name. Adding one is a file exporting an `Algorithm` record and one line here;
  * the trainer, the config checks, the CLI and `methodNames()` read this table (docs/architecture.md).
  */
-export const ALGORITHMS: Readonly<Record<string, Algorithm>> = {
+const REGISTERED = {
   supervised,
   fixmatch,
   flexmatch,
   freematch,
   softmatch,
   debiaspl,
-};
+} as const satisfies Readonly<Record<string, Algorithm>>;
+
+/** The name of a registered algorithm (a key of ALGORITHMS). */
+export type AlgorithmName = keyof typeof REGISTERED;
+/** The algorithms that train on unlabeled data (every one but those declared `unlabeled: false`). */
+export type SemiSupervisedAlgorithmName = { [K in AlgorithmName]: (typeof REGISTERED)[K]['unlabeled'] extends false ? never : K }[AlgorithmName];
+export const ALGORITHMS: Readonly<Record<AlgorithmName, Algorithm>> = REGISTERED;
 
 /**
  * TEAR's parts, which compose with every semi-supervised algorithm: `<algorithm>+adapl` swaps the
  * one-hot targets for AdaPL's relaxed ones, `+iph` adds the IPH term, `+tear` does both.
  */
-export const ADD_ONS: Readonly<Record<string, { targets?: TargetBuilder; terms?: readonly ExtraTerm[]; description: string }>> = {
+const ADD_ON_TABLE = {
   adapl: { targets: adaplTargets, description: 'AdaPL relaxed pseudo labels' },
   iph: { terms: [iphTerm], description: 'IPH prototype term' },
   tear: { targets: adaplTargets, terms: [iphTerm], description: 'AdaPL + IPH' },
-};
+} as const satisfies Readonly<Record<string, AddOn>>;
+export const ADD_ONS: Readonly<Record<AddOnName, AddOn>> = ADD_ON_TABLE;
+
+/** What an add-on brings to an algorithm: targets (replacing one-hot ŷ) and/or extra terms. */
+export interface AddOn { targets?: TargetBuilder; terms?: readonly ExtraTerm[]; description: string }
+/** The name of an add-on (a key of ADD_ONS). */
+export type AddOnName = keyof typeof ADD_ON_TABLE;
 
 /** FixMatch's combinations keep their historical short names (they are stored in checkpoints). */
-const SHORT_NAMES: Readonly<Record<string, string>> = { 'fixmatch+adapl': 'adapl', 'fixmatch+iph': 'iph', 'fixmatch+tear': 'tear' };
+const SHORT_NAME_TABLE = { 'fixmatch+adapl': 'adapl', 'fixmatch+iph': 'iph', 'fixmatch+tear': 'tear' } as const;
+const SHORT_NAMES: Readonly<Record<string, string>> = SHORT_NAME_TABLE;
+
+/**
+ * Every method name the trainer accepts, as a type derived from the registry: each algorithm, each
+ * semi-supervised algorithm with each add-on (`freematch+tear`), and FixMatch's short names (`tear`).
+ */
+export type MethodName = AlgorithmName | `${SemiSupervisedAlgorithmName}+${AddOnName}` | (typeof SHORT_NAME_TABLE)[keyof typeof SHORT_NAME_TABLE];
 
 /** Every method name the trainer accepts, canonical spelling: each algorithm, and each semi-supervised one with each add-on. */
-export function methodNames(): string[] {
-  const names: string[] = [];
+export function methodNames(): MethodName[] {
+  const names: MethodName[] = [];
   for (const algorithm of Object.values(ALGORITHMS)) {
-    names.push(algorithm.name);
+    names.push(algorithm.name as MethodName);
     if (!algorithm.unlabeled) continue;
     for (const addOn of Object.keys(ADD_ONS)) {
       const long = `${algorithm.name}+${addOn}`;
-      names.push(SHORT_NAMES[long] ?? long);
+      names.push((SHORT_NAMES[long] ?? long) as MethodName);
     }
   }
   return names;
@@ -100,19 +119,34 @@ export interface MethodRecipe {
 }
 
 /** Splits a method name into its algorithm and add-on; throws a plain Error naming the valid names. */
-export function parseMethodName(name: string): { algorithm: Algorithm; addOn?: string } {
+export function parseMethodName(name: string): { algorithm: Algorithm; addOn?: AddOnName } {
   const long = Object.entries(SHORT_NAMES).find(([, short]) => short === name)?.[0] ?? name;
   const [base, addOn, ...rest] = long.split('+');
-  const algorithm = Object.prototype.hasOwnProperty.call(ALGORITHMS, base) ? ALGORITHMS[base] : undefined;
-  const ok = algorithm !== undefined && rest.length === 0 && (addOn === undefined || (algorithm.unlabeled && Object.prototype.hasOwnProperty.call(ADD_ONS, addOn)));
+  const algorithm = isAlgorithmName(base) ? ALGORITHMS[base] : undefined;
+  const ok = algorithm !== undefined && rest.length === 0 && (addOn === undefined || (algorithm.unlabeled && isAddOnName(addOn)));
   if (!ok) throw new Error(`unknown method '${name}'; methods: ${methodNames().join(', ')}`);
-  return { algorithm, addOn };
+  return { algorithm, addOn: addOn as AddOnName | undefined };
+}
+
+/** Whether `name` is a key of ALGORITHMS. */
+export function isAlgorithmName(name: string): name is AlgorithmName {
+  return Object.prototype.hasOwnProperty.call(ALGORITHMS, name);
+}
+
+/** Whether `name` is a key of ADD_ONS. */
+export function isAddOnName(name: string): name is AddOnName {
+  return Object.prototype.hasOwnProperty.call(ADD_ONS, name);
 }
 
 /** The components of `config.method` under `config` (alignment, masker, targets, terms, reference) and their states. */
 export function resolveMethod(config: TrainerConfig): MethodRecipe {
   const { algorithm, addOn } = parseMethodName(config.method);
   const extra = addOn === undefined ? undefined : ADD_ONS[addOn];
+  if (extra?.targets !== undefined && algorithm.targets !== undefined) {
+    // two producers of targets: never pick one silently
+    throw new Error(`method '${config.method}': algorithm '${algorithm.name}' and add-on '${addOn}' both produce the unlabeled targets; ` +
+      'combine them in one TargetBuilder or register the combination as its own algorithm');
+  }
   const targets = extra?.targets ?? algorithm.targets ?? hardTargets;
   const adaplUnmasked = targets === adaplTargets && config.adapl.mask === 'none';
   const masker = adaplUnmasked ? everySample : (algorithm.masker ?? everySample);

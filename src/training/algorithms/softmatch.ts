@@ -3,7 +3,7 @@ import { hardPseudoLabels } from '../../math/pseudoLabels';
 import { deserializeTensor, serializeTensor, type SerializedTensor } from '../../state/serialize';
 import { check, checkNumber, shapeString } from '../../util/checks';
 import { detach, stopGradient } from '../../util/numerics';
-import type { TrainerConfig } from '../config';
+import type { TrainerConfig } from '../configTypes';
 import type { Algorithm, Alignment, ComponentState, ConfigSection, Masker } from './types';
 
 /** SoftMatch's options (config section `softmatch`): EMA momentum, Gaussian width, uniform alignment. */

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { TrainerConfig } from '../config';
+import type { TrainerConfig } from '../configTypes';
 
 /**
  * What a component may read when it builds or restores its state: the run's config and the student's
