@@ -124,7 +124,7 @@ describe('semiSupervisedObjective with the new components (float64 references)',
     const pNew = pOld.map((p, c) => momentum * p + (1 - momentum) * mean[c]);
     const yHat = debiased.map(argmax);
     const mask = debiased.map((r) => (Math.max(...r) >= threshold ? 1 : 0));
-    expect(mask.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(mask.reduce<number>((a, b) => a + b, 0)).toBe(3);
     const grad = Array.from({ length: D }, () => new Array<number>(C).fill(0));
     let sup = 0;
     s.xs.forEach((x, b) => {
