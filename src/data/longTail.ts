@@ -72,7 +72,11 @@ export function longTailPool(labels: Int32Array, counts: readonly number[], seed
   const fn = 'longTailPool';
   check(counts.length === numClasses, fn, () => `'counts' has ${counts.length} entries, expected one per class (${numClasses})`);
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
-  for (let i = 0; i < labels.length; i++) byClass[labels[i]].push(i);
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    check(Number.isInteger(y) && y >= 0 && y < numClasses, fn, () => `labels[${i}] = ${y} is out of range [0, ${numClasses})`);
+    byClass[y].push(i);
+  }
   const chosen: number[] = [];
   for (let c = 0; c < numClasses; c++) {
     const n = counts[c];
