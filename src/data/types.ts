@@ -19,6 +19,8 @@ export interface ImageDataset {
 export interface LabeledBatch {
   images: tf.Tensor4D;
   labels: tf.Tensor1D;
+  /** Sample ids int32 [B] (positions in the data set), when the source gives them (components that declare 'labeledIds' need them). */
+  indices?: tf.Tensor1D;
 }
 
 /**

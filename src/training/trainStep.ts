@@ -3,6 +3,7 @@ import { maskedUnlabeledLoss } from '../math/fixmatchLoss';
 import { softmaxProbabilities } from '../math/probabilities';
 import { logitAdjustedCrossEntropy } from '../math/logitAdjustedCrossEntropy';
 import { softCrossEntropy } from '../math/softCrossEntropy';
+import { deriveSeed } from '../state/random';
 import { stopGradient } from '../util/numerics';
 import { resolveMethod, type MethodRecipe } from './algorithms/registry';
 import type { StateMap, UnlabeledStep } from './algorithms/types';
@@ -29,6 +30,10 @@ export interface ObjectiveInputs {
   states?: StateMap;
   /** Seed for this step's k-means (IPH). */
   kmeansSeed: number;
+  /** k, this step's 0-based index (default 0): components read it from the step context. */
+  step?: number;
+  /** Labeled sample ids int32 [B], when the labeled source gives them. */
+  labeledIndices?: tf.Tensor1D;
 }
 
 /** The step's terms and the constants the trainer logs or carries to the next step. Every tensor is new. */
@@ -88,11 +93,22 @@ function objectiveTerms(inputs: ObjectiveInputs): ObjectiveOutputs {
     return { total: supervised.clone(), supervised, unlabeled: tf.scalar(0), terms: {}, states: next };
   }
   const studentProbs = stopGradient(softmaxProbabilities(logitsWeakU));
-  const step: UnlabeledStep = {
-    config, studentProbs, strongLogits: logitsStrongU,
+  const k = inputs.step ?? 0;
+  // Fields no component of most methods reads are computed on first access (inside this tidy), so a step
+  // runs no kernel for them unless a component asks: tfjs-node pays a fixed cost per op.
+  const labeled = lazyFields({ logits: logitsX, labels: inputs.labels, ids: inputs.labeledIndices }, {
+    probs: () => stopGradient(softmaxProbabilities(logitsX)),
+    features: () => tf.slice(out.features, [0, 0], [b, -1]) as tf.Tensor2D,
+  });
+  const step = lazyFields({
+    config, step: k, totalSteps: config.totalSteps, seed: (purpose: string) => deriveSeed(config.seed, k, purposeId(purpose)),
+    labeled, supervisedLoss: supervised, studentProbs, strongLogits: logitsStrongU,
     studentFeatures: tf.slice(out.features, [b, 0], [u, -1]) as tf.Tensor2D,
     reference: inputs.reference, indices: inputs.indices, kmeansSeed: inputs.kmeansSeed, states,
-  };
+  }, {
+    weakLogits: () => stopGradient(logitsWeakU),
+    strongFeatures: () => tf.slice(out.features, [b + u, 0], [u, -1]) as tf.Tensor2D,
+  }) as UnlabeledStep;
   let probs = studentProbs;
   if (recipe.alignment) {
     const aligned = recipe.alignment.align(step, studentProbs, stateOf(recipe.alignment.state.key));
@@ -121,6 +137,36 @@ function objectiveTerms(inputs: ObjectiveInputs): ObjectiveOutputs {
     total, supervised, unlabeled: unlabeledLoss, terms, mask: masked.mask, pseudoLabels: masked.pseudoLabels,
     studentProbs, estimates, states: next,
   };
+}
+
+/** `fixed` plus getters that compute each of `lazy` once, on first access. */
+function lazyFields<F extends object, L extends Record<string, () => unknown>>(fixed: F, lazy: L): F & { [K in keyof L]: ReturnType<L[K]> } {
+  const out = { ...fixed } as Record<string, unknown>;
+  for (const [key, make] of Object.entries(lazy)) {
+    let value: unknown;
+    let made = false;
+    Object.defineProperty(out, key, {
+      enumerable: true,
+      get: () => {
+        if (!made) {
+          value = make();
+          made = true;
+        }
+        return value;
+      },
+    });
+  }
+  return out as F & { [K in keyof L]: ReturnType<L[K]> };
+}
+
+/**
+ * A stable 31-bit id of a component's seed purpose (FNV-1a of the string), kept clear of the trainer's
+ * own numeric purposes (SEED_PURPOSE, 1–5) by starting at 1000.
+ */
+export function purposeId(purpose: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < purpose.length; i++) h = Math.imul(h ^ purpose.charCodeAt(i), 0x01000193) >>> 0;
+  return 1000 + (h % 0x7fff0000);
 }
 
 /**

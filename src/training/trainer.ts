@@ -239,7 +239,8 @@ export class SemiSupervisedTrainer {
     const unlabeledUsed = this.recipe.unlabeled;
     const labeled = await this.nextBatch('labeled');
     const unlabeled = unlabeledUsed ? await this.nextBatch('unlabeled') : undefined;
-    const owned: tf.Tensor[] = [labeled.images, labeled.labels];
+    const owned: tf.Tensor[] = [labeled.images, labeled.labels, ...(labeled.indices ? [labeled.indices] : [])];
+    this.checkNeeds(labeled);
     if (unlabeled) owned.push(unlabeled.images, unlabeled.indices, ...(unlabeled.labels ? [unlabeled.labels] : []));
     try {
       const lr = this.learningRate(k);
@@ -271,7 +272,7 @@ export class SemiSupervisedTrainer {
           weakLabeled: views.weakLabeled, labels: labeled.labels,
           weakUnlabeled: views.weakUnlabeled, strongUnlabeled: views.strongUnlabeled,
           reference, indices: unlabeled?.indices, states: this.states,
-          kmeansSeed: seed(SEED_PURPOSE.kmeans),
+          kmeansSeed: seed(SEED_PURPOSE.kmeans), step: k, labeledIndices: labeled.indices,
         }));
         outputs = objective.outputs;
         update = this.optimizerStep(objective.grads, lr);
@@ -469,6 +470,15 @@ export class SemiSupervisedTrainer {
       }
     }
     return logs;
+  }
+
+  /** A component that declared 'labeledIds' needs a labeled source that gives sample ids: said before the step runs, naming it. */
+  private checkNeeds(labeled: LabeledBatch): void {
+    const needing = this.recipe.needs.labeledIds;
+    if (needing !== undefined && labeled.indices === undefined) {
+      throw new Error(`tear-ssl.SemiSupervisedTrainer: method '${this.config.method}': component '${needing}' needs labeled sample ids, ` +
+        'but the labeled batches carry no \'indices\' (give LabeledBatch.indices, e.g. from labeledBatches)');
+    }
   }
 
   private async nextBatch(which: 'labeled'): Promise<LabeledBatch>;

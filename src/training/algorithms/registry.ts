@@ -11,7 +11,7 @@ import { iphTerm } from './iphTerm';
 import { REFERENCE_SOURCES } from './references';
 import { supervised } from './supervised';
 import type {
-  Alignment, Algorithm, ComponentState, ConfigSection, ExtraTerm, Masker, MethodOption, ReferenceSource, TargetBuilder,
+  Alignment, Algorithm, ContextNeed, ComponentState, ConfigSection, ExtraTerm, Masker, MethodOption, ReferenceSource, TargetBuilder,
 } from './types';
 import type { TrainerConfig } from '../configTypes';
 
@@ -116,6 +116,8 @@ export interface MethodRecipe {
   reference?: ReferenceSource;
   /** Every active component state, keys unique. */
   states: ComponentState<unknown>[];
+  /** The step-context needs the components declared, each with the first component that declared it. */
+  needs: Partial<Record<ContextNeed, string>>;
 }
 
 /** Splits a method name into its algorithm and add-on; throws a plain Error naming the valid names. */
@@ -156,7 +158,12 @@ export function resolveMethod(config: TrainerConfig): MethodRecipe {
   const alignment = !algorithm.unlabeled || own === 'none' ? undefined
     : own === 'config' ? configured
       : (own.enabled?.(config) ?? true) ? own : undefined;
-  const needsReference = targets.usesReference || terms.some((t) => t.usesReferenceModel);
+  const needs: Partial<Record<ContextNeed, string>> = {};
+  for (const component of [alignment, masker]) for (const need of component?.needs ?? []) needs[need] ??= component?.name;
+  if (needs.unlabeledIds !== undefined && !(config.memory.numSamples > 0)) {
+    throw new Error(`method '${config.method}': component '${needs.unlabeledIds}' needs unlabeled sample ids: set memory.numSamples (the size of the unlabeled index space)`);
+  }
+  const needsReference = targets.usesReference || terms.some((t) => t.usesReferenceModel) || needs.referenceModel !== undefined;
   const reference = algorithm.unlabeled && needsReference ? REFERENCE_SOURCES[config.reference] : undefined;
   const states = [alignment?.state, masker.state, ...terms.map((t) => t.state), reference?.state]
     .filter((s): s is ComponentState<unknown> => s !== undefined);
@@ -165,6 +172,6 @@ export function resolveMethod(config: TrainerConfig): MethodRecipe {
   if (duplicate !== undefined) throw new Error(`method '${config.method}': two components keep state under '${duplicate}'`);
   return {
     name: config.method, algorithm, addOn, unlabeled: algorithm.unlabeled,
-    alignment, masker, targets, terms, reference, states,
+    alignment, masker, targets, terms, reference, states, needs,
   };
 }

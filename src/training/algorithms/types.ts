@@ -32,17 +32,32 @@ export interface ComponentState<S> {
 export type StateMap = Readonly<Record<string, unknown>>;
 
 /**
- * The constants and student outputs of one step's unlabeled batch, built once by the objective and
- * handed to every component. Only `strongLogits` and `studentFeatures` carry gradient.
+ * The step context: what one step knows, built once by the objective and handed to every component
+ * (USB's `train_step` locals, as data). Tensors with gradient are marked; every other tensor is a
+ * constant of the step. A component reads what it declares in `needs` (checked when the method is
+ * resolved and, for data-dependent fields, on the first step).
  */
 export interface UnlabeledStep {
   config: TrainerConfig;
+  /** k, this step's 0-based index, and K = config.totalSteps. */
+  step: number;
+  totalSteps: number;
+  /** A seed for this step's draws of `purpose` (deriveSeed(config.seed, k, purposeId(purpose))): a component's own randomness. */
+  seed(purpose: string): number;
+  /** The labeled batch: logits z(weak(x)) [B,C] (with gradient), their softmax [B,C] (constant), features [B,d] (with gradient), labels int32 [B], sample ids int32 [B] when the source gives them. */
+  labeled: { logits: tf.Tensor2D; probs: tf.Tensor2D; features: tf.Tensor2D; labels: tf.Tensor1D; ids?: tf.Tensor1D };
+  /** L_s, the supervised loss of this step (with gradient: use `detach` for a constant). */
+  supervisedLoss: tf.Scalar;
+  /** z(weak(u)) [U,C], a constant. */
+  weakLogits: tf.Tensor2D;
   /** q = softmax(z(weak(u))) before alignment [U,C], no gradient. */
   studentProbs: tf.Tensor2D;
   /** z(strong(u)) [U,C]: the unlabeled loss's only input with gradient. */
   strongLogits: tf.Tensor2D;
   /** f(weak(u)) [U,d], with gradient (IPH). */
   studentFeatures: tf.Tensor2D;
+  /** f(strong(u)) [U,d], with gradient. */
+  strongFeatures: tf.Tensor2D;
   /** Reference model outputs on weak(u) (inference mode), when the method needs them. */
   reference?: { probs: tf.Tensor2D; features: tf.Tensor2D };
   /** Unlabeled sample ids int32 [U]. */
@@ -53,12 +68,24 @@ export interface UnlabeledStep {
   states: StateMap;
 }
 
+/** The step context under its general name (UnlabeledStep is kept for existing components). */
+export type StepContext = UnlabeledStep;
+
+/**
+ * What a component may declare it reads beyond what every step has: sample ids of the labeled batch
+ * (the labeled source must give `indices`), sample ids of the unlabeled batch (config `memory.numSamples`),
+ * or the reference model's forward.
+ */
+export type ContextNeed = 'labeledIds' | 'unlabeledIds' | 'referenceModel';
+
 /** A component's step result: its tensors, and its next state when it has one. */
 export type WithState<T, S> = T & { state?: S };
 
 /** Rewrites the weak-view probabilities before pseudo-labelling (distribution alignment). */
 export interface Alignment<S = unknown> {
   readonly name: string;
+  /** Step-context fields it reads beyond the always-present ones. */
+  readonly needs?: readonly ContextNeed[];
   readonly state: ComponentState<S>;
   /** Whether the config turns it on (default: always). */
   enabled?(config: TrainerConfig): boolean;
@@ -69,6 +96,8 @@ export interface Alignment<S = unknown> {
 /** Which pseudo labels count, and how much: FixMatch's fixed threshold, FlexMatch's class-wise thresholds, … */
 export interface Masker<S = unknown> {
   readonly name: string;
+  /** Step-context fields it reads beyond the always-present ones. */
+  readonly needs?: readonly ContextNeed[];
   readonly state?: ComponentState<S>;
   /** From aligned probabilities q̂ [U,C]: per-sample weights m [U] in [0,1] (no gradient) and hard labels ŷ int32 [U]. */
   mask(step: UnlabeledStep, probs: tf.Tensor2D, state: S): WithState<{ mask: tf.Tensor1D; pseudoLabels: tf.Tensor1D }, S>;
