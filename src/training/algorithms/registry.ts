@@ -1,4 +1,6 @@
 import { adaplTargets } from './adaplTargets';
+import { adamatch } from './adamatch';
+import { dash } from './dash';
 import { debiaspl } from './debiaspl';
 import { queueAlignment } from './distributionAlignment';
 import { everySample } from './fixedThreshold';
@@ -26,6 +28,8 @@ const REGISTERED = {
   freematch,
   softmatch,
   debiaspl,
+  dash,
+  adamatch,
 } as const satisfies Readonly<Record<string, Algorithm>>;
 
 /** The name of a registered algorithm (a key of ALGORITHMS). */
