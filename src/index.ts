@@ -26,12 +26,16 @@ export {
 } from './training/algorithms/registry';
 export type {
   Algorithm, Alignment, Masker, TargetBuilder, ExtraTerm, ReferenceSource, ComponentState, ComponentContext, ConfigSection, UnlabeledStep,
-  MethodOption, OptionKind, StateMap, WithState, UnlabeledPieces,
+  MethodOption, OptionKind, StateMap, WithState, UnlabeledPieces, StepContext, ContextNeed,
 } from './training/algorithms/types';
 export { flexmatchThresholds, FLEXMATCH_MAPPINGS, type FlexmatchOptions } from './training/algorithms/flexmatch';
 export { freematchUpdate, freematchThresholds, freematchFairness, type FreematchOptions, type FreematchState } from './training/algorithms/freematch';
 export { softmatchUpdate, softmatchWeights, type SoftmatchOptions, type SoftmatchState } from './training/algorithms/softmatch';
 export { debiaspl, debiasAlignment, type DebiasplOptions } from './training/algorithms/debiaspl';
+export { dash, dashMasker, dashSchedule, dashThreshold, type DashOptions, type DashState } from './training/algorithms/dash';
+export {
+  adamatch, relativeAlignment, relativeAlignmentComponent, relativeThreshold, type AdamatchOptions, type RelativeAlignmentState,
+} from './training/algorithms/adamatch';
 export {
   CheckpointError, NonFiniteCheckpointError, readCheckpoint, writeCheckpoint, encodeCheckpoint, decodeCheckpoint,
   CHECKPOINT_MAGIC, CHECKPOINT_FORMAT_VERSION,

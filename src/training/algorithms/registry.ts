@@ -21,7 +21,7 @@ import type { TrainerConfig } from '../configTypes';
  * Every algorithm, by name. Adding one is a file exporting an `Algorithm` record and one line here;
  * the trainer, the config checks, the CLI and `methodNames()` read this table (docs/architecture.md).
  */
-const REGISTERED = {
+export const ALGORITHMS = {
   supervised,
   fixmatch,
   flexmatch,
@@ -33,36 +33,34 @@ const REGISTERED = {
 } as const satisfies Readonly<Record<string, Algorithm>>;
 
 /** The name of a registered algorithm (a key of ALGORITHMS). */
-export type AlgorithmName = keyof typeof REGISTERED;
+export type AlgorithmName = keyof typeof ALGORITHMS;
 /** The algorithms that train on unlabeled data (every one but those declared `unlabeled: false`). */
-export type SemiSupervisedAlgorithmName = { [K in AlgorithmName]: (typeof REGISTERED)[K]['unlabeled'] extends false ? never : K }[AlgorithmName];
-export const ALGORITHMS: Readonly<Record<AlgorithmName, Algorithm>> = REGISTERED;
+export type SemiSupervisedAlgorithmName = { [K in AlgorithmName]: (typeof ALGORITHMS)[K]['unlabeled'] extends false ? never : K }[AlgorithmName];
 
 /**
  * TEAR's parts, which compose with every semi-supervised algorithm: `<algorithm>+adapl` swaps the
  * one-hot targets for AdaPL's relaxed ones, `+iph` adds the IPH term, `+tear` does both.
  */
-const ADD_ON_TABLE = {
-  adapl: { targets: adaplTargets, description: 'AdaPL relaxed pseudo labels' },
-  iph: { terms: [iphTerm], description: 'IPH prototype term' },
-  tear: { targets: adaplTargets, terms: [iphTerm], description: 'AdaPL + IPH' },
-} as const satisfies Readonly<Record<string, AddOn>>;
-export const ADD_ONS: Readonly<Record<AddOnName, AddOn>> = ADD_ON_TABLE;
+export const ADD_ONS = {
+  adapl: { targets: adaplTargets, description: 'AdaPL relaxed pseudo labels' } as AddOn,
+  iph: { terms: [iphTerm], description: 'IPH prototype term' } as AddOn,
+  tear: { targets: adaplTargets, terms: [iphTerm], description: 'AdaPL + IPH' } as AddOn,
+} as const;
 
 /** What an add-on brings to an algorithm: targets (replacing one-hot ŷ) and/or extra terms. */
 export interface AddOn { targets?: TargetBuilder; terms?: readonly ExtraTerm[]; description: string }
 /** The name of an add-on (a key of ADD_ONS). */
-export type AddOnName = keyof typeof ADD_ON_TABLE;
+export type AddOnName = keyof typeof ADD_ONS;
 
 /** FixMatch's combinations keep their historical short names (they are stored in checkpoints). */
-const SHORT_NAME_TABLE = { 'fixmatch+adapl': 'adapl', 'fixmatch+iph': 'iph', 'fixmatch+tear': 'tear' } as const;
-const SHORT_NAMES: Readonly<Record<string, string>> = SHORT_NAME_TABLE;
+const SHORT_NAMES: Readonly<Record<string, AddOnName>> = { 'fixmatch+adapl': 'adapl', 'fixmatch+iph': 'iph', 'fixmatch+tear': 'tear' };
 
 /**
  * Every method name the trainer accepts, as a type derived from the registry: each algorithm, each
- * semi-supervised algorithm with each add-on (`freematch+tear`), and FixMatch's short names (`tear`).
+ * semi-supervised algorithm with each add-on (`freematch+tear`), and FixMatch's short names (`tear`,
+ * which are the add-on names).
  */
-export type MethodName = AlgorithmName | `${SemiSupervisedAlgorithmName}+${AddOnName}` | (typeof SHORT_NAME_TABLE)[keyof typeof SHORT_NAME_TABLE];
+export type MethodName = AlgorithmName | `${SemiSupervisedAlgorithmName}+${AddOnName}` | AddOnName;
 
 /** Every method name the trainer accepts, canonical spelling: each algorithm, and each semi-supervised one with each add-on. */
 export function methodNames(): MethodName[] {
