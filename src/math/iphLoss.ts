@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { check, checkNumber, checkOneOf, checkSameDim, checkTensor, shapeString } from '../util/checks';
+import { check, checkFiniteValues, checkNumber, checkOneOf, checkSameDim, checkTensor, shapeString } from '../util/checks';
+import { valueChecksDeferred } from '../util/valueChecks';
 import { deriveSeed } from '../state/random';
 import { clusterPrototypes } from './clusterPrototypes';
 import { membership } from './groups';
@@ -51,9 +52,11 @@ export interface IphResult {
   pairs: Array<[number, number]>;
 }
 
+/** One read per tensor; skipped inside `deferValueChecks` (k-means and the matching read the values anyway and refuse non-finite ones). */
 function checkFinite(t: tf.Tensor, name: string): void {
+  if (valueChecksDeferred()) return;
   const finite = t.size === 0 || tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0]) === 1;
-  check(finite, FN, () => `argument '${name}' ${shapeString(t.shape)} contains NaN or infinite values`);
+  checkFiniteValues(finite, FN, () => `argument '${name}' ${shapeString(t.shape)} contains NaN or infinite values`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { check, checkNumber, checkOneOf, checkTensor, shapeString } from '../util/checks';
+import { check, checkFiniteValues, checkNumber, checkOneOf, checkTensor, shapeString } from '../util/checks';
 import { detach } from '../util/numerics';
 import { kmeansHost } from './kmeansHost';
 import { kmeansTensor } from './kmeansTensor';
@@ -81,14 +81,14 @@ export function kmeans(x: tf.Tensor2D, k: number, opts: KMeansOptions = {}): KMe
     const view = detach(x);
     try {
       const finite = tf.tidy(() => tf.all(tf.isFinite(view)).dataSync()[0]);
-      check(d === 0 || finite === 1, FN, () => `argument 'x' ${shapeString(x.shape)} contains NaN or infinite values`);
+      checkFiniteValues(d === 0 || finite === 1, FN, () => `argument 'x' ${shapeString(x.shape)} contains NaN or infinite values`);
       return kmeansTensor(view, k, settings);
     } finally {
       view.dispose();
     }
   }
   const values = x.dataSync() as Float32Array;
-  check(values.every(Number.isFinite), FN, () => `argument 'x' ${shapeString(x.shape)} contains NaN or infinite values`);
+  checkFiniteValues(values.every(Number.isFinite), FN, () => `argument 'x' ${shapeString(x.shape)} contains NaN or infinite values`);
   if (n <= k) {
     const centroids = new Float32Array(k * d);
     centroids.set(values);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { linearSumAssignment } from 'linear-sum-assignment';
-import { check, checkSameDim, checkTensor, shapeString } from '../util/checks';
+import { checkFiniteValues, checkSameDim, checkTensor, shapeString } from '../util/checks';
 import { cosineSimilarityMatrix } from './cosine';
 
 const FN = 'matchPrototypes';
@@ -29,7 +29,7 @@ export function matchPrototypes(
   const similarity = tf.tidy(() => cosineSimilarityMatrix(student, reference).dataSync());
   const width = reference.shape[0];
   const gain = rows.map((i) => columns.map((j) => similarity[i * width + j]));
-  check(gain.every((row) => row.every(Number.isFinite)), FN, () =>
+  checkFiniteValues(gain.every((row) => row.every(Number.isFinite)), FN, () =>
     `prototypes 'student' ${shapeString(student.shape)} or 'reference' ${shapeString(reference.shape)} give a non-finite cosine similarity (NaN or infinite features)`);
   const { rowAssignments } = linearSumAssignment(gain, { maximaze: true });
   const pairs: Array<[number, number]> = [];

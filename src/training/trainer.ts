@@ -9,7 +9,8 @@ import { emaFromJSON, emaInit, emaMomentum, emaToJSON, emaUpdate, type EmaJSON, 
 import { withDropoutSeed } from '../models/seededDropout';
 import { deriveSeed } from '../state/random';
 import { deserializeTensor, disposeState, serializeTensor, type SerializedTensor } from '../state/serialize';
-import { check } from '../util/checks';
+import { check, checkValuesInRange } from '../util/checks';
+import { deferValueChecks } from '../util/valueChecks';
 import { resolveMethod, type MethodRecipe } from './algorithms/registry';
 import type { ComponentContext } from './algorithms/types';
 import {
@@ -241,6 +242,11 @@ export class SemiSupervisedTrainer {
     const unlabeled = unlabeledUsed ? await this.nextBatch('unlabeled') : undefined;
     const owned: tf.Tensor[] = [labeled.images, labeled.labels, ...(labeled.indices ? [labeled.indices] : [])];
     this.checkNeeds(labeled);
+    if (!this.idsChecked && unlabeled !== undefined && this.config.memory.numSamples > 0) {
+      // once per trainer: the hot path does not read ids back, so a source with ids outside the memory is refused here
+      checkValuesInRange(unlabeled.indices, 'unlabeled batch indices', 'SemiSupervisedTrainer', { min: 0, max: this.config.memory.numSamples, maxOpen: true });
+      this.idsChecked = true;
+    }
     if (unlabeled) owned.push(unlabeled.images, unlabeled.indices, ...(unlabeled.labels ? [unlabeled.labels] : []));
     try {
       const lr = this.learningRate(k);
@@ -267,13 +273,14 @@ export class SemiSupervisedTrainer {
       let update: ReturnType<SemiSupervisedTrainer['optimizerStep']>;
       try {
         // Dropout masks (SeededDropout layers) are drawn from (seed, step), like every other random draw.
-        const objective = withDropoutSeed(seed(SEED_PURPOSE.dropout), () => objectiveGradients({
+        // value-reading argument checks are deferred to this boundary: the ids below, the divergence check after
+        const objective = withDropoutSeed(seed(SEED_PURPOSE.dropout), () => deferValueChecks(() => objectiveGradients({
           student: this.student, config: c, recipe: this.recipe,
           weakLabeled: views.weakLabeled, labels: labeled.labels,
           weakUnlabeled: views.weakUnlabeled, strongUnlabeled: views.strongUnlabeled,
           reference, indices: unlabeled?.indices, states: this.states,
           kmeansSeed: seed(SEED_PURPOSE.kmeans), step: k, labeledIndices: labeled.indices,
-        }));
+        })));
         outputs = objective.outputs;
         update = this.optimizerStep(objective.grads, lr);
         tf.dispose(Object.values(objective.grads));
@@ -448,10 +455,17 @@ export class SemiSupervisedTrainer {
     outputs: ReturnType<typeof objectiveGradients>['outputs'], unlabeled: UnlabeledBatch | undefined, lr: number, emaMomentumUsed: number,
     referenceProbs: tf.Tensor2D | undefined,
   ): Promise<StepLogs> {
-    const scalar = async (t: tf.Tensor): Promise<number> => (await t.data())[0];
-    const [loss, supervised, unl] = await Promise.all([outputs.total, outputs.supervised, outputs.unlabeled].map(scalar));
-    const terms = Object.fromEntries(await Promise.all(Object.entries(outputs.terms).map(async ([name, t]) => [name, await scalar(t)])));
-    const mask = outputs.mask ? await outputs.mask.data() : undefined;
+    // one read for every number of the logs: the losses, each term, and the mask
+    const termNames = Object.keys(outputs.terms);
+    const packed = tf.tidy(() => tf.concat([
+      tf.stack([outputs.total, outputs.supervised, outputs.unlabeled, ...termNames.map((n) => outputs.terms[n])]).toFloat(),
+      ...(outputs.mask ? [outputs.mask.toFloat()] : []),
+    ]));
+    const numbers = await packed.data();
+    packed.dispose();
+    const [loss, supervised, unl] = numbers;
+    const terms = Object.fromEntries(termNames.map((name, i) => [name, numbers[3 + i]]));
+    const mask = outputs.mask ? numbers.subarray(3 + termNames.length) : undefined;
     const logs: StepLogs = {
       loss, supervised, unlabeled: unl, iph: 0, ...terms, maskRate: mask ? maskRate(mask) : 0, lr, emaMomentum: emaMomentumUsed,
     };
@@ -480,6 +494,9 @@ export class SemiSupervisedTrainer {
         'but the labeled batches carry no \'indices\' (give LabeledBatch.indices, e.g. from labeledBatches)');
     }
   }
+
+  /** Whether the unlabeled sample ids of a batch were checked against memory.numSamples (once per trainer). */
+  private idsChecked = false;
 
   private async nextBatch(which: 'labeled'): Promise<LabeledBatch>;
   private async nextBatch(which: 'unlabeled'): Promise<UnlabeledBatch>;

@@ -1,8 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
+import { valueChecksDeferred } from './valueChecks';
 
 /** Error thrown for invalid arguments; the message names the function, the argument and the shapes at fault. */
 export class TearArgumentError extends Error {
   override name = 'TearArgumentError';
+}
+
+/** A TearArgumentError for NaN or infinite values in an argument (callers inside `deferValueChecks` may turn it into a NaN result). */
+export class NonFiniteArgumentError extends TearArgumentError {
+  override name = 'NonFiniteArgumentError';
+}
+
+/** Throws `NonFiniteArgumentError("tear-ssl.<fn>: <message>")` unless `condition` holds. */
+export function checkFiniteValues(condition: boolean, fn: string, message: () => string): asserts condition {
+  if (!condition) throw new NonFiniteArgumentError(`tear-ssl.${fn}: ${message()}`);
 }
 
 /** Throws `TearArgumentError("tear-ssl.<fn>: <message>")` unless `condition` holds. */
@@ -71,12 +82,13 @@ function describe(v: unknown): string {
  * Checks every value of `t` lies in [min, max] (`maxOpen`: below max). Reads two numbers back (one
  * sync on GPU backends); only when they are out of range is the whole tensor read to name the first
  * value at fault: "argument 'labels' [4] has 7 at index [2], outside [0, 3)". NaN is left to the NaN
- * policy (src/util/numerics.ts): it passes here and propagates.
+ * policy (src/util/numerics.ts): it passes here and propagates. Skipped inside `deferValueChecks`
+ * (the trainer's hot path, which checks at its boundary instead).
  */
 export function checkValuesInRange(
   t: tf.Tensor, name: string, fn: string, range: { min: number; max: number; maxOpen?: boolean },
 ): void {
-  if (t.size === 0) return;
+  if (t.size === 0 || valueChecksDeferred()) return;
   const { min, max, maxOpen = false } = range;
   const [lo, hi] = tf.tidy(() => tf.stack([tf.min(t).toFloat(), tf.max(t).toFloat()]).dataSync());
   const outside = (v: number): boolean => v < min || (maxOpen ? v >= max : v > max);

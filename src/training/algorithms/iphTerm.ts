@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { iphLoss } from '../../math/iphLoss';
 import { hardPseudoLabels } from '../../math/pseudoLabels';
-import { check } from '../../util/checks';
+import { check, NonFiniteArgumentError } from '../../util/checks';
+import { valueChecksDeferred } from '../../util/valueChecks';
 import type { ExtraTerm } from './types';
 
 /**
@@ -17,14 +18,30 @@ export const iphTerm: ExtraTerm<undefined> = {
     const byPrediction = config.iph.reference === 'prediction';
     return tf.tidy(() => {
       const referenceAssignments = byPrediction ? hardPseudoLabels(reference.probs).labels : undefined;
-      const { loss } = iphLoss(
+      const { loss } = nanIfNonFinite(() => iphLoss(
         { studentFeatures, referenceFeatures: reference.features, referenceAssignments },
         {
           numClusters: config.iph.numClusters, reference: config.iph.reference, seed: kmeansSeed, kmeans: { ...config.iph.kmeans },
           referenceGroups: byPrediction ? config.numClasses : config.iph.numClusters,
         },
-      );
+      ));
       return { loss };
     });
   },
 };
+
+/**
+ * In the trainer's hot path (`deferValueChecks`), non-finite features are the symptom of a diverging step,
+ * not a caller's mistake: L_IPH is then NaN, and the trainer's divergence check reports the step and the
+ * newest checkpoint as for every other method. Outside it, the error stands.
+ */
+function nanIfNonFinite(run: () => { loss: tf.Scalar; assignments: tf.Tensor1D }): { loss: tf.Scalar } {
+  try {
+    const { loss, assignments } = run();
+    assignments.dispose();
+    return { loss };
+  } catch (e) {
+    if (e instanceof NonFiniteArgumentError && valueChecksDeferred()) return { loss: tf.scalar(NaN) };
+    throw e;
+  }
+}
