@@ -142,12 +142,15 @@ export function resolveRecordedPath(path: string, folder: string): string {
 /** Settings keys that hold paths (files or folders). */
 export const PATH_SETTINGS = ['out', 'resume', 'data', 'tensorboard', 'config'] as const;
 
-/** `settings` with its path values stored relative to `folder` (see {@link recordPath}). */
+/**
+ * `settings` with its path values stored relative to `folder` (see {@link recordPath}); a relative value
+ * is relative to the working directory (as the CLI reads it) and is rebased onto `folder`.
+ */
 export function recordSettings<T extends object>(settings: T, folder: string): T {
   const out = { ...settings } as Record<string, unknown>;
   for (const key of PATH_SETTINGS) {
     const v = out[key];
-    if (typeof v === 'string' && v !== '') out[key] = recordPath(v, folder);
+    if (typeof v === 'string' && v !== '') out[key] = recordPath(resolve(v), folder);
   }
   return out as T;
 }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { endSegment, recordPath, recordSettings, resolveRecordedSettings, scrubPaths, startSegment, withSegment, type RunSegment } from '../../src/cli/provenance';
 
@@ -12,6 +13,10 @@ describe('run provenance', () => {
     const recorded = recordSettings(settings, '/x/run');
     expect(recorded).toEqual({ out: '.', resume: '.', data: '../data', steps: 5 });
     expect(resolveRecordedSettings(recorded, '/x/run')).toEqual(settings);
+    // values relative to the working directory are rebased onto the run folder, and resolve back to the same files
+    const cwdRelative = recordSettings({ out: 'runs/a', data: 'data/fm' }, resolve('runs/a'));
+    expect(cwdRelative).toEqual({ out: '.', data: '../../data/fm' });
+    expect(resolveRecordedSettings(cwdRelative, resolve('runs/a'))).toEqual({ out: resolve('runs/a'), data: resolve('data/fm') });
   });
 
   it("drops Node's 'imported from <absolute file>' from a backend reason", () => {
