@@ -10,10 +10,11 @@
  *   --ssl 32x3,64x7 (B×μ of the SSL steps)  --ssl-backends tensorflow,wasm (default: --backends)
  *   --tf-threads N (TF_NUM_INTRAOP_THREADS for tfjs-node, set before it loads; default: the
  *     environment's value, else selectBackend's default)  --profile (tf.profile per-kernel tables)
- *   --leak-steps N (only the leak check: N small-CNN steps on wasm)  --write-docs (update docs/benchmarks.md)
+ *   --leak-steps N (only the leak check: N small-CNN steps on wasm)
+ *   --record (write the output to bench/records/<start time>.md; `npm run docs:render` puts the newest in docs/benchmarks.md)
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -31,7 +32,7 @@ type Backend = 'tensorflow' | 'wasm';
 interface Flags {
   steps: number; warmup: number; models: BenchModel[]; skip: Set<string>; cpuSteps: number;
   backends: Backend[]; ssl: Array<{ batch: number; mu: number }>; sslBackends: Backend[]; tfThreads: number | undefined;
-  profile: boolean; leakSteps: number; writeDocs: boolean;
+  profile: boolean; leakSteps: number; record: boolean;
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -52,11 +53,13 @@ function parseFlags(argv: string[]): Flags {
     sslBackends: (value('ssl-backends')?.split(',') as Backend[] | undefined) ?? backends,
     tfThreads: value('tf-threads') === undefined ? undefined : Number(value('tf-threads')),
     skip: new Set((value('skip') ?? '').split(',').filter(Boolean)),
-    profile: argv.includes('--profile'), leakSteps: num('leak-steps', 0), writeDocs: argv.includes('--write-docs'),
+    profile: argv.includes('--profile'), leakSteps: num('leak-steps', 0), record: argv.includes('--record'),
   };
 }
 
 const BATCH = 64;
+/** When this run started: its Date line and its record's name. */
+const STARTED = new Date().toISOString();
 const lines: string[] = [];
 const say = (s = ''): void => {
   console.log(s);
@@ -262,7 +265,7 @@ async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   tf.env().set('IS_TEST', false);
   say(`Machine: ${machine()}`);
-  say(`Date: ${new Date().toISOString()}; Node ${process.version}; tfjs ${tf.version.tfjs}; training-step batch ${BATCH}; median of ${flags.steps} steps after ${flags.warmup} warm-up`);
+  say(`Date: ${STARTED}; Node ${process.version}; tfjs ${tf.version.tfjs}; training-step batch ${BATCH}; median of ${flags.steps} steps after ${flags.warmup} warm-up`);
 
   if (flags.leakSteps > 0) {
     installWasmTrainingKernels();
@@ -416,7 +419,7 @@ async function main(): Promise<void> {
   }
 
   say(`\nLoad average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join('/')}.`);
-  if (flags.writeDocs) writeDocs(lines.join('\n'));
+  if (flags.record) writeRecord(lines.join('\n'));
 }
 
 /** Runs one section; a failure is reported in the output instead of ending the run. */
@@ -429,17 +432,16 @@ async function attempt(name: string, fn: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Replaces the block between the bench markers in docs/benchmarks.md with this run's output. */
-function writeDocs(block: string): void {
-  const file = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
-  const text = readFileSync(file, 'utf8');
-  const start = '<!-- bench:start -->';
-  const end = '<!-- bench:end -->';
-  const a = text.indexOf(start);
-  const b = text.indexOf(end);
-  if (a < 0 || b < a) throw new Error(`docs/benchmarks.md has no ${start} … ${end} block`);
-  writeFileSync(file, `${text.slice(0, a + start.length)}\n${block}\n${text.slice(b)}`);
-  console.log(`updated ${file}`);
+/**
+ * Writes this run's output, verbatim, as a record: bench/records/<start time>.md. docs/benchmarks.md
+ * shows the newest record (`npm run docs:render`); the numbers there are never typed by hand.
+ */
+function writeRecord(block: string): void {
+  const dir = fileURLToPath(new URL('./records/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}${STARTED.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.md`;
+  writeFileSync(file, `${block}\n`);
+  console.log(`recorded ${file}; run npm run docs:render to show it in docs/benchmarks.md`);
 }
 
 await main();

@@ -57,6 +57,7 @@ export { runSweep, childProcessLauncher, type CellLauncher, type SweepOptions, t
 export { readSweepGrid, parseSweepGrid, STUDY_METRICS, type StudyMetric, type SweepGrid, type SweepCell } from './cli/sweep/sweepGrid';
 export { estimatorChoice, pairedDifferences, minorityRecall, writeSweepResults, type EstimatorChoiceRow, type GroupSummary, type PairedDifference } from './cli/sweep/sweepResults';
 export type { CellResult } from './cli/sweep/cellResult';
+export type { RunSegment } from './cli/provenance';
 export type { CellPaths, CellStatus } from './cli/sweep/sweepCells';
 export type { EvalNumbers } from './cli/metricsLog';
 export type { TrainSettings } from './cli/trainOptions';

@@ -2,17 +2,25 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataFormatError } from '../data/errors';
 import { writeFileAtomic } from '../util/atomicWrite';
+import { resolveRecordedSettings, type RunSegment } from './provenance';
 import type { TrainSettings } from './trainOptions';
 
-/** What `tear-ssl train` records in `<out>/run.json` before its first step. */
+/**
+ * What `tear-ssl train` records in `<out>/run.json` before its first step, and again when it ends.
+ * Paths in `settings` are relative to the run folder (`out` is `.`), except system install paths
+ * (see `recordPath`); {@link recordedRun} resolves them back.
+ */
 export interface RunRecord {
   command: 'train';
   settings: Partial<TrainSettings>;
+  /** The backend of the newest segment (each segment keeps its own). */
   backend?: string;
   /** One line: sizes of each data part. */
   data?: string;
   /** SHA-256 of the prepared data (images, labels and the split); see `dataFingerprint`. */
   dataFingerprint?: string;
+  /** One entry per process that trained this run, oldest first (a resume starts a new segment). */
+  segments?: RunSegment[];
 }
 
 export const runRecordPath = (folder: string): string => join(folder, 'run.json');
@@ -45,6 +53,10 @@ export function readRunRecord(folder: string): RunRecord | undefined {
   }
   if (record.dataFingerprint !== undefined && typeof record.dataFingerprint !== 'string') {
     throw new DataFormatError(file, 'must be a string', { field: 'dataFingerprint' });
+  }
+  if (record.segments !== undefined && (!Array.isArray(record.segments)
+    || record.segments.some((s) => s === null || typeof s !== 'object' || typeof (s as RunSegment).startStep !== 'number'))) {
+    throw new DataFormatError(file, 'must be an array of segments, each with a numeric startStep', { field: 'segments' });
   }
   return json as RunRecord;
 }
@@ -80,7 +92,8 @@ export function recordedRun(file: string, payload: unknown, runFolder: string | 
       warning = `${(e as Error).message.replace(/^tear-ssl: /, '')} (not needed: ${file} holds the run's settings)`;
     }
   }
-  const settings = own?.settings ?? record?.settings;
+  // run.json stores paths relative to its folder; the checkpoint's own metadata holds them as given
+  const settings = own?.settings ?? (record !== undefined && runFolder !== undefined ? resolveRecordedSettings(record.settings, runFolder) : undefined);
   const dataFingerprint = (typeof own?.dataFingerprint === 'string' ? own.dataFingerprint : undefined) ?? record?.dataFingerprint;
   const source = own !== undefined ? file : record !== undefined && runFolder !== undefined ? runRecordPath(runFolder) : undefined;
   return { settings: settings === undefined ? undefined : { ...settings }, dataFingerprint, source, warning };

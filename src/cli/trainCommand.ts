@@ -25,7 +25,8 @@ import { prepareData, type PreparedData } from './prepareData';
 import { createProgressReporter } from './progress';
 import { resolveTrainSettings } from './resolveSettings';
 import { buildModel, normalizer } from './runRecipe';
-import { recordedRun, writeRunRecord, type CheckpointMetadata } from './runRecord';
+import { endSegment, recordSettings, scrubPaths, startSegment, withSegment, type RunSegment } from './provenance';
+import { readRunRecord, recordedRun, writeRunRecord, type CheckpointMetadata, type RunRecord } from './runRecord';
 import { EVAL_BATCH, trainerConfig, trainerSetup } from './trainerInputs';
 import { TRAIN_OPTIONS, optionSpec, parseOptionValue, type OptionSpec, type TrainSettings } from './trainOptions';
 import { useBackend } from './useBackend';
@@ -152,15 +153,22 @@ export async function runTrainCommand(
       await trainer.load(resumed.file);
       io.out(`resumed from ${resumed.file} at step ${trainer.step}`);
     }
-    // Recorded only now: a refused start (bad flags, other data, a checkpoint that does not fit) leaves the old run.json as it was.
-    await writeRunRecord(out, { command: 'train', settings, backend: backend.reason, data: data.summary, dataFingerprint: fingerprint });
     const startStep = trainer.step;
+    // Recorded only now: a refused start (bad flags, other data, a checkpoint that does not fit) leaves the old run.json as it was.
+    // Paths are stored relative to the run folder, so a committed record names no machine.
+    const segment = startSegment(startStep, backend.reason);
+    const previousSegments = resumed === undefined ? [] : previousRunSegments(out);
+    const runRecord: RunRecord = {
+      command: 'train', settings: recordSettings(settings, out), backend: scrubPaths(backend.reason), data: data.summary, dataFingerprint: fingerprint,
+      segments: withSegment(previousSegments, segment.segment),
+    };
+    await writeRunRecord(out, runRecord);
     log.open(startStep);
     if (startStep > 0) {
       const best = bestValidation(readMetricsLog(log.file), 'ema');
       if (best) bestTop1 = best.top1;
     }
-    log.append({ type: 'run', time: new Date().toISOString(), startStep, settings: { ...settings }, backend: backend.reason });
+    log.append({ type: 'run', time: segment.segment.started, startStep, settings: recordSettings({ ...settings }, out), backend: scrubPaths(backend.reason) });
     const started = performance.now();
     lastLogged = { step: startStep, time: started };
     progress.start(settings.steps, startStep);
@@ -177,6 +185,8 @@ export async function runTrainCommand(
     }
     const seconds = (performance.now() - started) / 1000;
     const endStep = trainer.step;
+    const ended = endSegment(segment, endStep);
+    await writeRunRecord(out, { ...runRecord, segments: [...(runRecord.segments ?? []).slice(0, -1), ended] });
     await saveCheckpoint(trainer, checkpointPath(out, endStep), metadata);
     pruneCheckpoints(out, KEEP_CHECKPOINTS);
     const evaluatedAtEnd = settings.evalEvery > 0 && endStep % settings.evalEvery === 0 && endStep > startStep;
@@ -202,8 +212,9 @@ export async function runTrainCommand(
       `macro-F1 ${pct(test.ema.macroF1)}, macro AUC ${test.ema.macroAuc.toFixed(4)}`);
     const report = await writeRunReport(out, {
       title: `tear-ssl ${settings.method} on ${settings.dataset}`,
-      settings: { ...orderedSettings(settings), ...flatten('trainer', trainer.config) },
-      backend: { name: backend.name, reason: backend.reason },
+      settings: { ...recordSettings(orderedSettings(settings), out), ...flatten('trainer', trainer.config) },
+      backend: { name: backend.name, reason: scrubPaths(backend.reason) },
+      notes: [segmentNote(ended)],
       run: { startStep, endStep, seconds, imagesPerSecond, date: new Date().toISOString() },
       dataSummary: data.summary,
       finalStep: endStep,
@@ -217,6 +228,24 @@ export async function runTrainCommand(
     trainer?.dispose();
     model.dispose();
   }
+}
+
+/** The segments an earlier process recorded in `<out>/run.json`; none when it has none or cannot be read. */
+function previousRunSegments(out: string): RunSegment[] {
+  try {
+    return readRunRecord(out)?.segments ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/** One line of the report on the process that trained: code, machine, load and time. */
+function segmentNote(s: RunSegment): string {
+  const load = (l: number[] | undefined): string => (l === undefined || l.length === 0 ? '?' : l.map((v) => v.toFixed(2)).join('/'));
+  return `This segment (steps ${s.startStep}→${s.endStep ?? '?'}): commit ${s.commit ?? 'unknown'}${s.dirty ? ' with uncommitted changes' : ''}; ` +
+    `tear-ssl ${s.versions?.tearSsl ?? '?'}, tfjs ${s.versions?.tfjs ?? '?'}, Node ${s.versions?.node ?? '?'}; ` +
+    `${s.host?.cpuModel ?? '?'}, ${s.host?.cores ?? '?'} cores; load average ${load(s.load?.start)} at the start, ${load(s.load?.end)} at the end; ` +
+    `${s.wallSeconds ?? '?'} s wall, ${s.cpuSeconds ?? '?'} s CPU. All segments: run.json.`;
 }
 
 /**

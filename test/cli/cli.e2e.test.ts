@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryIo } from '../../src/cli/io';
 import { readMetricsLog } from '../../src/cli/metricsLog';
+import type { RunSegment } from '../../src/cli/provenance';
+import type { RunRecord } from '../../src/cli/runRecord';
 import { runCli } from '../../src/cli/runCli';
 import { readCheckpoint } from '../../src/training/checkpoint';
 import { expectNoLeak } from '../helpers/tensors';
@@ -68,6 +70,26 @@ describe('tear-ssl train / eval end to end (cpu backend)', () => {
     expect(report).toContain('![Confusion matrix](confusion.svg)');
     expect(readFileSync(join(out, 'confusion.svg'), 'utf8')).toMatch(/^<svg/);
     expect(readFileSync(join(out, 'losses.svg'), 'utf8')).toMatch(/^<svg/);
+    // provenance: paths relative to the run folder, one segment with code, machine, load and times
+    expect(report).not.toContain(root);
+    expect(report).toContain('| out | . |');
+    expect(report).toMatch(/This segment \(steps 0→2\): commit /);
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunRecord;
+    expect(JSON.stringify(run)).not.toContain(root);
+    expect(run.settings.out).toBe('.');
+    expect(run.segments).toHaveLength(1);
+    const [segment] = run.segments as RunSegment[];
+    expect(segment).toMatchObject({ startStep: 0, endStep: 2, backend: expect.stringMatching(/^cpu/) });
+    expect(segment.host?.cores).toBeGreaterThan(0);
+    expect(segment.load?.start).toHaveLength(3);
+    expect(segment.load?.end).toHaveLength(3);
+    expect(segment.wallSeconds).toBeGreaterThan(0);
+    expect(segment.cpuSeconds).toBeGreaterThan(0);
+    expect(segment.versions?.node).toBe(process.version);
+    // this test runs in a git checkout: the commit is known
+    expect(segment.commit).toMatch(/^[0-9a-f]{12}$/);
+    expect(typeof segment.dirty).toBe('boolean');
+    expect(readMetricsLog(join(out, 'metrics.jsonl')).find((r) => r.type === 'run')).toMatchObject({ settings: { out: '.' } });
   });
 
   it('--resume continues from the checkpoint step and ends where the uninterrupted run ended', async () => {
@@ -86,6 +108,9 @@ describe('tear-ssl train / eval end to end (cpu backend)', () => {
     // the first run's step-2 lines were dropped, the resumed run wrote step 2 again: no duplicates
     expect(records.filter((r) => r.type === 'step').map((r) => (r as { step: number }).step)).toEqual([1, 2]);
     expect(records.filter((r) => r.type === 'run').map((r) => (r as { startStep: number }).startStep)).toEqual([0, 1]);
+    // run.json keeps both processes as segments: the first (0→2, its step 2 now trained again) and the resumed one
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunRecord;
+    expect(run.segments?.map((s) => [s.startStep, s.endStep])).toEqual([[0, 2], [1, 2]]);
     // same seed-derived batches and augmentations: the resumed run's final weights, EMA and optimizer
     // state are the uninterrupted run's (variable names differ: tfjs renames layers on every build)
     const strip = (payload: unknown) => {

@@ -82,6 +82,10 @@ describe('runSweep', () => {
     expect(first.finished).toEqual(['method-fixmatch.seed-0', 'method-tear.seed-0']);
     expect(calls.every((a) => !a.includes('--resume'))).toBe(true);
     expect(existsSync(join(out, 'results.md'))).toBe(true);
+    // the cell's config holds no machine path: its folder is passed on the command line
+    const p0 = cellPaths(out, g.cells[0]);
+    expect(JSON.parse(readFileSync(p0.config, 'utf8'))).not.toHaveProperty('out');
+    expect(calls[0].slice(calls[0].indexOf('--out'), calls[0].indexOf('--out') + 2)).toEqual(['--out', p0.dir]);
 
     // method-fixmatch.seed-1 was interrupted after a checkpoint; method-tear.seed-1 before its first one.
     const [c2, c3] = g.cells.filter((c) => c.id.endsWith('seed-1')).map((c) => cellPaths(out, c));
@@ -158,6 +162,9 @@ describe('runSweep', () => {
     expect(second.finished).toEqual([g.cells[0].id]);
     const resumed = JSON.parse(readFileSync(paths.result, 'utf8')) as CellResult;
     expect(resumed.test).toEqual(cleanResult.test);
+    // both processes are in the result: the killed one without an end, the one that finished with its end
+    expect(resumed.segments?.map((s) => [s.startStep, s.endStep])).toEqual([[0, undefined], [4, 12]]);
+    expect(cleanResult.segments?.map((s) => [s.startStep, s.endStep])).toEqual([[0, 12]]);
   }, 180_000);
 });
 

@@ -45,7 +45,7 @@ function anchorsOf(file: string): Set<string> {
 }
 
 describe('documentation links', () => {
-  it('every relative link in README.md and docs/*.md points to an existing file (and heading)', () => {
+  it('every relative link in README.md and docs/*.md points to an existing file (and heading) inside the repository', () => {
     const files = [join(repo, 'README.md'), ...readdirSync(join(repo, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join(repo, 'docs', f))];
     const broken: string[] = [];
     for (const file of files) {
@@ -54,7 +54,9 @@ describe('documentation links', () => {
         if (/^[a-z]+:/i.test(target)) continue; // http(s):, mailto:
         const [path, anchor] = target.split('#');
         const resolved = path === '' ? file : resolve(dirname(file), path);
-        if (!existsSync(resolved)) {
+        if (!resolved.startsWith(`${repo}/`)) {
+          broken.push(`${file.slice(repo.length + 1)}: ${target} (outside the repository)`);
+        } else if (!existsSync(resolved)) {
           broken.push(`${file.slice(repo.length + 1)}: ${target} (no such file)`);
         } else if (anchor !== undefined && resolved.endsWith('.md') && !anchorsOf(resolved).has(anchor)) {
           broken.push(`${file.slice(repo.length + 1)}: ${target} (no such heading)`);

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import type { EvalNumbers, MetricsRecord } from '../metricsLog';
+import { scrubPaths, type RunSegment } from '../provenance';
 import type { SweepCell } from './sweepGrid';
 
 /** A finished cell, as stored in its result.json and as one line of results.jsonl. */
@@ -8,8 +9,16 @@ export interface CellResult {
   axes: SweepCell['axes'];
   settings: Record<string, unknown>;
   settingsHash: string;
-  /** The commit (and whether the work tree had changes) of the code that finished the cell. */
+  /**
+   * The commit (and "-dirty" with uncommitted changes) of the code that finished the cell: its last
+   * segment's. Earlier segments may have run other code: see {@link CellResult.segments}.
+   */
   commit: string;
+  /**
+   * Every process that trained the cell, oldest first (from its run.json): commit, backend and
+   * versions, CPU, load at start and end, wall and CPU seconds. Older cells list what is unknown.
+   */
+  segments?: RunSegment[];
   finished: string;
   backend: string;
   steps: number;
@@ -39,7 +48,8 @@ export const DIAGNOSTIC_KEYS = [
  * evaluation of both models at `steps` (the run did not finish).
  */
 export function cellResultFrom(
-  cell: SweepCell, records: readonly MetricsRecord[], meta: { settingsHash: string; commit: string; steps: number; finished?: string },
+  cell: SweepCell, records: readonly MetricsRecord[],
+  meta: { settingsHash: string; commit: string; steps: number; finished?: string; segments?: RunSegment[] },
 ): CellResult {
   const finalTest = (model: 'ema' | 'student'): EvalNumbers => {
     const r = [...records].reverse().find((x) => x.type === 'eval' && x.split === 'test' && x.model === model && x.step === meta.steps);
@@ -58,7 +68,8 @@ export function cellResultFrom(
     settingsHash: meta.settingsHash,
     commit: meta.commit,
     finished: meta.finished ?? new Date().toISOString(),
-    backend,
+    backend: scrubPaths(backend),
+    ...(meta.segments === undefined ? {} : { segments: meta.segments }),
     steps: meta.steps,
     test: { ema: finalTest('ema'), student: finalTest('student') },
     ...heldOutScores(records, meta.steps),

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../util/atomicWrite';
 import { checkpointDir } from '../checkpointFiles';
 import { readMetricsLog } from '../metricsLog';
+import { readRunRecord } from '../runRecord';
 import { cellResultFrom, currentCommit } from './cellResult';
 import { cellPaths, cellStatus, settingsHash, writeLock, type CellPaths, type CellStatus } from './sweepCells';
 import { runOrder, type SweepCell, type SweepGrid } from './sweepGrid';
@@ -80,9 +81,10 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions): Promise<
     const resuming = p.status.kind === 'resume';
     if (!resuming && existsSync(paths.dir)) rmSync(paths.dir, { recursive: true, force: true });
     mkdirSync(paths.dir, { recursive: true });
-    writeFileSync(paths.config, `${JSON.stringify({ ...cell.settings, out: paths.dir }, null, 2)}\n`);
+    // The config holds the cell's settings only; its folder goes on the command line, so no machine path is recorded.
+    writeFileSync(paths.config, `${JSON.stringify(cell.settings, null, 2)}\n`);
     writeLock(paths, process.pid);
-    const argv = ['train', '--config', paths.config, '--no-progress', ...(resuming ? ['--resume', paths.dir] : [])];
+    const argv = ['train', '--config', paths.config, '--out', paths.dir, '--no-progress', ...(resuming ? ['--resume', paths.dir] : [])];
     say(`${resuming ? `resume ${cell.id} from step ${(p.status as { step: number }).step}` : `start ${cell.id}`}`);
     const started = Date.now();
     let code: number;
@@ -99,7 +101,8 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions): Promise<
         return;
       }
       const steps = Number(cell.settings.steps);
-      const result = cellResultFrom(cell, readMetricsLog(join(paths.dir, 'metrics.jsonl')), { settingsHash: hash, commit, steps });
+      const segments = readRunRecord(paths.dir)?.segments;
+      const result = cellResultFrom(cell, readMetricsLog(join(paths.dir, 'metrics.jsonl')), { settingsHash: hash, commit, steps, segments });
       await writeFileAtomic(paths.result, `${JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
       if (grid.keepCheckpoints === 'none') rmSync(checkpointDir(paths.dir), { recursive: true, force: true });
       summary.finished.push(cell.id);

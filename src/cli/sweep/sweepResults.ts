@@ -70,6 +70,10 @@ export function resultsMarkdown(grid: SweepGrid, results: readonly CellResult[],
   const seedKey = String(grid.seedKey);
   lines.push(`Sweep **${grid.name}**: ${results.length} of ${grid.cells.length} cells finished. ` +
     `Test metrics of the last-step EMA model (no model selection on test); mean ± sample std over ${seedKey}s, in %.`, '');
+  if (results.length === 0) {
+    lines.push('No cell has finished yet: nothing to report.', '', '### Settings', '', 'Base settings of every cell:', '', '```json', JSON.stringify(grid.base, null, 2), '```', '');
+    return `${lines.join('\n')}\n`;
+  }
   lines.push(`| ${axisKeys.join(' | ')} | n | top-1 | balanced acc. | macro-F1 | top-1 per ${seedKey} | student top-1 |`);
   lines.push(`|${axisKeys.map(() => '---').join('|')}|---:|---:|---:|---:|---|---:|`);
   for (const g of groups) {
@@ -144,13 +148,9 @@ export function resultsMarkdown(grid: SweepGrid, results: readonly CellResult[],
         `${withDelta(r.test.auroc, r.test.deltaAuroc, naive)} | ${naive ? '–' : `${r.wins}/${r.validation.spearman.length}`} |`);
     }
   }
-  lines.push('', '### Time per run', '');
-  lines.push('| cell | backend | steps | s/step (median) | training time |', '|---|---|---:|---:|---:|');
-  for (const c of results) {
-    lines.push(`| ${c.id} | ${c.backend.split(' (')[0]} | ${c.steps} | ${num(c.secondsPerStep, 2)} | ${(c.trainSeconds / 60).toFixed(1)} min |`);
-  }
+  lines.push('', ...timeSection(results));
   lines.push('', '### Settings', '', 'Base settings of every cell (the axes above vary on top of them):', '', '```json', JSON.stringify(grid.base, null, 2), '```', '');
-  const commits = [...new Set(results.map((c) => c.commit))];
+  const commits = [...new Set(results.flatMap((c) => [...(c.segments ?? []).map((x) => x.commit).filter((x): x is string => x !== undefined), c.commit.replace(/-dirty$/, '')]))];
   lines.push(`Code: commit${commits.length === 1 ? '' : 's'} ${commits.map((c) => `\`${c}\``).join(', ') || '–'}; ` +
     `backends: ${[...new Set(results.map((c) => c.backend))].join('; ') || '–'}. Finished ${results.map((c) => c.finished.slice(0, 10)).sort().filter((v, i, a) => a.indexOf(v) === i).join(', ') || '–'}.`, '');
   if (curves.length > 0) {
@@ -210,6 +210,64 @@ function longTailTables(grid: SweepGrid, groups: readonly GroupSummary[], axisKe
       lines.push(`| ${axes(g)} | ${classes.map((c) => `${mean(g, `pseudoLabelPrecision.${c}`)} / ${mean(g, `pseudoLabelRecall.${c}`)} / ${mean(g, `pseudoLabelCoverage.${c}`)}`).join(' | ')} |`);
     }
   }
+  return lines;
+}
+
+/** Time intervals [start, end] in ms of a cell's segments that have both ends. */
+function segmentIntervals(c: CellResult): Array<[number, number]> {
+  return (c.segments ?? []).flatMap((s) => (s.finished === undefined ? [] : [[Date.parse(s.started), Date.parse(s.finished)] as [number, number]]))
+    .filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && b > a);
+}
+
+/**
+ * For each cell, the mean number of other cells of the same sweep that were training while it trained
+ * (time-weighted over its segments); NaN for a cell without timed segments. Other jobs on the machine
+ * are not counted: the load average is what shows them, where it was recorded.
+ */
+export function concurrentCells(results: readonly CellResult[]): number[] {
+  const intervals = results.map(segmentIntervals);
+  return intervals.map((own, i) => {
+    const total = own.reduce((a, [s, e]) => a + (e - s), 0);
+    if (total === 0) return NaN;
+    let overlap = 0;
+    intervals.forEach((other, j) => {
+      if (j === i) return;
+      for (const [s, e] of own) for (const [t, u] of other) overlap += Math.max(0, Math.min(e, u) - Math.max(s, t));
+    });
+    return overlap / total;
+  });
+}
+
+/** The "Time per run" section: per cell its segments, code, seconds per step, training time, other cells at once and load. */
+function timeSection(results: readonly CellResult[]): string[] {
+  const lines = ['### Time per run', ''];
+  lines.push('Seconds per step: median between consecutive step logs of one process (validation included); training time: their sum over every ' +
+    'segment (a process; a resume starts a new one). "other cells" is the mean number of other cells of this sweep training at the same time ' +
+    '(from the segments\' start and end times); other jobs on the machine show only in the load average (1 min, at the start → end of each ' +
+    'segment), which cells finished before segments were recorded lack. CPU time likewise.', '');
+  lines.push('| cell | segments | code | s/step (median) | training time | other cells | load (1 min) | CPU time |', '|---|---:|---|---:|---:|---:|---|---:|');
+  const concurrent = concurrentCells(results);
+  results.forEach((c, i) => {
+    const segs = c.segments ?? [];
+    const code = segs.length === 0 ? c.commit : segs.map((s) => (s.commit === undefined ? '?' : `${s.commit}${s.dirty ? '-dirty' : ''}`)).join(', ');
+    const loads = segs.map((s) => (s.load?.start === undefined ? '?' : `${num(s.load.start[0], 1)}→${s.load.end === undefined ? '?' : num(s.load.end[0], 1)}`));
+    const cpu = segs.length > 0 && segs.every((s) => s.cpuSeconds !== undefined) ? `${(segs.reduce((a, s) => a + (s.cpuSeconds as number), 0) / 60).toFixed(1)} min` : '–';
+    lines.push(`| ${c.id} | ${segs.length || '?'} | ${code} | ${num(c.secondsPerStep, 2)} | ${(c.trainSeconds / 60).toFixed(1)} min | ` +
+      `${num(concurrent[i], 1)} | ${loads.every((l) => l === '?') ? 'not recorded' : loads.join(', ')} | ${cpu} |`);
+  });
+  const segs = results.flatMap((c) => c.segments ?? []);
+  const range = (xs: number[], digits = 2): string => (xs.length === 0 ? '–' : `${num(Math.min(...xs), digits)}–${num(Math.max(...xs), digits)}`);
+  // semi-supervised cells only: a supervised step is a fraction of one
+  const byConcurrency = (lo: number, hi: number) => results.filter((c, i) => (c.diagnostics.maskRate ?? 0) > 0 && concurrent[i] >= lo && concurrent[i] < hi)
+    .map((c) => c.secondsPerStep).filter(Number.isFinite);
+  const alone = byConcurrency(0, 0.1);
+  const paired = byConcurrency(0.9, 1.1);
+  const minutes = results.map((c) => c.trainSeconds / 60);
+  lines.push('', `${results.length} cells, ${segs.length} segments (${segs.filter((s) => s.unknown?.includes('commit')).length} of unknown code; ` +
+    `${segs.filter((s) => s.load === undefined).length} without load or CPU time); training time ${range(minutes, 1)} min per cell, ` +
+    `${(minutes.reduce((a, b) => a + b, 0) / 60).toFixed(1)} h in all. Seconds per step of semi-supervised cells that trained with no other cell of this sweep ` +
+    `(other cells < 0.1): ${range(alone)} (${alone.length} cells); with one other (0.9–1.1): ${range(paired)} (${paired.length} cells). ` +
+    'Without a load average these say nothing about other jobs on the machine.');
   return lines;
 }
 

@@ -1,0 +1,224 @@
+/**
+ * Every table and figure of measured numbers in README.md and docs/ is generated from committed
+ * records by this script: `npm run docs:render` rewrites them, `npm run docs:render -- --check`
+ * (and test/docs/generatedDocs.test.ts, so `npm test`) fails on any difference, naming the file and
+ * the block. The text around the blocks is written by hand and only interprets them.
+ *
+ * Records and what they feed:
+ * - studies/<name>/ (a sweep: cells/<id>/result.json, metrics.jsonl): the study's results.jsonl,
+ *   results.md and curves, the `sweep:<grid name>` block of docs/results.md (`tear-ssl sweep --doc`
+ *   writes the same), and the `generated:study-summary` block of README.md;
+ * - bench/records/<time>.md (the output of `npm run bench -- --record`, verbatim): the `bench` block of
+ *   docs/benchmarks.md (the newest record).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { docMarkers } from '../src/cli/sweep/renderResultsDoc';
+import type { CellResult } from '../src/cli/sweep/cellResult';
+import { readSweepGrid, type SweepGrid } from '../src/cli/sweep/sweepGrid';
+import { curveSpecs, finishedCells, groupCells, meanStd, pairedDifferences, resultsMarkdown, type GroupSummary } from '../src/cli/sweep/sweepResults';
+import { renderSvg } from '../src/cli/plots';
+import { writeFileAtomic } from '../src/util/atomicWrite';
+
+export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+/** Markers of a generated block: `<!-- generated:<id> begin … -->` and `<!-- generated:<id> end -->`. */
+export const generatedMarkers = (id: string): { begin: string; end: string } => ({
+  begin: `<!-- generated:${id} begin (npm run docs:render; do not edit by hand) -->`,
+  end: `<!-- generated:${id} end -->`,
+});
+
+/** `text` with the block between `begin` and `end` replaced by `body`; an error naming `file` without them. */
+export function replaceBlock(text: string, markers: { begin: string; end: string }, body: string, file: string): string {
+  const b = text.indexOf(markers.begin);
+  const e = text.indexOf(markers.end);
+  if (b < 0 || e < b) throw new Error(`${file}: lacks the generated block's markers (in this order):\n${markers.begin}\n${markers.end}`);
+  return `${text.slice(0, b + markers.begin.length)}\n${body.endsWith('\n') ? body : `${body}\n`}${text.slice(e)}`;
+}
+
+/** The studies: folders under studies/ with a sweep file (a top-level JSON file with "grids"). */
+export function studies(root = ROOT): Array<{ dir: string; grid: SweepGrid; id: string }> {
+  const base = join(root, 'studies');
+  if (!existsSync(base)) return [];
+  return readdirSync(base).sort().flatMap((name) => {
+    const dir = join(base, name);
+    if (!statSync(dir).isDirectory()) return [];
+    const gridFile = readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+      .map((f) => join(dir, f)).find((f) => {
+        try {
+          return 'grids' in (JSON.parse(readFileSync(f, 'utf8')) as object);
+        } catch {
+          return false;
+        }
+      });
+    return gridFile === undefined ? [] : [{ dir, grid: readSweepGrid(gridFile), id: basename(gridFile).replace(/\.json$/, '') }];
+  });
+}
+
+const pct = (v: number): string => (Number.isFinite(v) ? (100 * v).toFixed(1) : '–');
+const pmPct = (xs: readonly number[]): string => {
+  const { mean, std, n } = meanStd(xs);
+  return n === 0 ? '–' : n < 2 ? `${pct(mean)}%` : `${pct(mean)} ± ${pct(std)}%`;
+};
+const points = (v: number): string => `${v >= 0 ? '+' : '−'}${Math.abs(100 * v).toFixed(1)}`;
+
+/** The group with exactly these axes (besides the seed). */
+function findGroup(groups: readonly GroupSummary[], axes: Record<string, string | number | boolean>): GroupSummary | undefined {
+  return groups.find((g) => Object.keys(g.axes).length === Object.keys(axes).length && Object.entries(axes).every(([k, v]) => g.axes[k] === v));
+}
+
+/** README's summary of the Fashion-MNIST study: test top-1 per label budget, and the paired differences from FixMatch. */
+export function studySummaryMarkdown(grid: SweepGrid, results: readonly CellResult[], studyDir: string): string {
+  const groups = groupCells(grid, results);
+  const columns: Array<{ title: string; axes: Record<string, string> }> = [
+    { title: 'supervised', axes: { method: 'supervised' } },
+    { title: 'FixMatch + DA', axes: { method: 'fixmatch' } },
+    { title: 'TEAR', axes: { method: 'tear' } },
+    { title: 'TEAR, `--adapl-estimator ensemble`', axes: { method: 'tear', adaplEstimator: 'ensemble' } },
+    { title: 'TEAR, `--adapl-gamma 0.25`', axes: { method: 'tear', adaplGamma: '0.25' } },
+  ];
+  const labels = [...new Set(groups.map((g) => g.axes.labels))].filter((l) => l !== undefined).sort((a, b) => Number(a) - Number(b));
+  const cell = (l: string | number | boolean, axes: Record<string, string>): GroupSummary | undefined =>
+    findGroup(groups, { labels: l, ...Object.fromEntries(Object.entries(axes).map(([k, v]) => [k, k === 'adaplGamma' ? Number(v) : v])) });
+  const lines = [
+    `Test top-1 of the last-step EMA model, mean ± sample std over seeds (n per entry: ${[...new Set(groups.map((g) => g.cells.length))].join(' or ')}), ` +
+      `from the ${results.length} cells' result files in [${relative(ROOT, studyDir)}](${relative(ROOT, studyDir)}):`,
+    '',
+    `| labels | ${columns.map((c) => c.title).join(' | ')} |`,
+    `|---|${columns.map(() => '---:').join('|')}|`,
+    ...labels.map((l) => `| ${l} | ${columns.map((c) => {
+      const g = cell(l, c.axes);
+      return g === undefined ? '–' : pmPct(g.cells.map((x) => x.test.ema.top1));
+    }).join(' | ')} |`),
+  ];
+  const paired = pairedDifferences(grid, results);
+  const diffs = columns.filter((c) => c.axes.method !== 'fixmatch').flatMap((c) => labels.flatMap((l) => {
+    const g = cell(l, c.axes);
+    const p = g === undefined ? undefined : paired.find((x) => x.group === g || x.group.key === g.key);
+    if (p === undefined) return [];
+    const { mean, std, n } = meanStd(p.differences.map((d) => d.difference));
+    return [`${c.title} ${points(mean)}${n < 2 ? '' : ` ± ${(100 * std).toFixed(1)}`} at ${l} labels`];
+  }));
+  if (diffs.length > 0) lines.push('', `Difference from FixMatch + DA on the same seed, in points (mean ± std over seeds): ${diffs.join('; ')}.`);
+  const segments = results.flatMap((c) => c.segments ?? []);
+  const commits = new Set(segments.map((s) => s.commit).filter((c) => c !== undefined));
+  lines.push('', `The cells ran in ${segments.length} processes (segments) on ${commits.size} commits; ` +
+    `${segments.filter((s) => s.commit === undefined).length} segments of resumed cells ran code that was not recorded ` +
+    '(docs/results.md, "Time per run").');
+  return `${lines.join('\n')}\n`;
+}
+
+/** The sweep block of a results doc as `tear-ssl sweep --doc` writes it (curve links into `<doc folder>/<id>/`). */
+function sweepDocBody(docFile: string, id: string, markdown: string, curves: readonly string[]): string {
+  let body = markdown;
+  for (const file of curves) body = body.split(`](${file})`).join(`](${relative(dirname(docFile), join(dirname(docFile), id, basename(file)))})`);
+  return body;
+}
+
+/** The newest benchmark record (bench/records/*.md, named by time). */
+export function newestBenchRecord(root = ROOT): string | undefined {
+  const dir = join(root, 'bench', 'records');
+  if (!existsSync(dir)) return undefined;
+  const files = readdirSync(dir).filter((f) => f.endsWith('.md')).sort();
+  return files.length === 0 ? undefined : join(dir, files[files.length - 1]);
+}
+
+/** The bench block of docs/benchmarks.md: the newest record, verbatim, and where it is. */
+export function benchBlock(root = ROOT): string {
+  const record = newestBenchRecord(root);
+  if (record === undefined) return 'No benchmark record is committed (bench/records/ is empty): run `npm run bench -- --record`, then `npm run docs:render`.\n';
+  const rel = relative(root, record);
+  return `Record: [${rel}](../${rel}), the output of \`npm run bench -- --record\`, verbatim.\n\n${readFileSync(record, 'utf8')}`;
+}
+
+/** One generated file or block: its path, and its expected content. */
+export interface Rendered {
+  file: string;
+  /** What the check reports when it differs: the block or file. */
+  what: string;
+  expected: string;
+}
+
+/**
+ * Renders every generated file and block into memory. With `svg` the study curves are rendered too
+ * (needs vega and vega-lite, dev dependencies); otherwise the results name the curves that exist.
+ */
+export async function renderAll(root = ROOT, opts: { svg?: boolean } = {}): Promise<Rendered[]> {
+  const out: Rendered[] = [];
+  const docs = new Map<string, string>();
+  const doc = (file: string): string => docs.get(file) ?? readFileSync(join(root, file), 'utf8');
+  for (const study of studies(root)) {
+    const results = finishedCells(study.grid, study.dir);
+    const rel = relative(root, study.dir);
+    out.push({ file: join(rel, 'results.jsonl'), what: 'one line per finished cell (result.json)', expected: results.map((r) => `${JSON.stringify(r)}\n`).join('') });
+    const curves: string[] = [];
+    for (const { file, spec } of results.length > 0 ? curveSpecs(study.grid, study.dir, results) : []) {
+      if (opts.svg) {
+        const rendered = await renderSvg(spec);
+        if ('svg' in rendered) {
+          out.push({ file: join(rel, file), what: 'curve', expected: rendered.svg });
+          curves.push(file);
+        }
+      } else if (existsSync(join(study.dir, file))) {
+        curves.push(file);
+      }
+    }
+    const markdown = resultsMarkdown(study.grid, results, curves);
+    out.push({ file: join(rel, 'results.md'), what: 'the study\'s results', expected: markdown });
+    if (study.id === 'label-budget') {
+      const docFile = 'docs/results.md';
+      docs.set(docFile, replaceBlock(doc(docFile), docMarkers(study.id), sweepDocBody(join(root, docFile), study.id, markdown, curves), docFile));
+      for (const file of curves) {
+        const svg = out.find((r) => r.file === join(rel, file))?.expected ?? readFileSync(join(study.dir, file), 'utf8');
+        out.push({ file: join('docs', study.id, file), what: 'curve (a copy of the study\'s)', expected: svg });
+      }
+      docs.set('README.md', replaceBlock(doc('README.md'), generatedMarkers('study-summary'), studySummaryMarkdown(study.grid, results, study.dir), 'README.md'));
+    }
+  }
+  docs.set('docs/benchmarks.md', replaceBlock(doc('docs/benchmarks.md'), { begin: '<!-- bench:start -->', end: '<!-- bench:end -->' }, benchBlock(root), 'docs/benchmarks.md'));
+  for (const [file, expected] of docs) out.push({ file, what: 'generated blocks', expected });
+  return out;
+}
+
+/** The generated files whose committed text differs from a fresh rendering, with the first differing line. */
+export function staleFiles(rendered: readonly Rendered[], root = ROOT): string[] {
+  return rendered.flatMap((r) => {
+    const path = join(root, r.file);
+    const actual = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    if (actual === r.expected) return [];
+    if (actual === undefined) return [`${r.file} (${r.what}): missing`];
+    const a = actual.split('\n');
+    const e = r.expected.split('\n');
+    const i = e.findIndex((line, k) => line !== a[k]);
+    const at = i < 0 ? a.length : i;
+    return [`${r.file} (${r.what}): differs from its records at line ${at + 1}: has ${JSON.stringify((a[at] ?? '(end of file)').slice(0, 120))}, ` +
+      `expected ${JSON.stringify((e[at] ?? '(end of file)').slice(0, 120))}`];
+  });
+}
+
+async function main(): Promise<void> {
+  const check = process.argv.includes('--check');
+  const rendered = await renderAll(ROOT, { svg: !process.argv.includes('--no-svg') });
+  if (check) {
+    const stale = staleFiles(rendered);
+    if (stale.length > 0) {
+      console.error(`${stale.join('\n')}\nRun npm run docs:render (the records are the truth; do not edit generated blocks by hand).`);
+      process.exitCode = 1;
+      return;
+    }
+    console.log(`${rendered.length} generated files and blocks match their records`);
+    return;
+  }
+  let changed = 0;
+  for (const r of rendered) {
+    const path = join(ROOT, r.file);
+    if (existsSync(path) && readFileSync(path, 'utf8') === r.expected) continue;
+    await writeFileAtomic(path, r.expected);
+    console.log(`wrote ${r.file}`);
+    changed += 1;
+  }
+  console.log(`${changed} of ${rendered.length} generated files and blocks rewritten`);
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
