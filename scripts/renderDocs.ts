@@ -6,8 +6,9 @@
  *
  * Records and what they feed:
  * - studies/<name>/ (a sweep: cells/<id>/result.json, metrics.jsonl): the study's results.jsonl,
- *   results.md and curves, the `sweep:<grid name>` block of docs/results.md (`tear-ssl sweep --doc`
- *   writes the same), and the `generated:study-summary` block of README.md;
+ *   results.md and curves, the `sweep:<grid name>` block of its document (STUDY_DOCS: docs/results.md,
+ *   docs/results-long-tail.md; `tear-ssl sweep --doc` writes the same), and for the Fashion-MNIST study
+ *   the `generated:study-summary` block of README.md;
  * - bench/records/<time>.md (the output of `npm run bench -- --record`, verbatim): the `bench` block of
  *   docs/benchmarks.md (the newest record).
  */
@@ -140,6 +141,12 @@ export interface Rendered {
   expected: string;
 }
 
+/** The document whose `sweep:<id>` block each study fills (the curves are copied to docs/<id>/). */
+export const STUDY_DOCS: Readonly<Record<string, string>> = {
+  'label-budget': 'docs/results.md',
+  'isic-shaped': 'docs/results-long-tail.md',
+};
+
 /**
  * Renders every generated file and block into memory. With `svg` the study curves are rendered too
  * (needs vega and vega-lite, dev dependencies); otherwise the results name the curves that exist.
@@ -166,13 +173,15 @@ export async function renderAll(root = ROOT, opts: { svg?: boolean } = {}): Prom
     }
     const markdown = resultsMarkdown(study.grid, results, curves);
     out.push({ file: join(rel, 'results.md'), what: 'the study\'s results', expected: markdown });
-    if (study.id === 'label-budget') {
-      const docFile = 'docs/results.md';
+    const docFile = STUDY_DOCS[study.id];
+    if (docFile !== undefined) {
       docs.set(docFile, replaceBlock(doc(docFile), docMarkers(study.id), sweepDocBody(join(root, docFile), study.id, markdown, curves), docFile));
       for (const file of curves) {
         const svg = out.find((r) => r.file === join(rel, file))?.expected ?? readFileSync(join(study.dir, file), 'utf8');
         out.push({ file: join('docs', study.id, file), what: 'curve (a copy of the study\'s)', expected: svg });
       }
+    }
+    if (study.id === 'label-budget') {
       docs.set('README.md', replaceBlock(doc('README.md'), generatedMarkers('study-summary'), studySummaryMarkdown(study.grid, results, study.dir), 'README.md'));
     }
   }
