@@ -148,7 +148,7 @@ describe('AdaMatch relative threshold (§3.3), by hand', () => {
     expect([t.alignment?.name, t.masker.name, t.targets.name, t.terms.map((x) => x.name), t.reference?.name]).toEqual(['relative', 'relative-threshold', 'adapl', ['iph'], 'ema']);
     expect(() => config({ adamatch: { momentum: 1 } })).toThrow(/option 'adamatch.momentum'/);
     expect(() => config({ adamatch: { momentum: -0.1 } })).toThrow(/option 'adamatch.momentum'/);
-    expect(config({}).adamatch).toEqual({ momentum: 0.999 } satisfies AdamatchOptions);
+    expect((config({}) as unknown as { adamatch: AdamatchOptions }).adamatch).toEqual({ momentum: 0.999 });
   });
 });
 
@@ -235,7 +235,7 @@ describe('AdaMatch in the trainer', () => {
       for (const r of aligned) expect(Math.abs(Math.max(...r) - threshold), `step ${k}: a sample at the threshold`).toBeGreaterThan(1e-4);
       const unlabeledLoss = xu.reduce((s, x, b) => s - (mask[b] ? Math.log(softmax(matVec(x, w))[labels[b]]) : 0), 0) / xu.length;
       const logs = await trainer.trainStep();
-      expect(logs.maskRate, `step ${k}`).toBeCloseTo(mask.reduce((a, b) => a + b, 0) / xu.length, 10);
+      expect(logs.maskRate, `step ${k}`).toBeCloseTo(mask.reduce<number>((a, b) => a + b, 0) / xu.length, 10);
       expect(logs.unlabeled, `step ${k}`).toBeCloseTo(unlabeledLoss, 5);
       const file = path.join(dir, `formula-${k}.ckpt`);
       await trainer.save(file);
