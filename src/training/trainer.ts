@@ -241,14 +241,14 @@ export class SemiSupervisedTrainer {
     const labeled = await this.nextBatch('labeled');
     const unlabeled = unlabeledUsed ? await this.nextBatch('unlabeled') : undefined;
     const owned: tf.Tensor[] = [labeled.images, labeled.labels, ...(labeled.indices ? [labeled.indices] : [])];
-    this.checkNeeds(labeled);
-    if (!this.idsChecked && unlabeled !== undefined && this.config.memory.numSamples > 0) {
-      // once per trainer: the hot path does not read ids back, so a source with ids outside the memory is refused here
-      checkValuesInRange(unlabeled.indices, 'unlabeled batch indices', 'SemiSupervisedTrainer', { min: 0, max: this.config.memory.numSamples, maxOpen: true });
-      this.idsChecked = true;
-    }
     if (unlabeled) owned.push(unlabeled.images, unlabeled.indices, ...(unlabeled.labels ? [unlabeled.labels] : []));
     try {
+      this.checkNeeds(labeled); // inside the try: a refused step still disposes its batches
+      if (!this.idsChecked && unlabeled !== undefined && this.config.memory.numSamples > 0) {
+        // once per trainer: the hot path does not read ids back, so a source with ids outside the memory is refused here
+        checkValuesInRange(unlabeled.indices, 'unlabeled batch indices', 'SemiSupervisedTrainer', { min: 0, max: this.config.memory.numSamples, maxOpen: true });
+        this.idsChecked = true;
+      }
       const lr = this.learningRate(k);
       const weak = this.setup.weakAugment ?? ((x: tf.Tensor4D) => x);
       const strong = this.setup.strongAugment ?? ((x: tf.Tensor4D) => x);
@@ -491,7 +491,8 @@ export class SemiSupervisedTrainer {
     const needing = this.recipe.needs.labeledIds;
     if (needing !== undefined && labeled.indices === undefined) {
       throw new Error(`tear-ssl.SemiSupervisedTrainer: method '${this.config.method}': component '${needing}' needs labeled sample ids, ` +
-        'but the labeled batches carry no \'indices\' (give LabeledBatch.indices, e.g. from labeledBatches)');
+        'but the labeled batches carry no \'indices\' (give LabeledBatch.indices from the labeled source: labeledBatches does not; ' +
+        'batchIndicesAt(indices, batchSize, seed, k) gives the ids of its batch k)');
     }
   }
 
