@@ -59,9 +59,11 @@ describe('Dash schedule and threshold (Xu et al., ICML 2021, eq. 6), hand values
     expect(() => config({ dash: { periodFraction: 0 } as DashOptions })).toThrow(/option 'dash.periodFraction'/);
     expect((config({}) as unknown as { dash: DashOptions }).dash).toEqual(DEFAULTS);
     expect(resolveMethod(config({ distributionAlignment: { enabled: false } })).states.map((s) => s.key)).toEqual(['dash']);
+    // no DA queue even when distributionAlignment is on (the paper aligns nothing)
+    expect(resolveMethod(config({ distributionAlignment: { enabled: true } })).states.map((s) => s.key)).toEqual(['dash']);
     const tear = resolveMethod(config({ method: 'dash+tear' }));
     expect([tear.states.map((s) => s.key), tear.masker.name, tear.targets.name, tear.terms.map((t) => t.name), tear.reference?.name])
-      .toEqual([['distributionAlignment', 'dash'], 'dash', 'adapl', ['iph'], 'ema']);
+      .toEqual([['dash'], 'dash', 'adapl', ['iph'], 'ema']);
   });
 });
 

@@ -99,6 +99,7 @@ export const dash: Algorithm = {
   description: 'Dash: keeps pseudo labels whose loss is below a threshold that starts at the warm-up supervised loss and shrinks by 1/γ each period',
   reference: 'Xu et al., ICML 2021',
   unlabeled: true,
+  alignment: 'none', // the paper (and USB) align nothing: the loss threshold is the whole selection
   masker: dashMasker as Masker,
   config: section as ConfigSection,
   options: [
