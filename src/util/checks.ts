@@ -6,10 +6,11 @@ export class TearArgumentError extends Error {
   override name = 'TearArgumentError';
 }
 
-/** A TearArgumentError for NaN or infinite values in an argument (callers inside `deferValueChecks` may turn it into a NaN result). */
-export class NonFiniteArgumentError extends TearArgumentError {
-  override name = 'NonFiniteArgumentError';
-}
+/**
+ * A TearArgumentError for NaN or infinite values in an argument (callers inside `deferValueChecks` may turn it
+ * into a NaN result); its `name` stays 'TearArgumentError', so code that tests the name sees no change.
+ */
+export class NonFiniteArgumentError extends TearArgumentError {}
 
 /** Throws `NonFiniteArgumentError("tear-ssl.<fn>: <message>")` unless `condition` holds. */
 export function checkFiniteValues(condition: boolean, fn: string, message: () => string): asserts condition {
