@@ -9,6 +9,7 @@ import type { CellResult } from '../../src/cli/sweep/cellResult';
 import { cellResultFrom, stepTiming } from '../../src/cli/sweep/cellResult';
 import { docMarkers, renderResultsDoc } from '../../src/cli/sweep/renderResultsDoc';
 import { childProcessLauncher, runSweep, type CellLauncher } from '../../src/cli/sweep/runSweep';
+import type { LockOwner } from '../../src/cli/sweep/cellLock';
 import { cellPaths } from '../../src/cli/sweep/sweepCells';
 import { parseSweepGrid, runOrder, type SweepGrid } from '../../src/cli/sweep/sweepGrid';
 import { estimatorChoice, meanStd, pairedDifferences, resultsMarkdown } from '../../src/cli/sweep/sweepResults';
@@ -50,6 +51,12 @@ describe('sweep grid files', () => {
     expect(bad({ grids: [{ labels: 40 }], keepCheckpoints: 'some' })).toThrow("'keepCheckpoints' must be \"final\" or \"none\"");
   });
 });
+
+/** Writes a lock as a sweep on `owner.host` would (cellLock.ts's layout: a folder with owner.json). */
+function writeOwner(lock: string, owner: LockOwner): void {
+  mkdirSync(lock, { recursive: true });
+  writeFileSync(join(lock, 'owner.json'), JSON.stringify(owner));
+}
 
 /** A launcher that trains nothing: it records argv and writes the metrics a finished run would. */
 function fakeLauncher(calls: string[][], opts: { fail?: string } = {}): CellLauncher {
@@ -111,20 +118,56 @@ describe('runSweep', () => {
     expect(jsonl[0].test.ema.top1).toBe(0.5);
   });
 
-  it('leaves a cell alone while a live process holds its lock, and goes on after a failed cell', async () => {
+  it('leaves a cell alone while its lock is held (on any host), takes over a stale one and resumes it, and goes on after a failed cell', async () => {
     const out = scratch();
     const g = grid(join(out, 'sweep.json'));
     const locked = cellPaths(out, g.cells[0]);
-    mkdirSync(locked.dir, { recursive: true });
-    writeFileSync(locked.lock, JSON.stringify({ pid: process.ppid }));
+    const fresh = new Date().toISOString();
+    writeOwner(locked.lock, { host: 'node-17.cluster', pid: 4242, token: 'theirs', started: fresh, heartbeat: fresh, job: '88_0' });
     const calls: string[][] = [];
-    const summary = await runSweep(g, { launcher: fakeLauncher(calls, { fail: 'method-tear.seed-0' }) });
-    expect(summary.plan[0]).toEqual({ id: 'method-fixmatch.seed-0', status: { kind: 'running', pid: process.ppid } });
+    const lines: string[] = [];
+    const summary = await runSweep(g, { launcher: fakeLauncher(calls, { fail: 'method-tear.seed-0' }), say: (l) => lines.push(l) });
+    expect(summary.plan[0].status.kind).toBe('running');
+    expect(summary.busy).toEqual(['method-fixmatch.seed-0']);
+    expect(lines).toContainEqual(expect.stringMatching(/^skipped method-fixmatch.seed-0: held by host node-17.cluster, pid 4242 \(job 88_0\), heartbeat \d+ s ago$/));
     expect(summary.failed).toEqual([{ id: 'method-tear.seed-0', code: 1 }]);
     expect(summary.finished).toEqual(['method-fixmatch.seed-1', 'method-tear.seed-1']);
-    writeFileSync(locked.lock, JSON.stringify({ pid: 2 ** 22 + 12345 })); // no such process: stale
-    const again = await runSweep(g, { launcher: fakeLauncher(calls), dryRun: true });
-    expect(again.plan.map((p) => p.status.kind)).toEqual(['new', 'new', 'done', 'done']);
+    // the holder on node-17 died after a checkpoint: its heartbeat stops, and after the stale limit the cell is taken over and resumed
+    mkdirSync(join(locked.dir, 'checkpoints'), { recursive: true });
+    writeFileSync(join(locked.dir, 'checkpoints', 'step-00000004.ckpt'), 'x');
+    const old = new Date(Date.now() - 3600_000).toISOString();
+    writeOwner(locked.lock, { host: 'node-17.cluster', pid: 4242, token: 'theirs', started: old, heartbeat: old });
+    calls.length = 0;
+    lines.length = 0;
+    const again = await runSweep(g, { launcher: fakeLauncher(calls), say: (l) => lines.push(l) });
+    expect(again.plan.map((p) => p.status.kind)).toEqual(['resume', 'new', 'done', 'done']);
+    expect(lines).toContainEqual(expect.stringMatching(/^took over method-fixmatch.seed-0: no heartbeat from node-17.cluster \(pid 4242\) for 3600 s, more than 300 s$/));
+    expect(calls[0].slice(-2)).toEqual(['--resume', locked.dir]);
+    expect(again.finished).toEqual(['method-fixmatch.seed-0', 'method-tear.seed-0']);
+    expect(existsSync(locked.lock)).toBe(false);
+  });
+
+  it('--cell-index runs exactly one cell of the run order, skips it when finished, and names the grid when out of range', async () => {
+    const out = scratch();
+    const g = grid(join(out, 'sweep.json'));
+    const calls: string[][] = [];
+    const one = await runSweep(g, { launcher: fakeLauncher(calls), cellIndex: 2, writeResults: false });
+    expect(one.plan.map((p) => p.id)).toEqual([runOrder(g)[2].id]);
+    expect(one.finished).toEqual(['method-fixmatch.seed-1']);
+    expect(existsSync(join(out, 'results.md'))).toBe(false);
+    const twice = await runSweep(g, { launcher: fakeLauncher(calls), cellIndex: 2 });
+    expect(twice.plan[0].status.kind).toBe('done');
+    expect(calls).toHaveLength(1);
+    await expect(runSweep(g, { launcher: fakeLauncher(calls), cellIndex: 4 })).rejects.toThrow(`cell index 4 is out of range: ${join(out, 'sweep.json')} has 4 cells (0 to 3)`);
+    // a task whose cell is held waits; when the holder's heartbeat stops it takes the cell over
+    const held = cellPaths(out, runOrder(g)[0]);
+    const now = new Date().toISOString();
+    writeOwner(held.lock, { host: 'elsewhere', pid: 7, token: 't', started: now, heartbeat: now });
+    const lines: string[] = [];
+    const waited = await runSweep(g, { launcher: fakeLauncher(calls), cellIndex: 0, staleSeconds: 1, say: (l) => lines.push(l) });
+    expect(lines).toContainEqual(expect.stringMatching(/^waiting for method-fixmatch.seed-0: held by host elsewhere, pid 7/));
+    expect(lines).toContainEqual(expect.stringMatching(/^took over method-fixmatch.seed-0: no heartbeat from elsewhere \(pid 7\)/));
+    expect(waited.finished).toEqual(['method-fixmatch.seed-0']);
   });
 
   // Backend-independent (the cells name their own backend) and slow: run once, in the default cpu pass.
