@@ -14,6 +14,7 @@ import { cellPaths } from '../../src/cli/sweep/sweepCells';
 import { parseSweepGrid, runOrder, type SweepGrid } from '../../src/cli/sweep/sweepGrid';
 import { estimatorChoice, meanStd, pairedDifferences, resultsMarkdown } from '../../src/cli/sweep/sweepResults';
 import { testBackend } from '../helpers/testBackend';
+import { startNode } from './childProcess';
 
 const root = mkdtempSync(join(tmpdir(), 'tear-sweep-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -171,14 +172,17 @@ describe('runSweep', () => {
   });
 
   // Backend-independent (the cells name their own backend) and slow: run once, in the default cpu pass.
-  it.skipIf(testBackend() !== 'cpu')('survives kill -9 of a cell: the next call resumes it and ends with the numbers of an uninterrupted run', async () => {
-    const gridFor = (dir: string) => parseSweepGrid({ name: 'kill', base: { ...tinyBase, steps: 12, backend: 'wasm' }, grids: [{ method: ['tear'] }] }, join(dir, 'sweep.json'));
-    const clean = scratch();
-    const io = memoryIo();
-    const inProcess: CellLauncher = async (argv) => runCli(argv, io);
-    await runSweep(gridFor(clean), { launcher: inProcess });
-    const cleanResult = JSON.parse(readFileSync(cellPaths(clean, gridFor(clean).cells[0]).result, 'utf8')) as CellResult;
+  const gridFor = (dir: string) => parseSweepGrid({ name: 'kill', base: { ...tinyBase, steps: 12, backend: 'wasm' }, grids: [{ method: ['tear'] }] }, join(dir, 'sweep.json'));
+  const inProcess: CellLauncher = async (argv) => runCli(argv, memoryIo());
+  let clean: Promise<CellResult> | undefined;
+  /** The cell's result.json from an uninterrupted sweep (computed once). */
+  const cleanResult = (): Promise<CellResult> => (clean ??= (async () => {
+    const dir = scratch();
+    await runSweep(gridFor(dir), { launcher: inProcess });
+    return JSON.parse(readFileSync(cellPaths(dir, gridFor(dir).cells[0]).result, 'utf8')) as CellResult;
+  })());
 
+  it.skipIf(testBackend() !== 'cpu')('survives kill -9 of a cell: the next call resumes it and ends with the numbers of an uninterrupted run', async () => {
     const killed = scratch();
     const g = gridFor(killed);
     const paths = cellPaths(killed, g.cells[0]);
@@ -200,7 +204,38 @@ describe('runSweep', () => {
     expect(second.plan[0].status.kind).toBe('resume');
     expect(second.finished).toEqual([g.cells[0].id]);
     const resumed = JSON.parse(readFileSync(paths.result, 'utf8')) as CellResult;
-    expect(resumed.test).toEqual(cleanResult.test);
+    expect(resumed.test).toEqual((await cleanResult()).test);
+  }, 180_000);
+
+  it.skipIf(testBackend() !== 'cpu')('passes SIGTERM to its cell: the cell checkpoints, the sweep exits 143 saying how to go on, and the next call ends with the uninterrupted numbers', async () => {
+    const dir = scratch();
+    const file = join(dir, 'sweep.json');
+    writeFileSync(file, JSON.stringify({ name: 'kill', base: { ...tinyBase, steps: 12, backend: 'wasm' }, grids: [{ method: ['tear'] }] }));
+    const g = gridFor(dir);
+    const paths = cellPaths(dir, g.cells[0]);
+    const sweep = startNode(['src/cli/main.ts', 'sweep', file]);
+    const started = await sweep.waitFor(/^start method-tear$/);
+    expect(started).toBe('start method-tear');
+    await new Promise<void>((done) => {
+      const timer = setInterval(() => {
+        if (existsSync(join(paths.dir, 'checkpoints', 'step-00000002.ckpt'))) {
+          clearInterval(timer);
+          done();
+        }
+      }, 20);
+    });
+    sweep.child.kill('SIGTERM');
+    expect(await sweep.exited, sweep.lines.join('\n')).toBe(143);
+    expect(sweep.lines).toContainEqual(expect.stringMatching(/^stopped method-tear \(exit 143\): its newest checkpoint is kept/));
+    expect(sweep.lines).toContainEqual(`stderr:   continue with: tear-ssl sweep ${file}`);
+    const log = readFileSync(paths.log, 'utf8');
+    expect(log).toMatch(/train stopped by SIGTERM after step (\d+) of 12; checkpoint: /);
+    expect(existsSync(paths.lock)).toBe(false);
+    expect(existsSync(paths.result)).toBe(false);
+    const again = await runSweep(g, { launcher: inProcess });
+    expect(again.plan[0].status.kind).toBe('resume');
+    expect(again.finished).toEqual([g.cells[0].id]);
+    expect((JSON.parse(readFileSync(paths.result, 'utf8')) as CellResult).test).toEqual((await cleanResult()).test);
   }, 180_000);
 });
 
