@@ -32,7 +32,7 @@ export interface SweepOptions {
   /** One line per event (plan, cell start, cell end, failure). */
   say?: (line: string) => void;
   /**
-   * Run only the cell at this position of {@link runOrder} (an array job's task): skipped if finished;
+   * Run only the cell at this position of the grid's run order (`runOrder`: an array job's task): skipped if finished;
    * while another process holds it, waited for (until it finishes it, or its lock goes stale and is taken over).
    */
   cellIndex?: number;
