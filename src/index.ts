@@ -52,7 +52,8 @@ export { semiSupervisedObjective, objectiveGradients, type ObjectiveInputs, type
 export { saveModelFiles, type SavedModelFiles } from './training/saveModelFiles';
 
 // the command line, run from code
-export { runCli } from './cli/runCli';
+export { runCli, type RunCliOptions } from './cli/runCli';
+export type { StopRequest, StopSignal } from './cli/stopSignals';
 export { runSweep, childProcessLauncher, type CellLauncher, type SweepOptions, type SweepSummary } from './cli/sweep/runSweep';
 export { readSweepGrid, parseSweepGrid, STUDY_METRICS, type StudyMetric, type SweepGrid, type SweepCell } from './cli/sweep/sweepGrid';
 export { estimatorChoice, pairedDifferences, minorityRecall, writeSweepResults, type EstimatorChoiceRow, type GroupSummary, type PairedDifference } from './cli/sweep/sweepResults';

@@ -1,16 +1,36 @@
 import { Command, CommanderError, Option } from 'commander';
 import { TearArgumentError } from '../util/checks';
 import { packageVersion } from '../data/packageRoot';
-import { CliUsageError } from './cliError';
+import { CliUsageError, InterruptedError } from './cliError';
 import { runDemoCommand } from './demoCommand';
 import { runEvalCommand } from './evalCommand';
 import { processIo, type CliIo } from './io';
-import { runSweepCommand } from './sweep/sweepCommand';
+import { stopOnSignals, type StopRequest } from './stopSignals';
+import { DEFAULT_STALE_SECONDS } from './sweep/cellLock';
+import { CELL_INDEX_VARIABLES, runSweepCommand, type SweepCommandOptions } from './sweep/sweepCommand';
 import { trainFromFlags } from './trainCommand';
 import { BACKEND_NAMES, DATASET_NAMES, TRAIN_OPTIONS, parseOptionValue, optionSpec, type BackendName, type DatasetName } from './trainOptions';
 
+/** Options of {@link runCli}. */
+export interface RunCliOptions {
+  /**
+   * Handle SIGINT and SIGTERM (the `tear-ssl` bin does): `train` finishes its step, writes a checkpoint
+   * and exits 130 or 143; `sweep` passes the signal to its cells. Off by default, so that a program
+   * calling runCli keeps its own signal handling.
+   */
+  signals?: boolean;
+}
+
 /** Builds the `tear-ssl` commander program; each action stores its promise in `run`. */
-function buildProgram(io: CliIo, run: { task?: Promise<void>; code?: number }): Command {
+function buildProgram(io: CliIo, run: { task?: Promise<void>; code?: number }, options: RunCliOptions): Command {
+  /** Runs `task` with a stop listener for the command's lifetime (undefined without `options.signals`). */
+  const withStop = <T>(what: string, task: (stop: StopRequest | undefined) => Promise<T>): Promise<T> => {
+    if (!options.signals) return task(undefined);
+    // A cell of a sweep stops when its sweep dies (see stopOnSignals' parentPid).
+    const parent = Number(process.env.TEAR_SSL_PARENT_PID);
+    const stop = stopOnSignals(io, { what, parentPid: Number.isInteger(parent) && parent > 0 ? parent : undefined });
+    return task(stop).finally(() => stop.dispose());
+  };
   const program = new Command('tear-ssl')
     .description('Semi-supervised image classification with TEAR (AdaPL, IPH) and FixMatch on TensorFlow.js')
     .version(packageVersion(), '-V, --version', 'print the tear-ssl version')
@@ -31,7 +51,8 @@ function buildProgram(io: CliIo, run: { task?: Promise<void>; code?: number }): 
     }
   }
   train.action((opts: Record<string, unknown>) => {
-    run.task = trainFromFlags(opts, io).then(() => undefined);
+    run.task = withStop('finishing the current step, then writing a checkpoint',
+      (stop) => trainFromFlags(opts, io, { stop })).then(() => undefined);
   });
 
   program.command('eval')
@@ -78,18 +99,80 @@ function buildProgram(io: CliIo, run: { task?: Promise<void>; code?: number }): 
     .option('--dry-run', 'print what would run and stop')
     .option('--render-only', 'train nothing: rewrite results.jsonl, results.md and the curves from finished cells')
     .option('--doc <FILE>', 'also replace the sweep\'s generated block in this markdown file (e.g. docs/results.md)')
+    .option('--cell-index <I>', `run only cell I of the grid's run order (0-based; skipped if finished, waited for while another process holds it); ` +
+      `'env' reads I from ${CELL_INDEX_VARIABLES.join(' or ')} (array jobs)`)
+    .option('--lock-stale-after <S>', `seconds without a heartbeat after which a cell's lock is taken over (default ${DEFAULT_STALE_SECONDS})`)
+    .option('--slurm', 'write an sbatch array script, one task per unfinished cell, into <out>/slurm/ and print it')
+    .option('--submit', 'with --slurm: submit it (sbatch)')
+    .option('--wait', 'with --submit: wait until every task has ended, then write the results')
+    .option('--partition <P>', 'with --slurm: #SBATCH --partition')
+    .option('--cpus-per-task <N>', 'with --slurm: #SBATCH --cpus-per-task')
+    .option('--mem <SIZE>', 'with --slurm: #SBATCH --mem (e.g. 8G)')
+    .option('--time <LIMIT>', 'with --slurm: #SBATCH --time per task (e.g. 2:00:00)')
+    .option('--gres <GRES>', 'with --slurm: #SBATCH --gres (e.g. gpu:1)')
+    .option('--sbatch <OPTION>', "with --slurm: one more #SBATCH line, e.g. --sbatch account=lab (repeatable)", (v: string, all: string[] = []) => [...all, v])
+    .addOption(new Option('--grid-hash <H>', 'with --cell-index: refuse unless the grid still has this hash (written by --slurm)').hideHelp())
     .action((gridFile: string, opts: Record<string, unknown>) => {
-      run.task = runSweepCommand({
+      run.task = withStop('passing it to the running cells: each finishes its step and writes a checkpoint', (stop) => runSweepCommand({
         grid: gridFile,
         out: opts.out as string | undefined,
-        parallel: opts.parallel === undefined ? 1 : positiveInt('--parallel', opts.parallel),
-        maxCells: opts.maxCells === undefined ? undefined : positiveInt('--max-cells', opts.maxCells),
-        dryRun: opts.dryRun === true,
-        renderOnly: opts.renderOnly === true,
+        ...sweepModeOptions(opts),
         doc: opts.doc as string | undefined,
-      }, io).then((code) => { run.code = code; });
+        stop,
+      }, io)).then((code) => { run.code = code; });
     });
   return program;
+}
+
+/** Flags that only --slurm takes (commander's camelCase keys → the flag, for messages). */
+const SLURM_FLAGS = { partition: '--partition', cpusPerTask: '--cpus-per-task', mem: '--mem', time: '--time', gres: '--gres', sbatch: '--sbatch', submit: '--submit' } as const;
+
+/** The sweep's mode flags, checked together: which combinations make sense, and their values. */
+function sweepModeOptions(opts: Record<string, unknown>): Omit<SweepCommandOptions, 'grid' | 'out' | 'doc' | 'stop'> {
+  const given = (key: string): boolean => opts[key] !== undefined && opts[key] !== false;
+  const refuse = (flag: string, why: string): never => {
+    throw new CliUsageError(`option ${flag} ${why}`);
+  };
+  if (!given('slurm')) for (const [key, flag] of Object.entries(SLURM_FLAGS)) if (given(key)) refuse(flag, 'needs --slurm');
+  if (given('wait') && !given('submit')) refuse('--wait', 'needs --submit (with --slurm)');
+  if (given('slurm')) {
+    for (const [key, flag] of [['parallel', '--parallel'], ['maxCells', '--max-cells'], ['cellIndex', '--cell-index'], ['dryRun', '--dry-run'], ['renderOnly', '--render-only']] as const) {
+      if (given(key)) refuse(flag, 'cannot go with --slurm (the array job runs one cell per task; render afterwards with --render-only)');
+    }
+  }
+  if (given('cellIndex')) {
+    for (const [key, flag] of [['parallel', '--parallel'], ['maxCells', '--max-cells'], ['renderOnly', '--render-only']] as const) {
+      if (given(key)) refuse(flag, 'cannot go with --cell-index (one cell)');
+    }
+  }
+  if (given('gridHash') && !given('cellIndex')) refuse('--grid-hash', 'needs --cell-index');
+  const raw = opts.cellIndex;
+  const cellIndex = raw === undefined ? undefined : String(raw).trim() === 'env' ? 'env' as const
+    : /^\d+$/.test(String(raw).trim()) ? Number(raw) : refuse('--cell-index', `must be a non-negative integer or 'env', got '${String(raw)}'`);
+  let staleSeconds: number | undefined;
+  if (opts.lockStaleAfter !== undefined) {
+    staleSeconds = Number(opts.lockStaleAfter);
+    if (!(Number.isFinite(staleSeconds) && staleSeconds > 0)) refuse('--lock-stale-after', `must be a positive number of seconds, got '${String(opts.lockStaleAfter)}'`);
+  }
+  return {
+    parallel: opts.parallel === undefined ? 1 : positiveInt('--parallel', opts.parallel),
+    maxCells: opts.maxCells === undefined ? undefined : positiveInt('--max-cells', opts.maxCells),
+    dryRun: opts.dryRun === true,
+    renderOnly: opts.renderOnly === true,
+    cellIndex,
+    gridHash: opts.gridHash as string | undefined,
+    staleSeconds,
+    slurm: !given('slurm') ? undefined : {
+      partition: opts.partition as string | undefined,
+      cpusPerTask: opts.cpusPerTask === undefined ? undefined : positiveInt('--cpus-per-task', opts.cpusPerTask),
+      mem: opts.mem as string | undefined,
+      time: opts.time as string | undefined,
+      gres: opts.gres as string | undefined,
+      extra: opts.sbatch as string[] | undefined,
+      submit: opts.submit === true,
+      wait: opts.wait === true,
+    },
+  };
 }
 
 function positiveInt(flag: string, raw: unknown): number {
@@ -109,9 +192,9 @@ function flagValue(key: string, raw: unknown): unknown {
  * (`['train', '--dataset', 'digits']`). Returns the exit code: 0 success, 1 failure, 2 usage error.
  * Usage errors print `tear-ssl: error: <message>` on `io.err`.
  */
-export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo = processIo(), options: RunCliOptions = {}): Promise<number> {
   const run: { task?: Promise<void>; code?: number } = {};
-  const program = buildProgram(io, run);
+  const program = buildProgram(io, run, options);
   try {
     if (argv.length === 0) {
       program.outputHelp();
@@ -126,7 +209,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
 }
 
 /** Errors that report a failure of the input or of the run, with a message that says what and where (exit code 1). */
-const KNOWN_FAILURES = new Set(['DataFormatError', 'CheckpointError', 'NonFiniteCheckpointError', 'DivergenceError']);
+const KNOWN_FAILURES = new Set(['DataFormatError', 'CheckpointError', 'NonFiniteCheckpointError', 'DivergenceError', 'SlurmCommandError']);
 
 function isKnownFailure(error: unknown): error is Error {
   return error instanceof Error && KNOWN_FAILURES.has(error.name);
@@ -136,6 +219,10 @@ function reportError(error: unknown, io: CliIo): number {
   if (error instanceof CommanderError) {
     // commander printed its own message already; help and version are not failures
     return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+  }
+  if (error instanceof InterruptedError) {
+    io.err(`tear-ssl: ${error.message}`);
+    return error.exitCode;
   }
   if (error instanceof CliUsageError) {
     io.err(`tear-ssl: error: ${error.message}`);

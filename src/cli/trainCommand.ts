@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DataFormatError } from '../data/errors';
@@ -16,7 +16,7 @@ import {
   bestCheckpointPath, checkpointDir, checkpointPath, listCheckpoints, pruneCheckpoints, removeStaleTemporaries, resolveCheckpoint, runFolderOf, type ResolvedCheckpoint,
 } from './checkpointFiles';
 import { dataFingerprint } from './dataFingerprint';
-import { CliUsageError } from './cliError';
+import { CliUsageError, InterruptedError } from './cliError';
 import { evalNumbers, predictOnPart } from './evaluateModel';
 import type { CliIo } from './io';
 import { MetricsLog, readMetricsLog, type EvalNumbers } from './metricsLog';
@@ -24,6 +24,7 @@ import { readConfigFile } from './configFile';
 import { prepareData, type PreparedData } from './prepareData';
 import { createProgressReporter } from './progress';
 import { resolveTrainSettings } from './resolveSettings';
+import { STOP_EXIT_CODES, shellQuote, type StopRequest } from './stopSignals';
 import { buildModel, normalizer } from './runRecipe';
 import { endSegment, recordSettings, scrubPaths, startSegment, withSegment, type RunSegment } from './provenance';
 import { readRunRecord, recordedRun, writeRunRecord, type CheckpointMetadata, type RunRecord } from './runRecord';
@@ -58,10 +59,15 @@ const DATA_SETTINGS = ['dataset', 'labels', 'budget', 'validation', 'test', 'bat
  * and writes into `settings.out`: run.json, metrics.jsonl, checkpoints/step-*.ckpt, report.md and SVG
  * curves. `label` prefixes progress lines (the demo runs several trainings); `hideReportPath` leaves out
  * the report's path (the demo's temporary folders are deleted).
+ *
+ * With `stop` (the CLI passes its SIGINT/SIGTERM listener): on a stop signal the current step is
+ * finished, a checkpoint of it is written (atomically, beside the older ones), and an InterruptedError
+ * names the checkpoint and the command that resumes; a signal that comes after the last step lets the
+ * run finish.
  */
 export async function runTrainCommand(
   settings: TrainSettings, io: CliIo,
-  opts: { label?: string; quietBackend?: boolean; hideReportPath?: boolean; resumed?: ResolvedCheckpoint } = {},
+  opts: { label?: string; quietBackend?: boolean; hideReportPath?: boolean; resumed?: ResolvedCheckpoint; stop?: StopRequest } = {},
 ): Promise<TrainOutcome> {
   const backend = await useBackend(settings.backend, io, opts.quietBackend);
   const resumed = opts.resumed ?? (settings.resume === undefined ? undefined : await resolveCheckpoint(settings.resume, '--resume', { quarantine: true }));
@@ -147,6 +153,7 @@ export async function runTrainCommand(
   // loaded before training starts, so a missing tfjs-node fails at once, naming the package
   const tensorBoard = settings.tensorboard === undefined ? undefined : tensorBoardCallbacks(await tensorBoardWriter(settings.tensorboard));
   const setup = trainerSetup(settings, data, model, preprocess, tensorBoard ? [callbacks, tensorBoard] : callbacks);
+  let unsubscribe: (() => void) | undefined;
   try {
     trainer = await SemiSupervisedTrainer.create({ ...setup, config: trainerConfig(settings, data) });
     if (resumed !== undefined) {
@@ -172,8 +179,11 @@ export async function runTrainCommand(
     const started = performance.now();
     lastLogged = { step: startStep, time: started };
     progress.start(settings.steps, startStep);
+    // A stop signal ends the run after the step in progress (trainer.run checks stopTraining between steps).
+    unsubscribe = opts.stop?.onSignal(() => { (trainer as SemiSupervisedTrainer).stopTraining = true; });
     try {
-      await trainer.run(settings.steps);
+      // run() clears stopTraining when it starts: a signal that came before (during data preparation) is checked here
+      if (opts.stop?.signal === undefined) await trainer.run(settings.steps);
     } catch (e) {
       if (!(e instanceof DivergenceError)) throw e;
       const kept = listCheckpoints(checkpointDir(out));
@@ -187,6 +197,7 @@ export async function runTrainCommand(
     const endStep = trainer.step;
     const ended = endSegment(segment, endStep);
     await writeRunRecord(out, { ...runRecord, segments: [...(runRecord.segments ?? []).slice(0, -1), ended] });
+    if (opts.stop?.signal !== undefined && endStep < settings.steps) await stopWithCheckpoint(trainer, out, metadata, opts.stop.signal, settings.steps, io);
     await saveCheckpoint(trainer, checkpointPath(out, endStep), metadata);
     pruneCheckpoints(out, KEEP_CHECKPOINTS);
     const evaluatedAtEnd = settings.evalEvery > 0 && endStep % settings.evalEvery === 0 && endStep > startStep;
@@ -225,6 +236,7 @@ export async function runTrainCommand(
     if (!opts.hideReportPath) io.out(`${opts.label ? `${opts.label} ` : ''}report: ${report.file}`);
     return { out, backend: backend.name, startStep, endStep, seconds, imagesPerSecond, test: { student: test.student, ema: test.ema }, reportFile: report.file };
   } finally {
+    unsubscribe?.();
     trainer?.dispose();
     model.dispose();
   }
@@ -249,18 +261,38 @@ function segmentNote(s: RunSegment): string {
 }
 
 /**
+ * The end of a run stopped by a signal: a checkpoint of the last finished step (unless that step's is
+ * already on disk, e.g. the one it resumed from), then an InterruptedError naming it and the command
+ * that resumes. The checkpoint is written atomically, so a second Ctrl-C during the write leaves the
+ * older checkpoints as they were.
+ */
+async function stopWithCheckpoint(
+  trainer: SemiSupervisedTrainer, out: string, metadata: CheckpointMetadata, signal: keyof typeof STOP_EXIT_CODES, steps: number, io: CliIo,
+): Promise<never> {
+  const step = trainer.step;
+  const file = checkpointPath(out, step);
+  if (!existsSync(file)) {
+    await saveCheckpoint(trainer, file, metadata);
+    pruneCheckpoints(out, KEEP_CHECKPOINTS);
+    io.out(`wrote ${file}`);
+  }
+  throw new InterruptedError(`train stopped by ${signal} after step ${step} of ${steps}; checkpoint: ${file}\n` +
+    `  resume with: tear-ssl train --resume ${shellQuote(out)}`, STOP_EXIT_CODES[signal]);
+}
+
+/**
  * `tear-ssl train` from the user's flags: with --resume (a flag or a config key), the checkpoint is
  * resolved first (the newest valid one of a folder) and its run's recorded settings become the base of
  * the settings, so a resume need not repeat the data options.
  */
-export async function trainFromFlags(flags: Record<string, unknown>, io: CliIo): Promise<TrainOutcome> {
+export async function trainFromFlags(flags: Record<string, unknown>, io: CliIo, opts: { stop?: StopRequest } = {}): Promise<TrainOutcome> {
   let resumeFlag = flags.resume;
   if (resumeFlag === undefined && typeof flags.config === 'string' && flags.config !== '') resumeFlag = readConfigFile(flags.config).resume;
-  if (resumeFlag === undefined) return runTrainCommand(resolveTrainSettings(flags), io);
+  if (resumeFlag === undefined) return runTrainCommand(resolveTrainSettings(flags), io, opts);
   const resumePath = parseOptionValue(optionSpec('resume') as OptionSpec, resumeFlag, { kind: 'flag' }) as string;
   const resumed = await resolveCheckpoint(resumePath, '--resume', { quarantine: true });
   const recorded = recordedRun(resumed.file, resumed.payload, runFolderOf(resumed.file));
-  return runTrainCommand(resolveTrainSettings(flags, new Date(), recorded.settings), io, { resumed });
+  return runTrainCommand(resolveTrainSettings(flags, new Date(), recorded.settings), io, { resumed, ...opts });
 }
 
 /**

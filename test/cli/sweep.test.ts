@@ -9,10 +9,12 @@ import type { CellResult } from '../../src/cli/sweep/cellResult';
 import { cellResultFrom, stepTiming } from '../../src/cli/sweep/cellResult';
 import { docMarkers, renderResultsDoc } from '../../src/cli/sweep/renderResultsDoc';
 import { childProcessLauncher, runSweep, type CellLauncher } from '../../src/cli/sweep/runSweep';
+import type { LockOwner } from '../../src/cli/sweep/cellLock';
 import { cellPaths } from '../../src/cli/sweep/sweepCells';
 import { parseSweepGrid, runOrder, type SweepGrid } from '../../src/cli/sweep/sweepGrid';
 import { estimatorChoice, meanStd, pairedDifferences, resultsMarkdown } from '../../src/cli/sweep/sweepResults';
 import { testBackend } from '../helpers/testBackend';
+import { startNode } from './childProcess';
 
 const root = mkdtempSync(join(tmpdir(), 'tear-sweep-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -50,6 +52,12 @@ describe('sweep grid files', () => {
     expect(bad({ grids: [{ labels: 40 }], keepCheckpoints: 'some' })).toThrow("'keepCheckpoints' must be \"final\" or \"none\"");
   });
 });
+
+/** Writes a lock as a sweep on `owner.host` would (cellLock.ts's layout: a folder with owner.json). */
+function writeOwner(lock: string, owner: LockOwner): void {
+  mkdirSync(lock, { recursive: true });
+  writeFileSync(join(lock, 'owner.json'), JSON.stringify(owner));
+}
 
 /** A launcher that trains nothing: it records argv and writes the metrics a finished run would. */
 function fakeLauncher(calls: string[][], opts: { fail?: string } = {}): CellLauncher {
@@ -115,31 +123,70 @@ describe('runSweep', () => {
     expect(jsonl[0].test.ema.top1).toBe(0.5);
   });
 
-  it('leaves a cell alone while a live process holds its lock, and goes on after a failed cell', async () => {
+  it('leaves a cell alone while its lock is held (on any host), takes over a stale one and resumes it, and goes on after a failed cell', async () => {
     const out = scratch();
     const g = grid(join(out, 'sweep.json'));
     const locked = cellPaths(out, g.cells[0]);
-    mkdirSync(locked.dir, { recursive: true });
-    writeFileSync(locked.lock, JSON.stringify({ pid: process.ppid }));
+    const fresh = new Date().toISOString();
+    writeOwner(locked.lock, { host: 'node-17.cluster', pid: 4242, token: 'theirs', started: fresh, heartbeat: fresh, job: '88_0' });
     const calls: string[][] = [];
-    const summary = await runSweep(g, { launcher: fakeLauncher(calls, { fail: 'method-tear.seed-0' }) });
-    expect(summary.plan[0]).toEqual({ id: 'method-fixmatch.seed-0', status: { kind: 'running', pid: process.ppid } });
+    const lines: string[] = [];
+    const summary = await runSweep(g, { launcher: fakeLauncher(calls, { fail: 'method-tear.seed-0' }), say: (l) => lines.push(l) });
+    expect(summary.plan[0].status.kind).toBe('running');
+    expect(summary.busy).toEqual(['method-fixmatch.seed-0']);
+    expect(lines).toContainEqual(expect.stringMatching(/^skipped method-fixmatch.seed-0: held by host node-17.cluster, pid 4242 \(job 88_0\), heartbeat \d+ s ago$/));
     expect(summary.failed).toEqual([{ id: 'method-tear.seed-0', code: 1 }]);
     expect(summary.finished).toEqual(['method-fixmatch.seed-1', 'method-tear.seed-1']);
-    writeFileSync(locked.lock, JSON.stringify({ pid: 2 ** 22 + 12345 })); // no such process: stale
-    const again = await runSweep(g, { launcher: fakeLauncher(calls), dryRun: true });
-    expect(again.plan.map((p) => p.status.kind)).toEqual(['new', 'new', 'done', 'done']);
+    // the holder on node-17 died after a checkpoint: its heartbeat stops, and after the stale limit the cell is taken over and resumed
+    mkdirSync(join(locked.dir, 'checkpoints'), { recursive: true });
+    writeFileSync(join(locked.dir, 'checkpoints', 'step-00000004.ckpt'), 'x');
+    const old = new Date(Date.now() - 3600_000).toISOString();
+    writeOwner(locked.lock, { host: 'node-17.cluster', pid: 4242, token: 'theirs', started: old, heartbeat: old });
+    calls.length = 0;
+    lines.length = 0;
+    const again = await runSweep(g, { launcher: fakeLauncher(calls), say: (l) => lines.push(l) });
+    expect(again.plan.map((p) => p.status.kind)).toEqual(['resume', 'new', 'done', 'done']);
+    expect(lines).toContainEqual(expect.stringMatching(/^took over method-fixmatch.seed-0: no heartbeat from node-17.cluster \(pid 4242\) for 3600 s, more than 300 s$/));
+    expect(calls[0].slice(-2)).toEqual(['--resume', locked.dir]);
+    expect(again.finished).toEqual(['method-fixmatch.seed-0', 'method-tear.seed-0']);
+    expect(existsSync(locked.lock)).toBe(false);
+  });
+
+  it('--cell-index runs exactly one cell of the run order, skips it when finished, and names the grid when out of range', async () => {
+    const out = scratch();
+    const g = grid(join(out, 'sweep.json'));
+    const calls: string[][] = [];
+    const one = await runSweep(g, { launcher: fakeLauncher(calls), cellIndex: 2, writeResults: false });
+    expect(one.plan.map((p) => p.id)).toEqual([runOrder(g)[2].id]);
+    expect(one.finished).toEqual(['method-fixmatch.seed-1']);
+    expect(existsSync(join(out, 'results.md'))).toBe(false);
+    const twice = await runSweep(g, { launcher: fakeLauncher(calls), cellIndex: 2 });
+    expect(twice.plan[0].status.kind).toBe('done');
+    expect(calls).toHaveLength(1);
+    await expect(runSweep(g, { launcher: fakeLauncher(calls), cellIndex: 4 })).rejects.toThrow(`cell index 4 is out of range: ${join(out, 'sweep.json')} has 4 cells (0 to 3)`);
+    // a task whose cell is held waits; when the holder's heartbeat stops it takes the cell over
+    const held = cellPaths(out, runOrder(g)[0]);
+    const now = new Date().toISOString();
+    writeOwner(held.lock, { host: 'elsewhere', pid: 7, token: 't', started: now, heartbeat: now });
+    const lines: string[] = [];
+    const waited = await runSweep(g, { launcher: fakeLauncher(calls), cellIndex: 0, staleSeconds: 1, say: (l) => lines.push(l) });
+    expect(lines).toContainEqual(expect.stringMatching(/^waiting for method-fixmatch.seed-0: held by host elsewhere, pid 7/));
+    expect(lines).toContainEqual(expect.stringMatching(/^took over method-fixmatch.seed-0: no heartbeat from elsewhere \(pid 7\)/));
+    expect(waited.finished).toEqual(['method-fixmatch.seed-0']);
   });
 
   // Backend-independent (the cells name their own backend) and slow: run once, in the default cpu pass.
-  it.skipIf(testBackend() !== 'cpu')('survives kill -9 of a cell: the next call resumes it and ends with the numbers of an uninterrupted run', async () => {
-    const gridFor = (dir: string) => parseSweepGrid({ name: 'kill', base: { ...tinyBase, steps: 12, backend: 'wasm' }, grids: [{ method: ['tear'] }] }, join(dir, 'sweep.json'));
-    const clean = scratch();
-    const io = memoryIo();
-    const inProcess: CellLauncher = async (argv) => runCli(argv, io);
-    await runSweep(gridFor(clean), { launcher: inProcess });
-    const cleanResult = JSON.parse(readFileSync(cellPaths(clean, gridFor(clean).cells[0]).result, 'utf8')) as CellResult;
+  const gridFor = (dir: string) => parseSweepGrid({ name: 'kill', base: { ...tinyBase, steps: 12, backend: 'wasm' }, grids: [{ method: ['tear'] }] }, join(dir, 'sweep.json'));
+  const inProcess: CellLauncher = async (argv) => runCli(argv, memoryIo());
+  let clean: Promise<CellResult> | undefined;
+  /** The cell's result.json from an uninterrupted sweep (computed once). */
+  const cleanResult = (): Promise<CellResult> => (clean ??= (async () => {
+    const dir = scratch();
+    await runSweep(gridFor(dir), { launcher: inProcess });
+    return JSON.parse(readFileSync(cellPaths(dir, gridFor(dir).cells[0]).result, 'utf8')) as CellResult;
+  })());
 
+  it.skipIf(testBackend() !== 'cpu')('survives kill -9 of a cell: the next call resumes it and ends with the numbers of an uninterrupted run', async () => {
     const killed = scratch();
     const g = gridFor(killed);
     const paths = cellPaths(killed, g.cells[0]);
@@ -161,10 +208,41 @@ describe('runSweep', () => {
     expect(second.plan[0].status.kind).toBe('resume');
     expect(second.finished).toEqual([g.cells[0].id]);
     const resumed = JSON.parse(readFileSync(paths.result, 'utf8')) as CellResult;
-    expect(resumed.test).toEqual(cleanResult.test);
+    expect(resumed.test).toEqual((await cleanResult()).test);
     // both processes are in the result: the killed one without an end, the one that finished with its end
     expect(resumed.segments?.map((s) => [s.startStep, s.endStep])).toEqual([[0, undefined], [4, 12]]);
-    expect(cleanResult.segments?.map((s) => [s.startStep, s.endStep])).toEqual([[0, 12]]);
+    expect((await cleanResult()).segments?.map((s) => [s.startStep, s.endStep])).toEqual([[0, 12]]);
+  }, 180_000);
+
+  it.skipIf(testBackend() !== 'cpu')('passes SIGTERM to its cell: the cell checkpoints, the sweep exits 143 saying how to go on, and the next call ends with the uninterrupted numbers', async () => {
+    const dir = scratch();
+    const file = join(dir, 'sweep.json');
+    writeFileSync(file, JSON.stringify({ name: 'kill', base: { ...tinyBase, steps: 12, backend: 'wasm' }, grids: [{ method: ['tear'] }] }));
+    const g = gridFor(dir);
+    const paths = cellPaths(dir, g.cells[0]);
+    const sweep = startNode(['src/cli/main.ts', 'sweep', file]);
+    const started = await sweep.waitFor(/^start method-tear$/);
+    expect(started).toBe('start method-tear');
+    await new Promise<void>((done) => {
+      const timer = setInterval(() => {
+        if (existsSync(join(paths.dir, 'checkpoints', 'step-00000002.ckpt'))) {
+          clearInterval(timer);
+          done();
+        }
+      }, 20);
+    });
+    sweep.child.kill('SIGTERM');
+    expect(await sweep.exited, sweep.lines.join('\n')).toBe(143);
+    expect(sweep.lines).toContainEqual(expect.stringMatching(/^stopped method-tear \(exit 143\): its newest checkpoint is kept/));
+    expect(sweep.lines).toContainEqual(`stderr:   continue with: tear-ssl sweep ${file}`);
+    const log = readFileSync(paths.log, 'utf8');
+    expect(log).toMatch(/train stopped by SIGTERM after step (\d+) of 12; checkpoint: /);
+    expect(existsSync(paths.lock)).toBe(false);
+    expect(existsSync(paths.result)).toBe(false);
+    const again = await runSweep(g, { launcher: inProcess });
+    expect(again.plan[0].status.kind).toBe('resume');
+    expect(again.finished).toEqual([g.cells[0].id]);
+    expect((JSON.parse(readFileSync(paths.result, 'utf8')) as CellResult).test).toEqual((await cleanResult()).test);
   }, 180_000);
 });
 

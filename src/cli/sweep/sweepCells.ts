@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointDir, listCheckpoints, processAlive } from '../checkpointFiles';
+import { checkpointDir, listCheckpoints } from '../checkpointFiles';
+import { describeHolder, inspectLock, DEFAULT_STALE_SECONDS } from './cellLock';
 import type { SweepCell } from './sweepGrid';
 
 /** Where a cell lives under the sweep's output folder. */
@@ -11,7 +12,7 @@ export interface CellPaths {
   config: string;
   /** Written atomically when the cell has finished: its outcome (see cellResult.ts). */
   result: string;
-  /** Present while a process trains the cell: `{ pid, host, started }`. */
+  /** A folder present while a sweep process trains the cell; its owner.json names host, pid and heartbeat (cellLock.ts). */
   lock: string;
   /** The cell's own stdout/stderr when it runs in a child process. */
   log: string;
@@ -38,16 +39,27 @@ function stableJson(v: unknown): string {
 export type CellStatus =
   | { kind: 'done' }
   | { kind: 'changed'; why: string }
-  | { kind: 'running'; pid: number }
+  | { kind: 'running'; holder: string }
   | { kind: 'resume'; step: number }
   | { kind: 'new' };
 
 /**
  * A cell is 'done' when its result.json exists for the same settings; 'changed' when it exists for other
- * settings (refused: the user must move it away); 'running' when a live process holds its lock; 'resume'
- * when it has a checkpoint; else 'new' (any half-written folder without a checkpoint is started over).
+ * settings (refused: the user must move it away); 'running' when its lock is held (a live holder on this
+ * host, or a heartbeat younger than `staleSeconds` from any host); 'resume' when it has a checkpoint;
+ * else 'new' (any half-written folder without a checkpoint is started over). Reads only: a stale lock is
+ * taken over when the cell is claimed (tryAcquireLock).
  */
-export function cellStatus(paths: CellPaths, hash: string): CellStatus {
+export function cellStatus(paths: CellPaths, hash: string, staleSeconds = DEFAULT_STALE_SECONDS): CellStatus {
+  const finished = finishedStatus(paths, hash);
+  if (finished !== undefined) return finished;
+  const lock = inspectLock(paths.lock, staleSeconds);
+  if (lock.kind === 'held') return { kind: 'running', holder: describeHolder(lock) };
+  return progressStatus(paths);
+}
+
+/** 'done' or 'changed' from the cell's result.json; undefined without one. */
+export function finishedStatus(paths: CellPaths, hash: string): Extract<CellStatus, { kind: 'done' | 'changed' }> | undefined {
   if (existsSync(paths.result)) {
     let saved: { settingsHash?: string } = {};
     try {
@@ -57,26 +69,20 @@ export function cellStatus(paths: CellPaths, hash: string): CellStatus {
     }
     return saved.settingsHash === hash ? { kind: 'done' } : { kind: 'changed', why: `${paths.result} was written for other settings (hash ${saved.settingsHash ?? 'none'}, the grid now gives ${hash})` };
   }
-  const holder = lockHolder(paths.lock);
-  if (holder !== undefined) return { kind: 'running', pid: holder };
+  return undefined;
+}
+
+/** 'resume' from the newest checkpoint of an unfinished cell, else 'new'. */
+export function progressStatus(paths: CellPaths): Extract<CellStatus, { kind: 'resume' | 'new' }> {
   const checkpoints = listCheckpoints(checkpointDir(paths.dir));
   if (checkpoints.length > 0) return { kind: 'resume', step: checkpoints[checkpoints.length - 1].step };
   return { kind: 'new' };
 }
 
-/** The pid holding a cell's lock if that process is alive; a stale lock is removed. */
-function lockHolder(lock: string): number | undefined {
-  if (!existsSync(lock)) return undefined;
-  let pid = NaN;
-  try {
-    pid = Number((JSON.parse(readFileSync(lock, 'utf8')) as { pid?: number }).pid);
-  } catch { /* unreadable lock: stale */ }
-  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) return pid;
-  rmSync(lock, { force: true });
-  return undefined;
-}
-
-/** Takes a cell's lock for process `pid` (the child that trains it, or this process). */
-export function writeLock(paths: CellPaths, pid: number): void {
-  writeFileSync(paths.lock, `${JSON.stringify({ pid, started: new Date().toISOString() })}\n`);
+/**
+ * A hash of the grid's cells in run order (ids and settings): an array job written for one version of a
+ * grid refuses to run when the grid has changed since, as its task indices would name other cells.
+ */
+export function gridHash(cells: ReadonlyArray<{ id: string; settings: object }>): string {
+  return settingsHash(cells.map((c) => [c.id, settingsHash(c.settings)]));
 }
