@@ -110,6 +110,45 @@ export function studySummaryMarkdown(grid: SweepGrid, results: readonly CellResu
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * README's summary of the ISIC-shaped long-tail study: per method (every group but the label budget),
+ * balanced accuracy and minority recall (grid.minorityClasses) at each budget, mean ± std over the seeds
+ * finished so far, and the paired difference in balanced accuracy from the baseline on the same seed.
+ */
+export function longTailSummaryMarkdown(grid: SweepGrid, results: readonly CellResult[], studyDir: string): string {
+  const groups = groupCells(grid, results);
+  const minority = grid.minorityClasses ?? [];
+  const labels = [...new Set(groups.map((g) => g.axes.labels))].filter((l) => l !== undefined).sort((a, b) => Number(a) - Number(b));
+  const nameOf = (g: GroupSummary): string => Object.entries(g.axes).filter(([k]) => k !== 'labels')
+    .map(([k, v]) => (k === 'method' ? `\`${v}\`` : `${k} ${v}`)).join(', ');
+  const methods = [...new Set(groups.map(nameOf))];
+  const paired = pairedDifferences(grid, results);
+  const recall = (c: CellResult): number => {
+    const r = c.test.ema.recall;
+    const xs = r === undefined ? [] : minority.map((k) => r[k]);
+    return xs.length > 0 && xs.every((x) => typeof x === 'number' && Number.isFinite(x)) ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+  };
+  const entry = (method: string, l: string | number | boolean): string => {
+    const g = groups.find((x) => nameOf(x) === method && x.axes.labels === l);
+    if (g === undefined) return '– | – | –';
+    const p = paired.find((x) => x.group.key === g.key);
+    const d = p === undefined ? undefined : meanStd(p.differences.map((x) => x.difference));
+    const diff = d === undefined || d.n === 0 ? '–' : `${points(d.mean)}${d.n < 2 ? '' : ` ± ${(100 * d.std).toFixed(1)}`}`;
+    return `${pmPct(g.cells.map((c) => c.test.ema.balancedAccuracy))} | ${pmPct(g.cells.map(recall))} | ${diff}`;
+  };
+  const lines = [
+    `${results.length} of ${grid.cells.length} cells finished (seeds per entry: ${[...new Set(groups.map((g) => g.cells.length))].sort().join(' or ') || '–'}), ` +
+      `from the result files in [${relative(ROOT, studyDir)}](${relative(ROOT, studyDir)}). Balanced accuracy and minority recall ` +
+      `(mean recall of ${minority.map((k) => grid.classNames?.[k] ?? `class ${k}`).join(', ')}) of the last-step EMA model on test, and the ` +
+      'difference in balanced accuracy from FixMatch + DA (uniform target) on the same seed, in points:',
+    '',
+    `| method | ${labels.map((l) => `${l} labels: balanced acc. | minority recall | Δ`).join(' | ')} |`,
+    `|---|${labels.map(() => '---:|---:|---:').join('|')}|`,
+    ...methods.map((m) => `| ${m} | ${labels.map((l) => entry(m, l)).join(' | ')} |`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 /** The sweep block of a results doc as `tear-ssl sweep --doc` writes it (curve links into `<doc folder>/<id>/`). */
 function sweepDocBody(docFile: string, id: string, markdown: string, curves: readonly string[]): string {
   let body = markdown;
@@ -183,6 +222,9 @@ export async function renderAll(root = ROOT, opts: { svg?: boolean } = {}): Prom
     }
     if (study.id === 'label-budget') {
       docs.set('README.md', replaceBlock(doc('README.md'), generatedMarkers('study-summary'), studySummaryMarkdown(study.grid, results, study.dir), 'README.md'));
+    }
+    if (study.id === 'isic-shaped') {
+      docs.set('README.md', replaceBlock(doc('README.md'), generatedMarkers('long-tail-summary'), longTailSummaryMarkdown(study.grid, results, study.dir), 'README.md'));
     }
   }
   docs.set('docs/benchmarks.md', replaceBlock(doc('docs/benchmarks.md'), { begin: '<!-- bench:start -->', end: '<!-- bench:end -->' }, benchBlock(root), 'docs/benchmarks.md'));
