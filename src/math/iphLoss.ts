@@ -7,6 +7,7 @@ import { detach } from '../util/numerics';
 import { kmeans, type KMeansOptions } from './kmeans';
 import { pairedCosine } from './cosine';
 import { matchPrototypes } from './matchPrototypes';
+import { readSync } from '../util/syncRead';
 
 const FN = 'iphLoss';
 
@@ -52,7 +53,7 @@ export interface IphResult {
 }
 
 function checkFinite(t: tf.Tensor, name: string): void {
-  const finite = t.size === 0 || tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0]) === 1;
+  const finite = t.size === 0 || tf.tidy(() => readSync(tf.all(tf.isFinite(t)), name, FN)[0]) === 1;
   check(finite, FN, () => `argument '${name}' ${shapeString(t.shape)} contains NaN or infinite values`);
 }
 
