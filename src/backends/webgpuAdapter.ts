@@ -22,6 +22,7 @@ interface AdapterLike {
 
 /** The part of `GPU` (navigator.gpu) read here. */
 export interface GpuLike {
+  /** Resolves to an adapter, or null when none is available. */
   requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<unknown>;
 }
 
