@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { methodNames } from '../../src/training/algorithms/registry';
+import { SYNC_READ_REFUSAL, SYNC_READ_REFUSALS } from '../backendChecks/refusals';
 import { buildWeb } from '../../web/build';
 import { buildCheckPage } from '../backendChecks/build';
 import type { CheckReport, CheckResult } from '../backendChecks/checks';
@@ -29,14 +30,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = join('test-output', 'browser');
 const WEBGPU_SWIFTSHADER_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
 
-/** Refused on SwiftShader: they need the values of a GPU tensor synchronously (k-means, Hungarian matching, IPH). */
-const IPH_METHODS = methodNames().filter((m) => m === 'iph' || m === 'tear' || m.endsWith('+iph') || m.endsWith('+tear'));
-const EXPECTED_REFUSALS = [
-  'kmeans (engine tensor)', 'kmeans (engine auto)', 'clusterPrototypes and its gradient, matchPrototypes',
-  'iphLoss (reference prediction) and its gradient', 'iphLoss (reference kmeans) and its gradient', 'iphLossReleaseExact',
-  ...IPH_METHODS.map((m) => `two steps of ${m}`), 'two steps of tear with the medical preset',
-];
-const REFUSAL = /^tear-ssl\.\w+: needs the values of '[^']+' synchronously, but the webgpu backend's synchronous read returns zeros and loses the device on the SwiftShader adapter/;
+/** On SwiftShader the reason is the silent zero and the lost device (src/util/syncRead.ts). */
+const REFUSAL = new RegExp(`${SYNC_READ_REFUSAL.source}the webgpu backend's synchronous read returns zeros and loses the device on the SwiftShader adapter`);
+const EXPECTED_REFUSALS = SYNC_READ_REFUSALS;
 
 interface PageChecks {
   state: 'running' | 'done' | 'error';
