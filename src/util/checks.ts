@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { canReadSync } from './syncRead';
+import { canReadSync, webgpuValuesOnHost } from './syncRead';
 
 /** Error thrown for invalid arguments; the message names the function, the argument and the shapes at fault. */
 export class TearArgumentError extends Error {
@@ -90,10 +90,9 @@ export function checkValuesInRange(
   if (t.size === 0) return;
   // On webgpu the check reads only values already on the CPU; a GPU-resident tensor is not checked
   // there, since that read cannot be trusted (src/util/syncRead.ts). Shapes and dtypes still are.
-  const onWebgpu = tf.getBackend() === 'webgpu';
-  if (onWebgpu && !canReadSync(t)) return;
+  if (!canReadSync(t)) return;
   const { min, max, maxOpen = false } = range;
-  const [lo, hi] = onWebgpu ? hostRange(t.dataSync()) : tf.tidy(() => tf.stack([tf.min(t).toFloat(), tf.max(t).toFloat()]).dataSync());
+  const [lo, hi] = webgpuValuesOnHost(t) ? hostRange(t.dataSync()) : tf.tidy(() => tf.stack([tf.min(t).toFloat(), tf.max(t).toFloat()]).dataSync());
   const outside = (v: number): boolean => v < min || (maxOpen ? v >= max : v > max);
   if (!outside(lo) && !outside(hi)) return;
   const data = t.dataSync();

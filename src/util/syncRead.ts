@@ -16,11 +16,17 @@ interface WebgpuBackendLike {
   adapterInfo?: { architecture?: string; vendor?: string };
 }
 
+/** Whether the active backend is webgpu and already holds the values of `t` on the CPU (no GPU read needed). */
+export function webgpuValuesOnHost(t: tf.Tensor): boolean {
+  if (tf.getBackend() !== 'webgpu') return false;
+  return (tf.backend() as unknown as WebgpuBackendLike).tensorMap?.get(t.dataId)?.values != null;
+}
+
 /** Why a synchronous read of `t` on the active backend cannot be trusted, or undefined when it can. */
 export function syncReadProblem(t: tf.Tensor): string | undefined {
   if (tf.getBackend() !== 'webgpu') return undefined;
   const backend = tf.backend() as unknown as WebgpuBackendLike;
-  if (backend.tensorMap?.get(t.dataId)?.values != null) return undefined;
+  if (webgpuValuesOnHost(t)) return undefined;
   if ((globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === undefined) {
     return 'the webgpu backend reads synchronously through an OffscreenCanvas, which this environment (e.g. Node with Dawn) does not have';
   }
