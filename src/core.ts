@@ -101,6 +101,9 @@ export { type ProbabilityRows } from './metrics/probabilityRows';
 export { type NumberArray } from './metrics/labelChecks';
 export { evaluateModels, predictProbabilities, type Classifier, type Predictions } from './training/evaluateModels';
 
+// backends (browser-safe)
+export { describeWebgpuAdapter, type WebgpuAdapterDescription, type GpuLike } from './backends/webgpuAdapter';
+
 // utilities
 export { TearArgumentError } from './util/checks';
 export { assertFinite, stopGradient, detach } from './util/numerics';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkSameDim, checkTensor, shapeString } from '../util/checks';
 import { detach } from '../util/numerics';
 import { groupSums, membership } from './groups';
+import { readSync } from '../util/syncRead';
 
 const FN = 'clusterPrototypes';
 
@@ -20,7 +21,7 @@ export function clusterPrototypes(
   checkNumber(k, 'k', FN, { min: 1, integer: true });
   const ids = detach(assignments);
   try {
-    const values = ids.dataSync();
+    const values = readSync(ids, 'assignments', FN);
     const bad = values.findIndex((v) => v < 0 || v >= k);
     check(bad < 0, FN, () => `argument 'assignments' ${shapeString(assignments.shape)} has value ${values[bad]} at index ${bad}, outside [0, ${k})`);
     return tf.tidy(() => {

@@ -8,6 +8,7 @@ import { detach } from '../util/numerics';
 import { kmeans, type KMeansOptions } from './kmeans';
 import { pairedCosine } from './cosine';
 import { matchPrototypes } from './matchPrototypes';
+import { readSync } from '../util/syncRead';
 
 const FN = 'iphLoss';
 
@@ -55,7 +56,7 @@ export interface IphResult {
 /** One read per tensor; skipped inside `deferValueChecks` (k-means and the matching read the values anyway and refuse non-finite ones). */
 function checkFinite(t: tf.Tensor, name: string): void {
   if (valueChecksDeferred()) return;
-  const finite = t.size === 0 || tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0]) === 1;
+  const finite = t.size === 0 || tf.tidy(() => readSync(tf.all(tf.isFinite(t)), name, FN)[0]) === 1;
   checkFiniteValues(finite, FN, () => `argument '${name}' ${shapeString(t.shape)} contains NaN or infinite values`);
 }
 

@@ -6,6 +6,7 @@ import { detach } from '../util/numerics';
 import { pairedCosine } from './cosine';
 import { confidenceMask } from './pseudoLabels';
 import { kmeans, type KMeansOptions } from './kmeans';
+import { readSync } from '../util/syncRead';
 
 const FN = 'iphLossReleaseExact';
 const RELEASE_EPSILON = 1e-4;
@@ -129,10 +130,10 @@ export function iphLossReleaseExact(args: IphReleaseExactArgs, opts: IphReleaseE
       const reference = clusterPrototypes(referenceJoint, referenceIds, numClasses);
       const referenceSpread = spreadMeans(referenceJoint, referenceIds, confidenceMask(referenceProbs, threshold), reference.prototypes, reference.counts, numClasses);
 
-      const studentRowMeans = tf.mean(detach(student.prototypes), 1).dataSync();
-      const referenceMean = tf.mean(reference.prototypes).dataSync()[0];
-      const mine = studentSpread.dataSync();
-      const theirs = referenceSpread.dataSync();
+      const studentRowMeans = readSync(tf.mean(detach(student.prototypes), 1), 'student prototypes', FN);
+      const referenceMean = readSync(tf.mean(reference.prototypes), 'reference prototypes', FN)[0];
+      const mine = readSync(studentSpread, 'student spread', FN);
+      const theirs = readSync(referenceSpread, 'reference spread', FN);
       const numeratorClasses: number[] = [];
       const denominatorClasses: number[] = [];
       for (let k = 0; k < numClasses; k++) {

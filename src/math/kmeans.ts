@@ -3,6 +3,7 @@ import { check, checkFiniteValues, checkNumber, checkOneOf, checkTensor, shapeSt
 import { detach } from '../util/numerics';
 import { kmeansHost } from './kmeansHost';
 import { kmeansTensor } from './kmeansTensor';
+import { readSync } from '../util/syncRead';
 
 const FN = 'kmeans';
 
@@ -80,14 +81,14 @@ export function kmeans(x: tf.Tensor2D, k: number, opts: KMeansOptions = {}): KMe
   if (!useHost && n > k) {
     const view = detach(x);
     try {
-      const finite = tf.tidy(() => tf.all(tf.isFinite(view)).dataSync()[0]);
+      const finite = tf.tidy(() => readSync(tf.all(tf.isFinite(view)), 'x', FN)[0]);
       checkFiniteValues(d === 0 || finite === 1, FN, () => `argument 'x' ${shapeString(x.shape)} contains NaN or infinite values`);
       return kmeansTensor(view, k, settings);
     } finally {
       view.dispose();
     }
   }
-  const values = x.dataSync() as Float32Array;
+  const values = readSync(x, 'x', FN) as Float32Array;
   checkFiniteValues(values.every(Number.isFinite), FN, () => `argument 'x' ${shapeString(x.shape)} contains NaN or infinite values`);
   if (n <= k) {
     const centroids = new Float32Array(k * d);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Random, deriveSeed } from '../state/random';
 import { groupSums, membership } from './groups';
 import { sampleProportional } from './kmeansSeeding';
+import { readSync } from '../util/syncRead';
 
 /**
  * The tensor k-means engine: every distance, assignment and centroid update is a tensor op, so it runs
@@ -24,7 +25,7 @@ function kmeansPlusPlusRows(x: tf.Tensor2D, xSquaredNorms: tf.Tensor2D, k: numbe
   const nearest = new Float64Array(n).fill(Infinity);
   for (let c = 1; c < k; c++) {
     const last = rows[rows.length - 1];
-    const d2 = tf.tidy(() => squaredDistances(x, xSquaredNorms, tf.slice(x, [last, 0], [1, -1]) as tf.Tensor2D).dataSync());
+    const d2 = tf.tidy(() => readSync(squaredDistances(x, xSquaredNorms, tf.slice(x, [last, 0], [1, -1]) as tf.Tensor2D), 'squared distances', 'kmeans'));
     let total = 0;
     for (let i = 0; i < n; i++) {
       nearest[i] = Math.min(nearest[i], d2[i]);
@@ -49,7 +50,7 @@ function lloyd(x: tf.Tensor2D, xSquaredNorms: tf.Tensor2D, start: tf.Tensor2D, m
       const moved = sums.div(tf.maximum(counts, 1)).mul(occupied).add(centroids.mul(tf.sub(1, occupied))) as tf.Tensor2D;
       return [moved, tf.max(tf.sqrt(tf.sum(tf.square(moved.sub(centroids)), 1)))] as const;
     });
-    const largestShift = shift.dataSync()[0];
+    const largestShift = readSync(shift, 'centroid shift', 'kmeans')[0];
     tf.dispose([shift, centroids]);
     centroids = next;
     iterations++;
@@ -77,7 +78,7 @@ export function kmeansTensor(
     const rows = kmeansPlusPlusRows(centred, squaredNorms, k, new Random(deriveSeed(opts.seed, r)));
     const start = tf.tidy(() => tf.gather(centred, tf.tensor1d(rows, 'int32')) as tf.Tensor2D);
     const run = lloyd(centred, squaredNorms, start, opts.maxIterations, opts.tolerance);
-    const inertia = tf.tidy(() => tf.sum(tf.min(squaredDistances(centred, squaredNorms, run.centroids), 1)).dataSync()[0]);
+    const inertia = tf.tidy(() => readSync(tf.sum(tf.min(squaredDistances(centred, squaredNorms, run.centroids), 1)), 'inertia', 'kmeans')[0]);
     if (best === null || inertia < best.inertia) {
       best?.centroids.dispose();
       best = { ...run, inertia };

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { linearSumAssignment } from 'linear-sum-assignment';
 import { checkFiniteValues, checkSameDim, checkTensor, shapeString } from '../util/checks';
 import { cosineSimilarityMatrix } from './cosine';
+import { readSync } from '../util/syncRead';
 
 const FN = 'matchPrototypes';
 
@@ -23,10 +24,10 @@ export function matchPrototypes(
   checkSameDim(student, 'student', reference, 'reference', FN, 1, 1);
   checkSameDim(student, 'student', studentCounts, 'studentCounts', FN, 0, 0);
   checkSameDim(reference, 'reference', referenceCounts, 'referenceCounts', FN, 0, 0);
-  const rows = nonEmpty(studentCounts.dataSync());
-  const columns = nonEmpty(referenceCounts.dataSync());
+  const rows = nonEmpty(readSync(studentCounts, 'studentCounts', FN));
+  const columns = nonEmpty(readSync(referenceCounts, 'referenceCounts', FN));
   if (rows.length === 0 || columns.length === 0) return [];
-  const similarity = tf.tidy(() => cosineSimilarityMatrix(student, reference).dataSync());
+  const similarity = tf.tidy(() => readSync(cosineSimilarityMatrix(student, reference), 'cosine similarities', FN));
   const width = reference.shape[0];
   const gain = rows.map((i) => columns.map((j) => similarity[i * width + j]));
   checkFiniteValues(gain.every((row) => row.every(Number.isFinite)), FN, () =>

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { valueChecksDeferred } from './valueChecks';
+import { canReadSync, webgpuValuesOnHost } from './syncRead';
 
 /** Error thrown for invalid arguments; the message names the function, the argument and the shapes at fault. */
 export class TearArgumentError extends Error {
@@ -79,6 +80,16 @@ function describe(v: unknown): string {
   return Array.isArray(v) ? `array(${v.length})` : 'object';
 }
 
+function hostRange(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    lo = Math.min(lo, values[i]);
+    hi = Math.max(hi, values[i]);
+  }
+  return [lo, hi];
+}
+
 /**
  * Checks every value of `t` lies in [min, max] (`maxOpen`: below max). Reads two numbers back (one
  * sync on GPU backends); only when they are out of range is the whole tensor read to name the first
@@ -90,8 +101,11 @@ export function checkValuesInRange(
   t: tf.Tensor, name: string, fn: string, range: { min: number; max: number; maxOpen?: boolean },
 ): void {
   if (t.size === 0 || valueChecksDeferred()) return;
+  // On webgpu the check reads only values already on the CPU; a GPU-resident tensor is not checked
+  // there, since that read cannot be trusted (src/util/syncRead.ts). Shapes and dtypes still are.
+  if (!canReadSync(t)) return;
   const { min, max, maxOpen = false } = range;
-  const [lo, hi] = tf.tidy(() => tf.stack([tf.min(t).toFloat(), tf.max(t).toFloat()]).dataSync());
+  const [lo, hi] = webgpuValuesOnHost(t) ? hostRange(t.dataSync()) : tf.tidy(() => tf.stack([tf.min(t).toFloat(), tf.max(t).toFloat()]).dataSync());
   const outside = (v: number): boolean => v < min || (maxOpen ? v >= max : v > max);
   if (!outside(lo) && !outside(hi)) return;
   const data = t.dataSync();

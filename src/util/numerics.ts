@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkTensor, shapeString, TearArgumentError } from './checks';
+import { readSync } from './syncRead';
 
 /**
  * NaN/Inf policy: the pure functions in `src/math` and `src/state` never read tensor values back
@@ -26,7 +27,7 @@ function multiIndex(flat: number, shape: readonly number[]): number[] {
 export function assertFinite(t: tf.Tensor, name: string, fn: string): void {
   checkTensor(t, name, fn);
   if (t.dtype !== 'float32') return;
-  const data = t.dataSync();
+  const data = readSync(t, name, fn);
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!Number.isFinite(v)) {

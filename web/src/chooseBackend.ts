@@ -1,19 +1,19 @@
 /**
- * Picks the tfjs backend for the training worker: WebGPU, else WebGL on a hardware GPU, else wasm with
- * tear-ssl's training kernels. A backend is used only after one training step of the page's model
- * gives finite gradients on it; otherwise the next one is tried and the reason is kept for the page.
+ * Picks the tfjs backend for the training worker: WebGPU on a hardware adapter, else WebGL on a hardware
+ * GPU, else wasm with tear-ssl's training kernels. A software WebGPU adapter (SwiftShader) or WebGL
+ * renderer is skipped under 'auto' and named when requested. A backend is used only after one training
+ * step of the page's model gives finite gradients on it; otherwise the next one is tried and the reason
+ * is kept for the page.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { useWasmBackend } from '../../src/wasm';
-import { createSmallCnn } from '../../src/core';
+import { createSmallCnn, describeWebgpuAdapter, type WebgpuAdapterDescription } from '../../src/core';
 import type { BackendInfo, BackendRequest } from './protocol';
 
 /** Renderer strings of software rasterisers: WebGL there is slower than wasm, so auto skips it. */
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
-
-interface GpuLike { requestAdapter(): Promise<unknown | null> }
 
 /** The WebGL renderer string, or undefined without WebGL 2 (checked on an OffscreenCanvas, as the worker's backend would). */
 function webglRenderer(): string | undefined {
@@ -24,16 +24,6 @@ function webglRenderer(): string | undefined {
   const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
   gl.getExtension('WEBGL_lose_context')?.loseContext();
   return renderer;
-}
-
-async function webgpuAdapter(): Promise<boolean> {
-  const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
-  if (gpu === undefined) return false;
-  try {
-    return (await gpu.requestAdapter()) !== null;
-  } catch {
-    return false;
-  }
 }
 
 /** One SGD-free gradient of the page's model on random data: every gradient must be finite. */
@@ -69,19 +59,20 @@ async function tryBackend(name: 'webgpu' | 'webgl' | 'wasm', wasmDir: string): P
 }
 
 /**
- * Sets the backend and says why. `requested` 'auto' tries webgpu (if an adapter exists), webgl (if
- * WebGL 2 runs on a hardware GPU) and wasm, in that order; a named backend is tried first, then the
+ * Sets the backend and says why. `requested` 'auto' tries webgpu (if a hardware adapter exists), webgl
+ * (if WebGL 2 runs on a hardware GPU) and wasm, in that order; a named backend is tried first, then the
  * others as a fallback. `wasmDir` is the URL of the folder holding tfjs-backend-wasm's .wasm files
  * (the page is served cross-origin isolated, so wasm may use threads: tfjs takes half the logical cores).
  */
 export async function chooseBackend(requested: BackendRequest, wasmDir: string): Promise<BackendInfo> {
   const notes: string[] = [];
   const renderer = webglRenderer();
-  const hasGpu = await webgpuAdapter();
+  const adapter: WebgpuAdapterDescription | undefined = await describeWebgpuAdapter();
   const candidates: Array<'webgpu' | 'webgl' | 'wasm'> = [];
   if (requested !== 'auto') candidates.push(requested);
-  if (hasGpu) candidates.push('webgpu');
-  else notes.push('no WebGPU adapter');
+  if (adapter === undefined) notes.push('no WebGPU adapter');
+  else if (adapter.software) notes.push(`the WebGPU adapter is a software one (${adapter.summary}), slower than wasm`);
+  else candidates.push('webgpu');
   if (renderer === undefined) notes.push('no WebGL 2');
   else if (SOFTWARE_RENDERER.test(renderer)) notes.push(`WebGL 2 is a software renderer (${renderer}), slower than wasm`);
   else candidates.push('webgl');
@@ -92,7 +83,7 @@ export async function chooseBackend(requested: BackendRequest, wasmDir: string):
       const detail = name === 'wasm'
         ? `, ${getThreadsCount()} thread${getThreadsCount() === 1 ? '' : 's'}${await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') ? '' : self.crossOriginIsolated ? ' (no wasm threads here)' : ' (no wasm threads: page not cross-origin isolated)'}, ` +
           `SIMD ${await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, tear-ssl training kernels`
-        : name === 'webgl' ? ` (${renderer})` : '';
+        : name === 'webgl' ? ` (${renderer})` : name === 'webgpu' ? ` (${adapter?.summary ?? 'adapter unknown'})` : '';
       const why = requested === name ? 'requested' : notes.length > 0 ? notes.join('; ') : 'best available';
       return { name, reason: `${name}${detail}: ${why}` };
     } catch (e) {
