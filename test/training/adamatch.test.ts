@@ -3,7 +3,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabeledBatch, UnlabeledBatch } from '../../src/data/types';
 import { Random } from '../../src/state/random';
 import { deserializeTensor, disposeState, type SerializedTensor } from '../../src/state/serialize';
 import {
@@ -14,11 +13,10 @@ import type { ComponentContext, UnlabeledStep } from '../../src/training/algorit
 import { readCheckpoint, writeCheckpoint } from '../../src/training/checkpoint';
 import { resolveTrainerConfig, type TrainerConfigInput } from '../../src/training/config';
 import { SemiSupervisedTrainer } from '../../src/training/trainer';
-import type { FunctionModel } from '../../src/training/trainableModel';
 import { matrix, matVec, softmax } from '../helpers/float64';
 import { expectClose, expectNoLeak } from '../helpers/tensors';
 import { checkResume } from './exactResume';
-import { NUM_CLASSES, SIDE, trainerOptions } from './fixtures';
+import { constantBatchSources, disposeFunctionModel, fixedLinearModel, NUM_CLASSES, SIDE, trainerOptions } from './fixtures';
 
 const D = SIDE * SIDE;
 const C = NUM_CLASSES;
@@ -173,30 +171,6 @@ describe('AdaMatch state JSON', () => {
   }));
 });
 
-/** logits = flatten(x)·W (trainable), features = flatten(x)·V (fixed). */
-function linearModel(w: number[][], v: number[][]): FunctionModel {
-  const tag = Math.random().toString(36).slice(2);
-  const wv = tf.tidy(() => tf.variable(tf.tensor2d(w), true, `adamatch_${tag}/kernel`));
-  const vv = tf.tidy(() => tf.variable(tf.tensor2d(v), false, `adamatch_${tag}/projection`));
-  return {
-    apply: (x) => tf.tidy(() => {
-      const flat = tf.reshape(x, [x.shape[0], D]) as tf.Tensor2D;
-      return { logits: tf.matMul(flat, wv), features: tf.matMul(flat, vv) };
-    }),
-    trainableVariables: [wv],
-    nonTrainableVariables: [vv],
-  };
-}
-const disposeModel = (m: FunctionModel): void => [...m.trainableVariables, ...(m.nonTrainableVariables ?? [])].forEach((v) => v.dispose());
-
-function constantSources(xl: number[][], yl: number[], xu: number[][]) {
-  const img = (m: number[][]) => tf.tensor4d(m.flat(), [m.length, SIDE, SIDE, 1]);
-  return {
-    labeled: async function* (): AsyncGenerator<LabeledBatch> { for (;;) yield { images: img(xl), labels: tf.tensor1d(yl, 'int32') }; },
-    unlabeled: async function* (): AsyncGenerator<UnlabeledBatch> { for (;;) yield { images: img(xu), indices: tf.tensor1d(xu.map((_, i) => i), 'int32') }; },
-  };
-}
-
 const readAlignment = async (file: string): Promise<{ target: number[]; model: number[] }> => {
   const payload = (await readCheckpoint(file)) as { states: Record<string, unknown> };
   expect(Object.keys(payload.states)).toEqual(['adamatchAlignment']);
@@ -214,10 +188,10 @@ describe('AdaMatch in the trainer', () => {
     const w0 = matrix(D, C, rng, 1.2);
     const momentum = 0.6;
     const tau = 0.8;
-    const model = linearModel(w0, matrix(D, 4, rng));
-    const sources = constantSources(xl, yl, xu);
+    const model = fixedLinearModel(w0, matrix(D, 4, rng), 'adamatch');
+    const sources = constantBatchSources(xl, yl, xu);
     const trainer = await SemiSupervisedTrainer.create({
-      model, createTeacher: () => linearModel(w0, matrix(D, 4, new Random(1))),
+      model, createTeacher: () => fixedLinearModel(w0, matrix(D, 4, new Random(1)), 'adamatch'),
       labeled: sources.labeled(), unlabeled: sources.unlabeled(), strongAugment: (x) => x.clone(),
       config: {
         method: 'adamatch', numClasses: C, totalSteps: 10, learningRate: 0.5, lambdaU: 1, clipGradients: null, threshold: tau,
@@ -247,7 +221,7 @@ describe('AdaMatch in the trainer', () => {
     }
     expect(rates.some((r) => r > 0 && r < 1), `mask rates ${rates}: the threshold must split the batch`).toBe(true);
     trainer.dispose();
-    disposeModel(model);
+    disposeFunctionModel(model);
   }));
 
   it('a checkpoint with a wrong AdaMatch state is refused, naming the field', () => expectNoLeak(async () => {

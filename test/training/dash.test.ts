@@ -12,11 +12,10 @@ import type { UnlabeledStep } from '../../src/training/algorithms/types';
 import { readCheckpoint, writeCheckpoint } from '../../src/training/checkpoint';
 import { resolveTrainerConfig, type TrainerConfigInput } from '../../src/training/config';
 import { SemiSupervisedTrainer } from '../../src/training/trainer';
-import type { FunctionModel } from '../../src/training/trainableModel';
 import { matrix, matVec, softmax } from '../helpers/float64';
 import { expectNoLeak } from '../helpers/tensors';
 import { checkResume } from './exactResume';
-import { NUM_CLASSES, SIDE, trainerOptions } from './fixtures';
+import { constantUnlabeled, disposeFunctionModel, fixedLinearModel, imageBatch, NUM_CLASSES, SIDE, trainerOptions } from './fixtures';
 
 const D = SIDE * SIDE;
 const C = NUM_CLASSES;
@@ -151,33 +150,16 @@ describe('dashMasker on a hand-made step context', () => {
   }));
 });
 
-/** logits = flatten(x)·W (trainable), features = flatten(x)·V (fixed). */
-function linearModel(w: number[][], v: number[][]): FunctionModel {
-  const tag = Math.random().toString(36).slice(2);
-  const wv = tf.tidy(() => tf.variable(tf.tensor2d(w), true, `dash_${tag}/kernel`));
-  const vv = tf.tidy(() => tf.variable(tf.tensor2d(v), false, `dash_${tag}/projection`));
-  return {
-    apply: (x) => tf.tidy(() => {
-      const flat = tf.reshape(x, [x.shape[0], D]) as tf.Tensor2D;
-      return { logits: tf.matMul(flat, wv), features: tf.matMul(flat, vv) };
-    }),
-    trainableVariables: [wv],
-    nonTrainableVariables: [vv],
-  };
-}
-const disposeModel = (m: FunctionModel): void => [...m.trainableVariables, ...(m.nonTrainableVariables ?? [])].forEach((v) => v.dispose());
-
 /** Endless sources: the same unlabeled batch every step, labeled batches cycling through `xl` two rows at a time (L_s varies). */
 function sources(xl: number[][], yl: number[], xu: number[][]) {
-  const img = (m: number[][]) => tf.tensor4d(m.flat(), [m.length, SIDE, SIDE, 1]);
   return {
     labeled: async function* (): AsyncGenerator<LabeledBatch> {
       for (let k = 0; ; k++) {
         const rows = [0, 1].map((j) => (2 * k + j) % xl.length);
-        yield { images: img(rows.map((r) => xl[r])), labels: tf.tensor1d(rows.map((r) => yl[r]), 'int32') };
+        yield { images: imageBatch(rows.map((r) => xl[r])), labels: tf.tensor1d(rows.map((r) => yl[r]), 'int32') };
       }
     },
-    unlabeled: async function* (): AsyncGenerator<UnlabeledBatch> { for (;;) yield { images: img(xu), indices: tf.tensor1d(xu.map((_, i) => i), 'int32') }; },
+    unlabeled: (): AsyncGenerator<UnlabeledBatch> => constantUnlabeled(xu),
   };
 }
 
@@ -197,11 +179,11 @@ describe('Dash in the trainer', () => {
     const yl = [0, 1, 2, 2, 1, 0];
     const xu = matrix(16, D, rng);
     const w0 = matrix(D, C, rng, 2);
-    const model = linearModel(w0, matrix(D, 4, rng));
+    const model = fixedLinearModel(w0, matrix(D, 4, rng), 'dash');
     const s = sources(xl, yl, xu);
     // K = 20, W = 3, P = 1, γ = 1.6 (ρ crosses the unlabeled losses within a few steps); no DA queue: q̂ = q
     const trainer = await SemiSupervisedTrainer.create({
-      model, createTeacher: () => linearModel(w0, matrix(D, 4, new Random(1))),
+      model, createTeacher: () => fixedLinearModel(w0, matrix(D, 4, new Random(1)), 'dash'),
       labeled: s.labeled(), unlabeled: s.unlabeled(), strongAugment: (x) => x.clone(),
       config: {
         method: 'dash', numClasses: C, totalSteps: 20, learningRate: 0.3, lambdaU: 1, clipGradients: null,
@@ -239,7 +221,7 @@ describe('Dash in the trainer', () => {
     }
     expect(rates.filter((r) => r > 0 && r < 1).length, `mask rates ${rates}: the threshold must split the batch`).toBeGreaterThanOrEqual(2);
     trainer.dispose();
-    disposeModel(model);
+    disposeFunctionModel(model);
   }));
 
   it('a checkpoint without the Dash state is refused, naming the field', () => expectNoLeak(async () => {

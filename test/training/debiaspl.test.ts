@@ -3,17 +3,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabeledBatch, UnlabeledBatch } from '../../src/data/types';
 import { marginalPredictionFromJSON, type MarginalPredictionJSON } from '../../src/state/marginalPrediction';
 import { Random } from '../../src/state/random';
 import { disposeState } from '../../src/state/serialize';
 import { readCheckpoint, writeCheckpoint } from '../../src/training/checkpoint';
 import type { TrainerConfigInput } from '../../src/training/config';
 import { SemiSupervisedTrainer } from '../../src/training/trainer';
-import type { FunctionModel } from '../../src/training/trainableModel';
 import { matrix, matVec, softmax } from '../helpers/float64';
 import { expectClose, expectNoLeak, values } from '../helpers/tensors';
-import { NUM_CLASSES, SIDE, tinyModel, trainerOptions, variableValues } from './fixtures';
+import { checkResume, type ResumeCheckOptions } from './exactResume';
+import { constantBatchSources, disposeFunctionModel, fixedLinearModel, NUM_CLASSES, SIDE, trainerOptions } from './fixtures';
 
 const D = SIDE * SIDE;
 const C = NUM_CLASSES;
@@ -21,31 +20,6 @@ const C = NUM_CLASSES;
 let dir: string;
 beforeAll(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tear-debiaspl-')); });
 afterAll(async () => { await fs.rm(dir, { recursive: true, force: true }); });
-
-/** logits = flatten(x)·W (trainable), features = flatten(x)·V (fixed). */
-function linearModel(w: number[][], v: number[][]): FunctionModel {
-  const tag = Math.random().toString(36).slice(2);
-  const wv = tf.tidy(() => tf.variable(tf.tensor2d(w), true, `debiaspl_${tag}/kernel`));
-  const vv = tf.tidy(() => tf.variable(tf.tensor2d(v), false, `debiaspl_${tag}/projection`));
-  return {
-    apply: (x) => tf.tidy(() => {
-      const flat = tf.reshape(x, [x.shape[0], D]) as tf.Tensor2D;
-      return { logits: tf.matMul(flat, wv), features: tf.matMul(flat, vv) };
-    }),
-    trainableVariables: [wv],
-    nonTrainableVariables: [vv],
-  };
-}
-const disposeModel = (m: FunctionModel): void => [...m.trainableVariables, ...(m.nonTrainableVariables ?? [])].forEach((v) => v.dispose());
-
-/** Endless sources yielding the same batch every step (fresh tensors: the trainer disposes them). */
-function constantSources(xl: number[][], yl: number[], xu: number[][]) {
-  const img = (m: number[][]) => tf.tensor4d(m.flat(), [m.length, SIDE, SIDE, 1]);
-  return {
-    labeled: async function* (): AsyncGenerator<LabeledBatch> { for (;;) yield { images: img(xl), labels: tf.tensor1d(yl, 'int32') }; },
-    unlabeled: async function* (): AsyncGenerator<UnlabeledBatch> { for (;;) yield { images: img(xu), indices: tf.tensor1d(xu.map((_, i) => i), 'int32') }; },
-  };
-}
 
 const readMarginal = async (file: string): Promise<number[]> => {
   const payload = (await readCheckpoint(file)) as { states: Record<string, unknown> };
@@ -67,10 +41,10 @@ describe('DebiasPL in the trainer', () => {
     const lambda = 0.8;
     const momentum = 0.5;
     const threshold = 0.45;
-    const model = linearModel(w0, v0);
-    const sources = constantSources(xl, yl, xu);
+    const model = fixedLinearModel(w0, v0, 'debiaspl');
+    const sources = constantBatchSources(xl, yl, xu);
     const trainer = await SemiSupervisedTrainer.create({
-      model, createTeacher: () => linearModel(w0, v0),
+      model, createTeacher: () => fixedLinearModel(w0, v0, 'debiaspl'),
       labeled: sources.labeled(), unlabeled: sources.unlabeled(), strongAugment: (x) => x.clone(),
       config: {
         method: 'debiaspl', numClasses: C, totalSteps: 10, learningRate: 0.5, lambdaU: 1, clipGradients: null, threshold,
@@ -115,7 +89,7 @@ describe('DebiasPL in the trainer', () => {
     await trainer.save(file2);
     expectClose(await readMarginal(file2), second.pAfter, 1e-6);
     trainer.dispose();
-    disposeModel(model);
+    disposeFunctionModel(model);
   }));
 
   it('debiaspl and debiaspl+tear train on the synthetic data without leaking tensors, logging the per-class pseudo-label counts', () => expectNoLeak(async () => {
@@ -141,53 +115,17 @@ describe('DebiasPL in the trainer', () => {
   }));
 });
 
-const weightsOf = (m: tf.LayersModel): tf.Variable[] => m.weights.map((w) => w.read() as tf.Variable);
-
-/** N steps straight vs k steps + save + resume (fresh model, other init) + N − k steps; as test/training/resume.test.ts. */
-async function checkResume(config: Partial<TrainerConfigInput>, n: number, k: number, file: string): Promise<void> {
-  const straightOptions = trainerOptions({ config });
-  const straight = await SemiSupervisedTrainer.create(straightOptions);
-  const straightLogs = await straight.run(n);
-  const straightWeights = await variableValues(weightsOf(straightOptions.model as tf.LayersModel));
-  const straightEma = await variableValues(weightsOf(straight.emaModel as tf.LayersModel));
-  const straightFile = `${file}.straight`;
-  await straight.save(straightFile);
-
-  const firstOptions = trainerOptions({ config });
-  const first = await SemiSupervisedTrainer.create(firstOptions);
-  await first.run(k);
-  await first.save(file);
-  first.dispose();
-  (firstOptions.model as tf.LayersModel).dispose();
-
-  const secondModel = tinyModel(99);
-  const { config: _unused, ...setup } = trainerOptions({ model: secondModel });
-  const second = await SemiSupervisedTrainer.resume(file, setup);
-  expect(second.step).toBe(k);
-  const resumedLogs = await second.run(n);
-  expect(resumedLogs.length).toBe(n - k);
-  resumedLogs.forEach((logs, i) => {
-    for (const key of ['loss', 'supervised', 'unlabeled', 'iph', 'maskRate', 'lr'] as const) {
-      expect(logs[key], `step ${k + i} ${key}`).toBe(straightLogs[k + i][key]); // bit-identical on the same backend
-    }
-  });
-  (await variableValues(weightsOf(secondModel))).forEach((w, i) => expectClose(w, straightWeights[i], 0, 0));
-  (await variableValues(weightsOf(second.emaModel as tf.LayersModel))).forEach((w, i) => expectClose(w, straightEma[i], 0, 0));
-  const resumedFile = `${file}.resumed`;
-  await second.save(resumedFile);
-  expect(await readMarginal(resumedFile)).toEqual(await readMarginal(straightFile));
-  second.dispose();
-  secondModel.dispose();
-  straight.dispose();
-  (straightOptions.model as tf.LayersModel).dispose();
-}
+/** After N steps, the resumed p̄ equals the straight run's (and the checkpoint holds only it). */
+const sameMarginal: ResumeCheckOptions = {
+  compareStates: async (resumedFile, straightFile) => expect(await readMarginal(resumedFile)).toEqual(await readMarginal(straightFile)),
+};
 
 describe('DebiasPL save and resume', () => {
   it('debiaspl: k steps + checkpoint + resume = N straight steps (weights, EMA, p̄ bit-identical)', () => expectNoLeak(() =>
-    checkResume({ method: 'debiaspl', debiaspl: { lambda: 0.6, momentum: 0.7 } } as Partial<TrainerConfigInput>, 5, 2, path.join(dir, 'debiaspl.ckpt'))));
+    checkResume({ method: 'debiaspl', debiaspl: { lambda: 0.6, momentum: 0.7 } } as Partial<TrainerConfigInput>, 5, 2, path.join(dir, 'debiaspl.ckpt'), sameMarginal)));
 
   it('debiaspl+tear resumes exactly', () => expectNoLeak(() =>
-    checkResume({ method: 'debiaspl+tear', debiaspl: { lambda: 0.4, momentum: 0.8 } } as Partial<TrainerConfigInput>, 5, 3, path.join(dir, 'debiaspl-tear.ckpt'))));
+    checkResume({ method: 'debiaspl+tear', debiaspl: { lambda: 0.4, momentum: 0.8 } } as Partial<TrainerConfigInput>, 5, 3, path.join(dir, 'debiaspl-tear.ckpt'), sameMarginal)));
 
   it('a checkpoint without the marginal estimate is refused, naming the field', () => expectNoLeak(async () => {
     const options = trainerOptions({ config: { method: 'debiaspl' } });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { labeledBatches, unlabeledBatches, evaluationBatches } from '../../src/data/batchSource';
-import type { ImageDataset } from '../../src/data/types';
+import type { ImageDataset, LabeledBatch, UnlabeledBatch } from '../../src/data/types';
 import { Random } from '../../src/state/random';
 import type { TrainerConfigInput } from '../../src/training/config';
 import type { TrainerOptions } from '../../src/training/trainer';
@@ -40,11 +40,9 @@ export function tinyModel(seed = 1): tf.LayersModel {
   return tf.model({ inputs: input, outputs: [logits, features] });
 }
 
-/** Linear function model: logits = flatten(x)·W, features = flatten(x)·V (V fixed, not trainable). */
-export function linearFunctionModel(seed = 3): FunctionModel {
+/** The linear function model over given variables: logits = flatten(x)·w, features = flatten(x)·v (v not trained). */
+function linearOver(w: tf.Variable, v: tf.Variable): FunctionModel {
   const d = SIDE * SIDE;
-  const w = tf.tidy(() => tf.variable(tf.randomNormal([d, NUM_CLASSES], 0, 0.3, 'float32', seed), true, `lin${seed}_${Math.random()}/kernel`));
-  const v = tf.tidy(() => tf.variable(tf.randomNormal([d, 4], 0, 0.3, 'float32', seed + 1), false, `lin${seed}_${Math.random()}/projection`));
   return {
     apply: (x) => tf.tidy(() => {
       const flat = tf.reshape(x, [x.shape[0], d]) as tf.Tensor2D;
@@ -52,6 +50,47 @@ export function linearFunctionModel(seed = 3): FunctionModel {
     }),
     trainableVariables: [w],
     nonTrainableVariables: [v],
+  };
+}
+
+/** Linear function model: logits = flatten(x)·W, features = flatten(x)·V (V fixed, not trainable). */
+export function linearFunctionModel(seed = 3): FunctionModel {
+  const d = SIDE * SIDE;
+  const w = tf.tidy(() => tf.variable(tf.randomNormal([d, NUM_CLASSES], 0, 0.3, 'float32', seed), true, `lin${seed}_${Math.random()}/kernel`));
+  const v = tf.tidy(() => tf.variable(tf.randomNormal([d, 4], 0, 0.3, 'float32', seed + 1), false, `lin${seed}_${Math.random()}/projection`));
+  return linearOver(w, v);
+}
+
+/**
+ * Linear function model with the given weights: logits = flatten(x)·W (W trainable, [SIDE², C]),
+ * features = flatten(x)·V (V fixed, not trainable). Variables are named `${prefix}_<random tag>/kernel`
+ * and `${prefix}_<random tag>/projection`, so several copies can live side by side.
+ */
+export function fixedLinearModel(w: number[][], v: number[][], prefix: string): FunctionModel {
+  const tag = Math.random().toString(36).slice(2);
+  return linearOver(
+    tf.tidy(() => tf.variable(tf.tensor2d(w), true, `${prefix}_${tag}/kernel`)),
+    tf.tidy(() => tf.variable(tf.tensor2d(v), false, `${prefix}_${tag}/projection`)),
+  );
+}
+
+/** Disposes every variable of a function model (trainable and fixed). */
+export const disposeFunctionModel = (m: FunctionModel): void =>
+  [...m.trainableVariables, ...(m.nonTrainableVariables ?? [])].forEach((v) => v.dispose());
+
+/** Rows of SIDE² pixels as a [rows, SIDE, SIDE, 1] image batch. */
+export const imageBatch = (rows: number[][]): tf.Tensor4D => tf.tensor4d(rows.flat(), [rows.length, SIDE, SIDE, 1]);
+
+/** Endless unlabeled source yielding the same batch `xu` every step (fresh tensors: the trainer disposes them). */
+export async function* constantUnlabeled(xu: number[][]): AsyncGenerator<UnlabeledBatch> {
+  for (;;) yield { images: imageBatch(xu), indices: tf.tensor1d(xu.map((_, i) => i), 'int32') };
+}
+
+/** Endless labeled and unlabeled sources yielding the same batches every step (fresh tensors: the trainer disposes them). */
+export function constantBatchSources(xl: number[][], yl: number[], xu: number[][]) {
+  return {
+    labeled: async function* (): AsyncGenerator<LabeledBatch> { for (;;) yield { images: imageBatch(xl), labels: tf.tensor1d(yl, 'int32') }; },
+    unlabeled: (): AsyncGenerator<UnlabeledBatch> => constantUnlabeled(xu),
   };
 }
 
