@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, closeSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../../util/atomicWrite';
+import { makeFolder, writeFileAtomic } from '../../util/atomicWrite';
 import { checkpointDir } from '../checkpointFiles';
 import { readMetricsLog } from '../metricsLog';
 import { readRunRecord } from '../runRecord';
 import { cellResultFrom, currentCommit } from './cellResult';
-import { cellPaths, cellStatus, settingsHash, writeLock, type CellPaths, type CellStatus } from './sweepCells';
+import { cellPaths, cellStatus, lastErrorLine, settingsHash, writeLock, type CellPaths, type CellStatus } from './sweepCells';
 import { runOrder, type SweepCell, type SweepGrid } from './sweepGrid';
 import { writeSweepResults } from './sweepResults';
 
@@ -74,15 +74,15 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions): Promise<
     for (const p of queue) say(`would ${p.status.kind === 'resume' ? `resume ${p.cell.id} from step ${p.status.step}` : `start ${p.cell.id}`}`);
     return summary;
   }
-  mkdirSync(join(out, 'configs'), { recursive: true });
+  makeFolder(join(out, 'configs'));
   const commit = currentCommit(process.cwd()) ?? 'unknown';
   const runOne = async (p: (typeof queue)[number]): Promise<void> => {
     const { cell, paths, hash } = p;
     const resuming = p.status.kind === 'resume';
     if (!resuming && existsSync(paths.dir)) rmSync(paths.dir, { recursive: true, force: true });
-    mkdirSync(paths.dir, { recursive: true });
+    makeFolder(paths.dir);
     // The config holds the cell's settings only; its folder goes on the command line, so no machine path is recorded.
-    writeFileSync(paths.config, `${JSON.stringify(cell.settings, null, 2)}\n`);
+    await writeFileAtomic(paths.config, `${JSON.stringify(cell.settings, null, 2)}\n`, { what: 'cell config' });
     writeLock(paths, process.pid);
     const argv = ['train', '--config', paths.config, '--out', paths.dir, '--no-progress', ...(resuming ? ['--resume', paths.dir] : [])];
     say(`${resuming ? `resume ${cell.id} from step ${(p.status as { step: number }).step}` : `start ${cell.id}`}`);
@@ -97,13 +97,14 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions): Promise<
     try {
       if (code !== 0) {
         summary.failed.push({ id: cell.id, code });
-        say(`failed ${cell.id} (exit ${code}); see ${paths.log}`);
+        const why = lastErrorLine(paths.log);
+        say(`failed ${cell.id} (exit ${code})${why === undefined ? '' : `: ${why}`}; see ${paths.log}`);
         return;
       }
       const steps = Number(cell.settings.steps);
       const segments = readRunRecord(paths.dir)?.segments;
       const result = cellResultFrom(cell, readMetricsLog(join(paths.dir, 'metrics.jsonl')), { settingsHash: hash, commit, steps, segments });
-      await writeFileAtomic(paths.result, `${JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+      await writeFileAtomic(paths.result, `${JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`, { what: 'cell result' });
       if (grid.keepCheckpoints === 'none') rmSync(checkpointDir(paths.dir), { recursive: true, force: true });
       summary.finished.push(cell.id);
       say(`finished ${cell.id} in ${((Date.now() - started) / 1000).toFixed(0)} s: test top-1 EMA ${(100 * result.test.ema.top1).toFixed(2)}%`);

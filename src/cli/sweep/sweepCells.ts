@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeWriteSync } from '../../util/writeErrors';
 import { checkpointDir, listCheckpoints, processAlive } from '../checkpointFiles';
 import type { SweepCell } from './sweepGrid';
 
@@ -78,5 +79,17 @@ function lockHolder(lock: string): number | undefined {
 
 /** Takes a cell's lock for process `pid` (the child that trains it, or this process). */
 export function writeLock(paths: CellPaths, pid: number): void {
-  writeFileSync(paths.lock, `${JSON.stringify({ pid, started: new Date().toISOString() })}\n`);
+  describeWriteSync('write the cell lock', paths.lock, () => writeFileSync(paths.lock, `${JSON.stringify({ pid, started: new Date().toISOString() })}\n`));
+}
+
+/** The last `tear-ssl: error: …` line of a cell's train.log (its reason for failing, e.g. a full disk), without the prefix; undefined if none. */
+export function lastErrorLine(log: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(log, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const line = text.split('\n').reverse().find((l) => l.startsWith('tear-ssl: error: '));
+  return line?.slice('tear-ssl: error: '.length);
 }

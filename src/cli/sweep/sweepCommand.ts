@@ -1,5 +1,7 @@
 import { basename, dirname, resolve } from 'node:path';
+import { WriteFailedError } from '../../util/writeErrors';
 import type { CliIo } from '../io';
+import { explainSweepWriteFailure, shellWord } from '../writeFailure';
 import { renderResultsDoc } from './renderResultsDoc';
 import { childProcessLauncher, runSweep, type CellLauncher } from './runSweep';
 import { readSweepGrid } from './sweepGrid';
@@ -19,8 +21,27 @@ export interface SweepCommandOptions {
   launcher?: CellLauncher;
 }
 
-/** `tear-ssl sweep GRID`: runs what is missing of a grid, then writes results (and the doc). Exit 1 if a cell failed. */
+/**
+ * `tear-ssl sweep GRID`: runs what is missing of a grid, then writes results (and the doc). Exit 1 if a cell
+ * failed. A write of the sweep's own files refused by the system (a full disk) is a WriteFailedError
+ * naming the file, what is intact and the command to go on.
+ */
 export async function runSweepCommand(options: SweepCommandOptions, io: CliIo): Promise<number> {
+  try {
+    return await sweepInto(options, io);
+  } catch (e) {
+    throw e instanceof WriteFailedError ? explainSweepWriteFailure(e, sweepCommandLine(options)) : e;
+  }
+}
+
+/** The `tear-ssl sweep` command line of these options (to run it again). */
+function sweepCommandLine(o: SweepCommandOptions): string {
+  return ['tear-ssl sweep', shellWord(o.grid), o.out === undefined ? '' : `--out ${shellWord(o.out)}`, o.parallel > 1 ? `--parallel ${o.parallel}` : '',
+    o.maxCells === undefined ? '' : `--max-cells ${o.maxCells}`, o.renderOnly ? '--render-only' : '', o.doc === undefined ? '' : `--doc ${shellWord(o.doc)}`]
+    .filter((w) => w !== '').join(' ');
+}
+
+async function sweepInto(options: SweepCommandOptions, io: CliIo): Promise<number> {
   const grid = readSweepGrid(options.grid);
   const out = resolve(options.out ?? dirname(options.grid));
   let failed = 0;
