@@ -29,7 +29,7 @@ function thrown(call: () => unknown): Error {
   return error as Error;
 }
 
-const older = <T extends (...args: never[]) => unknown>(fn: T) => fn as unknown as (...args: unknown[]) => unknown;
+const older = <T extends (...args: never[]) => unknown>(fn: T) => fn as unknown as (...args: unknown[]) => tf.TensorContainer;
 
 describe('calls in an older form name the current form', () => {
   it('estimateUnlabeledLoss(referenceProbs, studentProbs, options)', () => {
