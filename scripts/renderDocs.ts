@@ -10,7 +10,8 @@
  *   docs/results-long-tail.md; `tear-ssl sweep --doc` writes the same), and for the Fashion-MNIST study
  *   the `generated:study-summary` block of README.md;
  * - bench/records/<time>.md (the output of `npm run bench -- --record`, verbatim): the `bench` block of
- *   docs/benchmarks.md (the newest record).
+ *   docs/benchmarks.md (the newest record);
+ * - soak/records/*.json (`npm run soak`, scripts/soak.ts): the `generated:soak` block of docs/reliability.md.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -21,6 +22,7 @@ import { readSweepGrid, type SweepGrid } from '../src/cli/sweep/sweepGrid';
 import { curveSpecs, finishedCells, groupCells, meanStd, pairedDifferences, resultsMarkdown, type GroupSummary } from '../src/cli/sweep/sweepResults';
 import { renderSvg } from '../src/cli/plots';
 import { writeFileAtomic } from '../src/util/atomicWrite';
+import { soakRecords, soakSummaryMarkdown } from './soakRecord';
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -227,6 +229,7 @@ export async function renderAll(root = ROOT, opts: { svg?: boolean } = {}): Prom
       docs.set('README.md', replaceBlock(doc('README.md'), generatedMarkers('long-tail-summary'), longTailSummaryMarkdown(study.grid, results, study.dir), 'README.md'));
     }
   }
+  docs.set('docs/reliability.md', replaceBlock(doc('docs/reliability.md'), generatedMarkers('soak'), soakSummaryMarkdown(soakRecords(root)), 'docs/reliability.md'));
   docs.set('docs/benchmarks.md', replaceBlock(doc('docs/benchmarks.md'), { begin: '<!-- bench:start -->', end: '<!-- bench:end -->' }, benchBlock(root), 'docs/benchmarks.md'));
   for (const [file, expected] of docs) out.push({ file, what: 'generated blocks', expected });
   return out;

@@ -40,6 +40,7 @@ export {
   CheckpointError, NonFiniteCheckpointError, readCheckpoint, writeCheckpoint, encodeCheckpoint, decodeCheckpoint,
   CHECKPOINT_MAGIC, CHECKPOINT_FORMAT_VERSION,
 } from './training/checkpoint';
+export { WriteFailedError } from './util/writeErrors';
 export { cosineLearningRate, constantLearningRate, type CosineScheduleOptions } from './training/schedules';
 export {
   optimizerInit, optimizerUpdate, optimizerStateToJSON, optimizerStateFromJSON, resolveOptimizerConfig, DEFAULT_OPTIMIZER,

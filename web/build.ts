@@ -21,7 +21,11 @@ const repoRoot = resolve(webDir, '..');
 export const NODE_ONLY_IMPORTERS = ['src/training/checkpoint.ts', 'src/util/atomicWrite.ts', 'src/data/splits.ts'];
 
 /** Names the stubs export (what those files import); calling any of them throws. */
-const STUB_EXPORTS = ['createHash', 'randomBytes', 'promises', 'readFile', 'resolve', 'dirname', 'join', 'basename'];
+const STUB_EXPORTS = [
+  'createHash', 'randomBytes', 'promises', 'readFile', 'resolve', 'dirname', 'join', 'basename',
+  // the atomic writer's synchronous half (metrics log, folder creation, whole-or-nothing appends)
+  'closeSync', 'existsSync', 'fstatSync', 'fsyncSync', 'ftruncateSync', 'mkdirSync', 'openSync', 'renameSync', 'rmSync', 'statSync', 'writeSync',
+];
 
 export function nodeStubs(): Plugin {
   return {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CheckpointError, readCheckpoint } from '../training/checkpoint';
+import { describeWriteSync } from '../util/writeErrors';
 import { CliUsageError } from './cliError';
 
 /**
@@ -53,7 +54,7 @@ export async function resolveCheckpoint(path: string, flag: string, opts: { quar
     } catch (e) {
       if (!(e instanceof CheckpointError)) throw e;
       const movedTo = opts.quarantine ? `${file}.corrupt` : undefined;
-      if (movedTo !== undefined) renameSync(file, movedTo);
+      if (movedTo !== undefined) describeWriteSync('set aside the damaged checkpoint', file, () => renameSync(file, movedTo));
       skipped.push({ file, reason: e.message, movedTo });
     }
   }
@@ -88,7 +89,7 @@ export function removeStaleTemporaries(dir: string): string[] {
     if (m === null) continue;
     const pid = Number(m[2]);
     if (processAlive(pid)) continue;
-    rmSync(join(dir, name), { force: true });
+    describeWriteSync('remove the stale temporary', join(dir, name), () => rmSync(join(dir, name), { force: true }));
     removed.push(join(dir, name));
   }
   return removed;
@@ -107,5 +108,5 @@ export function processAlive(pid: number): boolean {
 /** Deletes all but the newest `keep` checkpoints of a run (the final one is written last, so it stays). */
 export function pruneCheckpoints(out: string, keep: number): void {
   const all = listCheckpoints(checkpointDir(out));
-  for (const old of all.slice(0, Math.max(0, all.length - keep))) unlinkSync(old.file);
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) describeWriteSync('remove the old checkpoint', old.file, () => unlinkSync(old.file));
 }

@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../util/atomicWrite';
 import { labeledBatches, unlabeledBatches } from '../data/index';
 import { SemiSupervisedTrainer } from '../training/trainer';
 import type { ClassificationReport } from '../metrics/classificationReport';
@@ -98,9 +98,8 @@ export async function runEvalCommand(opts: EvalCommandOptions, io: CliIo): Promi
         if ('missing' in rendered) {
           io.out(`plots skipped: ${rendered.missing}; install them with \`npm install vega vega-lite\``);
         } else {
-          mkdirSync(opts.out, { recursive: true });
           const svg = join(opts.out, `confusion-${split}.svg`);
-          writeFileSync(svg, rendered.svg);
+          await writeFileAtomic(svg, rendered.svg, { what: 'plot' });
           plots.push(svg);
           io.out(`confusion matrix plot: ${svg}`);
         }

@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFileWhole, writeFileAtomicSync } from '../util/atomicWrite';
 
 /** One line of metrics.jsonl. `type` says which: a training step log, an evaluation, an estimator scoring, or the run's start. */
 export type MetricsRecord =
@@ -26,19 +27,21 @@ export class MetricsLog {
 
   /**
    * Prepares the file for a run starting at `startStep`: a fresh run empties it; a resumed run keeps the
-   * lines up to `startStep` and drops later ones (written after the checkpoint it resumes from).
+   * lines up to `startStep` and drops later ones (written after the checkpoint it resumes from). The file
+   * is replaced atomically, so a full disk cannot cut the kept lines short.
    */
   open(startStep: number): void {
     if (startStep === 0 || !existsSync(this.file)) {
-      writeFileSync(this.file, '');
+      writeFileAtomicSync(this.file, '', { what: 'metrics log' });
       return;
     }
     const kept = readMetricsLog(this.file).filter((r) => r.type === 'run' || r.step <= startStep);
-    writeFileSync(this.file, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    writeFileAtomicSync(this.file, kept.map((r) => `${JSON.stringify(r)}\n`).join(''), { what: 'metrics log' });
   }
 
+  /** Appends one line, whole or not at all (a `WriteFailedError` naming the file when the disk refuses it). */
   append(record: MetricsRecord): void {
-    appendFileSync(this.file, `${JSON.stringify(record, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`);
+    appendFileWhole(this.file, `${JSON.stringify(record, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`, { what: 'metrics log' });
   }
 }
 

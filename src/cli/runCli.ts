@@ -208,8 +208,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo(), o
   }
 }
 
-/** Errors that report a failure of the input or of the run, with a message that says what and where (exit code 1). */
-const KNOWN_FAILURES = new Set(['DataFormatError', 'CheckpointError', 'NonFiniteCheckpointError', 'DivergenceError', 'SlurmCommandError']);
+/** Errors that report a failure of the input, of the run or of the system (a full disk), with a message that says what and where (exit code 1). */
+const KNOWN_FAILURES = new Set(['DataFormatError', 'CheckpointError', 'NonFiniteCheckpointError', 'DivergenceError', 'SlurmCommandError', 'WriteFailedError']);
 
 function isKnownFailure(error: unknown): error is Error {
   return error instanceof Error && KNOWN_FAILURES.has(error.name);
@@ -233,7 +233,7 @@ function reportError(error: unknown, io: CliIo): number {
     return 2;
   }
   if (isKnownFailure(error)) {
-    // Bad data, a bad checkpoint, a diverged run: the message names the file or the step; no stack trace.
+    // Bad data, a bad checkpoint, a diverged run, a full disk: the message names the file or the step; no stack trace.
     io.err(`tear-ssl: error: ${error.message.replace(/^tear-ssl: /, '')}`);
     return 1;
   }

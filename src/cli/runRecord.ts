@@ -63,7 +63,7 @@ export function readRunRecord(folder: string): RunRecord | undefined {
 
 /** Writes `<folder>/run.json` atomically (a crash leaves the old record or the new one, never half of one). */
 export async function writeRunRecord(folder: string, record: RunRecord): Promise<void> {
-  await writeFileAtomic(runRecordPath(folder), `${JSON.stringify(record, null, 2)}\n`);
+  await writeFileAtomic(runRecordPath(folder), `${JSON.stringify(record, null, 2)}\n`, { what: 'run record' });
 }
 
 /** What a checkpoint says about the run that wrote it: the CLI stores this as the payload's `metadata`. */

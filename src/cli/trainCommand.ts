@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DataFormatError } from '../data/errors';
+import { makeFolder } from '../util/atomicWrite';
+import { WriteFailedError } from '../util/writeErrors';
 import { classificationReport, type ClassificationReport } from '../metrics/classificationReport';
 import type { EvalMetrics, StepLogs, TrainerCallbacks } from '../training/callbacks';
 import { describeMethod } from '../training/algorithms/registry';
@@ -31,6 +33,7 @@ import { readRunRecord, recordedRun, writeRunRecord, type CheckpointMetadata, ty
 import { EVAL_BATCH, trainerConfig, trainerSetup } from './trainerInputs';
 import { TRAIN_OPTIONS, optionSpec, parseOptionValue, type OptionSpec, type TrainSettings } from './trainOptions';
 import { useBackend } from './useBackend';
+import { explainTrainWriteFailure } from './writeFailure';
 import { bestValidation, writeRunReport } from './writeRunReport';
 
 export { trainerConfig } from './trainerInputs';
@@ -58,7 +61,9 @@ const DATA_SETTINGS = ['dataset', 'labels', 'budget', 'validation', 'test', 'bat
  * `tear-ssl train`: prepares the data, builds the data set's model, trains with SemiSupervisedTrainer,
  * and writes into `settings.out`: run.json, metrics.jsonl, checkpoints/step-*.ckpt, report.md and SVG
  * curves. `label` prefixes progress lines (the demo runs several trainings); `hideReportPath` leaves out
- * the report's path (the demo's temporary folders are deleted).
+ * the report's path (the demo's temporary folders are deleted). A write refused by the system (a full
+ * disk, a read-only folder) is a WriteFailedError naming the file, the reason, the newest intact
+ * checkpoint and the command to go on.
  *
  * With `stop` (the CLI passes its SIGINT/SIGTERM listener): on a stop signal the current step is
  * finished, a checkpoint of it is written (atomically, beside the older ones), and an InterruptedError
@@ -68,6 +73,17 @@ const DATA_SETTINGS = ['dataset', 'labels', 'budget', 'validation', 'test', 'bat
 export async function runTrainCommand(
   settings: TrainSettings, io: CliIo,
   opts: { label?: string; quietBackend?: boolean; hideReportPath?: boolean; resumed?: ResolvedCheckpoint; stop?: StopRequest } = {},
+): Promise<TrainOutcome> {
+  try {
+    return await trainInto(settings, io, opts);
+  } catch (e) {
+    throw e instanceof WriteFailedError ? await explainTrainWriteFailure(e, settings.out) : e;
+  }
+}
+
+async function trainInto(
+  settings: TrainSettings, io: CliIo,
+  opts: { label?: string; quietBackend?: boolean; hideReportPath?: boolean; resumed?: ResolvedCheckpoint; stop?: StopRequest },
 ): Promise<TrainOutcome> {
   const backend = await useBackend(settings.backend, io, opts.quietBackend);
   const resumed = opts.resumed ?? (settings.resume === undefined ? undefined : await resolveCheckpoint(settings.resume, '--resume', { quarantine: true }));
@@ -85,7 +101,7 @@ export async function runTrainCommand(
   const fingerprint = dataFingerprint(data);
   if (resumed !== undefined) checkFingerprint(resumed.file, recorded?.dataFingerprint, fingerprint, settings, io);
   if (!opts.quietBackend) io.out(`data: ${data.summary}`);
-  mkdirSync(checkpointDir(out), { recursive: true });
+  makeFolder(checkpointDir(out));
   for (const file of removeStaleTemporaries(checkpointDir(out))) io.out(`removed ${file}, left by an interrupted checkpoint write`);
   const metadata: CheckpointMetadata = { settings: dataSettingsOf(settings), dataFingerprint: fingerprint };
 

@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomicWrite';
 import { readMetricsLog, type MetricsRecord } from './metricsLog';
 import { classLabels } from './classTables';
 import { accuracyChartSpec, confusionMatrixSpec, lossChartSpec, renderSvg } from './plots';
@@ -41,7 +41,8 @@ export function reportResults(records: readonly MetricsRecord[], finalStep: numb
  * Writes `<out>/report.md` and the SVG curves (`accuracy.svg`, `losses.svg`) from `<out>/metrics.jsonl`,
  * and, given `classes`, the per-class table, the confusion matrix and its plot (`confusion.svg`).
  * The plots need the optional vega and vega-lite packages; without them the report says so and
- * `note` is returned for the caller to print. Returns the report's path.
+ * `note` is returned for the caller to print. Returns the report's path. Each file is written atomically;
+ * a full disk is a `WriteFailedError` naming the file.
  */
 export async function writeRunReport(
   out: string,
@@ -66,13 +67,13 @@ export async function writeRunReport(
       note = `Plots skipped: ${rendered.missing}. Install them with \`npm install vega vega-lite\` to get SVG curves.`;
       break;
     }
-    writeFileSync(join(out, chart.file), rendered.svg);
+    await writeFileAtomic(join(out, chart.file), rendered.svg, { what: 'plot' });
     if (chart.file !== 'confusion.svg') files.push({ file: chart.file, title: chart.title });
   }
   const confusionPlot = classes && charts.some((c) => c.file === 'confusion.svg') && note === undefined ? 'confusion.svg' : undefined;
   const results = reportResults(records, input.finalStep);
   const file = join(out, 'report.md');
   const { finalStep: _, classes: __, ...rest } = input;
-  writeFileSync(file, renderReport({ ...rest, results, plots: { files, note }, classes: classes && { ...classes, plot: confusionPlot } }));
+  await writeFileAtomic(file, renderReport({ ...rest, results, plots: { files, note }, classes: classes && { ...classes, plot: confusionPlot } }), { what: 'report' });
   return { file, note };
 }

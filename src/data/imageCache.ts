@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/atomicWrite';
+import { makeFolder, writeFileAtomic } from '../util/atomicWrite';
 
 /**
  * Binary cache of resized uint8 images, one file per (ids, size): a 96-byte header then N·H·W·C bytes.
@@ -67,8 +67,8 @@ export async function readImageCache(cacheDir: string, key: ImageCacheKey): Prom
 export async function writeImageCache(cacheDir: string, key: ImageCacheKey, pixels: Uint8Array): Promise<string> {
   const expected = key.ids.length * key.height * key.width * key.channels;
   if (pixels.length !== expected) throw new Error(`tear-ssl.writeImageCache: ${pixels.length} bytes for ${key.ids.length} images of ${key.height}×${key.width}×${key.channels} (${expected} expected)`);
-  await mkdir(cacheDir, { recursive: true });
+  makeFolder(cacheDir);
   const path = imageCachePath(cacheDir, key);
-  await writeFileAtomic(path, [header(key, pixels), pixels]);
+  await writeFileAtomic(path, [header(key, pixels), pixels], { what: 'image cache' });
   return path;
 }

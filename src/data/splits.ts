@@ -146,7 +146,7 @@ export async function writeSplit(path: string, split: DataSplit): Promise<void> 
     '}',
     '',
   ].join('\n');
-  await writeFileAtomic(path, text);
+  await writeFileAtomic(path, text, { what: 'split file' });
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { check, checkNumber, checkSameDim, checkTensor } from '../util/checks';
+import { check, checkNotPositional, checkNumber, checkSameDim, checkTensor } from '../util/checks';
 import { stopGradient } from '../util/numerics';
 import { confidenceMask, hardPseudoLabels, oneHotPseudoLabels } from './pseudoLabels';
 import { softCrossEntropy } from './softCrossEntropy';
@@ -20,6 +20,7 @@ export interface MaskedUnlabeledLossInputs {
  */
 export function maskedUnlabeledLoss(inputs: MaskedUnlabeledLossInputs): tf.Scalar {
   const fn = 'maskedUnlabeledLoss';
+  checkNotPositional(inputs, fn, 'maskedUnlabeledLoss({ targets, strongLogits, mask })');
   check(inputs !== null && typeof inputs === 'object', fn, () => 'argument \'inputs\' must be { targets, strongLogits, mask }');
   const { targets, strongLogits, mask } = inputs;
   checkTensor(targets, 'targets', fn, { rank: 2, dtype: 'float32' });
@@ -53,6 +54,9 @@ export function fixmatchLoss(args: FixmatchLossArgs, opts: FixmatchLossOptions =
 } {
   const fn = 'fixmatchLoss';
   check(args !== null && typeof args === 'object', fn, () => 'argument \'args\' must be { weakProbs, strongLogits }');
+  // the older form took the threshold among the tensors; silently ignoring it would train with τ = 0.95
+  check(!('threshold' in args), fn, () => '\'threshold\' given with the tensors (the older form); pass it as an option: ' +
+    'fixmatchLoss({ weakProbs, strongLogits }, { threshold })');
   const { weakProbs, strongLogits } = args;
   const { threshold = 0.95 } = opts;
   checkTensor(weakProbs, 'weakProbs', fn, { rank: 2, dtype: 'float32' });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkOneOf, checkSameDim, check, checkTensor, checkValuesInRange } from '../util/checks';
+import { checkNotPositional, checkOneOf, checkSameDim, check, checkTensor, checkValuesInRange } from '../util/checks';
 import { safeLog } from './probabilities';
 
 /** Probabilities in [0, 1], with room for float32 rounding of normalised rows. */
@@ -38,6 +38,7 @@ export interface LossEstimatorOptions {
  */
 export function estimateUnlabeledLoss(inputs: LossEstimatorInputs, opts: LossEstimatorOptions = {}): tf.Tensor1D {
   const fn = 'estimateUnlabeledLoss';
+  checkNotPositional(inputs, fn, 'estimateUnlabeledLoss({ referenceProbs, studentProbs }, { distance, entropy })');
   check(inputs !== null && typeof inputs === 'object', fn, () => 'argument \'inputs\' must be { referenceProbs, studentProbs }');
   const { referenceProbs, studentProbs } = inputs;
   checkTensor(referenceProbs, 'referenceProbs', fn, { rank: 2, dtype: 'float32' });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { check, checkOneOf, checkSameDim, checkTensor } from '../util/checks';
+import { check, checkNotPositional, checkOneOf, checkSameDim, checkTensor } from '../util/checks';
 
 /** How a per-sample loss [B] is reduced: kept as it is, averaged over B, or summed. */
 export type Reduction = 'none' | 'mean' | 'sum';
@@ -28,6 +28,7 @@ export interface SoftCrossEntropyOptions {
  */
 export function softCrossEntropy(inputs: SoftCrossEntropyInputs, opts: SoftCrossEntropyOptions = {}): tf.Tensor {
   const fn = 'softCrossEntropy';
+  checkNotPositional(inputs, fn, 'softCrossEntropy({ targets, logits, weights }, { reduction })');
   check(inputs !== null && typeof inputs === 'object', fn, () => 'argument \'inputs\' must be { targets, logits, weights? }');
   const { targets, logits, weights } = inputs;
   checkTensor(targets, 'targets', fn, { rank: 2, dtype: 'float32' });

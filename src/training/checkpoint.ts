@@ -167,9 +167,11 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): unknown {
 /**
  * Writes `payload` atomically (`writeFileAtomic`: temporary file, fsync, rename, folder fsync): a crash at
  * any point leaves either the old file or the new one under `file`; a leftover `<file>.tmp-…` is ignored.
+ * A full disk or a read-only folder is a `WriteFailedError` naming `file` and the reason; the temporary is
+ * removed and whatever `file` held before is untouched.
  */
 export async function writeCheckpoint(file: string, payload: unknown): Promise<void> {
-  await writeFileAtomic(file, encodeCheckpoint(payload));
+  await writeFileAtomic(file, encodeCheckpoint(payload), { what: 'checkpoint' });
 }
 
 /** Reads and validates a checkpoint file (see the format above); errors are CheckpointError naming the file. */

@@ -13,7 +13,8 @@ export interface SavedModelFiles {
  * weights manifest) and `<dir>/weights.bin` (all weights), each written atomically, the weights first
  * so that a model.json never names missing data. Load it with `tf.loadLayersModel('file://<dir>/model.json')`
  * (tfjs-node) or from any web server with `tf.loadLayersModel('https://…/model.json')`. It is what
- * `model.save('file://dir')` writes under tfjs-node, without needing tfjs-node.
+ * `model.save('file://dir')` writes under tfjs-node, without needing tfjs-node. A full disk or a read-only
+ * folder is a `WriteFailedError` naming the file; a model.json is never left without its weights.
  *
  * @param model - the model to save (e.g. `inferenceModel(trainer.emaModel as tf.LayersModel)`).
  * @param dir - the folder (created if missing).
@@ -31,8 +32,8 @@ export async function saveModelFiles(model: tf.LayersModel, dir: string): Promis
       convertedBy: artifacts.convertedBy ?? null,
       weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
     };
-    await writeFileAtomic(files.weights, new Uint8Array(weightData));
-    await writeFileAtomic(files.modelJson, JSON.stringify(modelJson));
+    await writeFileAtomic(files.weights, new Uint8Array(weightData), { what: 'exported model\'s weights' });
+    await writeFileAtomic(files.modelJson, JSON.stringify(modelJson), { what: 'exported model' });
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
   }));
   return files;

@@ -23,6 +23,18 @@ export function check(condition: boolean, fn: string, message: () => string): as
   if (!condition) throw new TearArgumentError(`tear-ssl.${fn}: ${message()}`);
 }
 
+/**
+ * Refuses a call in the positional form that a loss function accepted before it took its tensors in one
+ * object (`softCrossEntropy(targets, logits)` → `softCrossEntropy({ targets, logits }, options)`): the
+ * first argument is a tensor where the inputs object is expected. One `instanceof`, no device read.
+ * The message names the current form, `currentForm`.
+ */
+export function checkNotPositional(first: unknown, fn: string, currentForm: string): void {
+  if (first instanceof tf.Tensor) {
+    throw new TearArgumentError(`tear-ssl.${fn}: called with tensors as positional arguments (the older form); pass an object: ${currentForm}`);
+  }
+}
+
 export const shapeString = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 
 export interface TensorSpec {

@@ -16,7 +16,7 @@ import { repo, trackedFiles } from './trackedFiles';
 export const MACHINE_PATH = /(?<![\w.~-])(?:\/(?:work|home|tmp|root|Users|mnt|media|scratch|private\/var|var\/folders|var\/tmp)\/[^\s"'`)|,;]*|[A-Za-z]:\\(?:Users|Documents and Settings)\\[^\s"'`)|,;]*)/g;
 
 /** What the check reads: records of studies and benchmarks, and the documentation (npm ships docs/). */
-export const RECORD_PATHS = ['studies', 'bench/records', 'docs', '*.md', 'examples/*.md', 'data/*.md'];
+export const RECORD_PATHS = ['studies', 'bench/records', 'soak/records', 'docs', '*.md', 'examples/*.md', 'data/*.md'];
 
 /** "file:line: path" for each machine path in `text`. */
 export function machinePaths(file: string, text: string): string[] {

@@ -1,6 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { writeFileAtomic } from '../../util/atomicWrite';
+import { makeFolder, writeFileAtomic } from '../../util/atomicWrite';
+import { describeWriteSync } from '../../util/writeErrors';
 import { CliUsageError } from '../cliError';
 
 /** The markers that enclose a sweep's generated block in a markdown document. */
@@ -22,11 +23,11 @@ export async function renderResultsDoc(docFile: string, id: string, markdown: st
   const e = text.indexOf(end);
   if (b < 0 || e < b) throw new CliUsageError(`--doc ${docFile} lacks the markers of sweep '${id}' (in this order):\n${begin}\n${end}`);
   const assets = join(dirname(docFile), id);
-  mkdirSync(assets, { recursive: true });
+  makeFolder(assets);
   let body = markdown;
   for (const file of curves) {
-    copyFileSync(join(out, file), join(assets, basename(file)));
+    describeWriteSync('copy the sweep curve to', join(assets, basename(file)), () => copyFileSync(join(out, file), join(assets, basename(file))));
     body = body.split(`](${file})`).join(`](${relative(dirname(docFile), join(assets, basename(file)))})`);
   }
-  await writeFileAtomic(docFile, `${text.slice(0, b + begin.length)}\n${body}${text.slice(e)}`);
+  await writeFileAtomic(docFile, `${text.slice(0, b + begin.length)}\n${body}${text.slice(e)}`, { what: 'document' });
 }

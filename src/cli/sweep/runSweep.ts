@@ -2,14 +2,14 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../../util/atomicWrite';
+import { makeFolder, writeFileAtomic } from '../../util/atomicWrite';
 import { checkpointDir } from '../checkpointFiles';
 import { readMetricsLog } from '../metricsLog';
 import { readRunRecord } from '../runRecord';
 import { STOP_EXIT_CODES, type StopRequest, type StopSignal } from '../stopSignals';
 import { cellResultFrom, currentCommit } from './cellResult';
 import { DEFAULT_STALE_SECONDS, describeHolder, heartbeatSeconds, tryAcquireLock, type CellLock } from './cellLock';
-import { cellPaths, cellStatus, finishedStatus, progressStatus, settingsHash, type CellPaths, type CellStatus } from './sweepCells';
+import { cellPaths, cellStatus, finishedStatus, lastErrorLine, progressStatus, settingsHash, type CellPaths, type CellStatus } from './sweepCells';
 import { runOrder, type SweepGrid } from './sweepGrid';
 import { writeSweepResults } from './sweepResults';
 
@@ -124,7 +124,7 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions): Promise<
     }
     return summary;
   }
-  mkdirSync(join(out, 'configs'), { recursive: true });
+  makeFolder(join(out, 'configs'));
   const commit = currentCommit(process.cwd()) ?? 'unknown';
   const stop = options.stop;
   /** Processes training cells now: each stop signal is passed on to them. */
@@ -153,7 +153,7 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions): Promise<
   const claim = async (p: (typeof queue)[number]): Promise<CellLock | undefined> => {
     let announced = false;
     for (;;) {
-      mkdirSync(p.paths.dir, { recursive: true });
+      makeFolder(p.paths.dir);
       const got = tryAcquireLock(p.paths.lock, { staleSeconds, job });
       if ('lock' in got) return got.lock;
       const holder = got.busy.kind === 'held' ? describeHolder(got.busy) : 'another process';
@@ -195,7 +195,7 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions): Promise<
       // A fresh start clears what an interrupted start left (no checkpoint: nothing to keep), but not the lock.
       if (!resuming) for (const name of readdirSync(paths.dir)) if (!name.startsWith(basename(paths.lock))) rmSync(join(paths.dir, name), { recursive: true, force: true });
       // The config holds the cell's settings only; its folder goes on the command line, so no machine path is recorded.
-      writeFileSync(paths.config, `${JSON.stringify(cell.settings, null, 2)}\n`);
+      await writeFileAtomic(paths.config, `${JSON.stringify(cell.settings, null, 2)}\n`, { what: 'cell config' });
       const argv = ['train', '--config', paths.config, '--out', paths.dir, '--no-progress', ...(resuming ? ['--resume', paths.dir] : [])];
       say(`${resuming ? `resume ${cell.id} from step ${status.step}` : `start ${cell.id}`}`);
       lock.keepAlive(staleSeconds, (why) => {
@@ -235,14 +235,15 @@ export async function runSweep(grid: SweepGrid, options: SweepOptions): Promise<
           say(`stopped ${cell.id} (exit ${code}): its newest checkpoint is kept; see ${paths.log}`);
         } else {
           summary.failed.push({ id: cell.id, code });
-          say(`failed ${cell.id} (exit ${code}); see ${paths.log}`);
+          const why = lastErrorLine(paths.log);
+          say(`failed ${cell.id} (exit ${code})${why === undefined ? '' : `: ${why}`}; see ${paths.log}`);
         }
         return;
       }
       const steps = Number(cell.settings.steps);
       const segments = readRunRecord(paths.dir)?.segments;
       const result = cellResultFrom(cell, readMetricsLog(join(paths.dir, 'metrics.jsonl')), { settingsHash: hash, commit, steps, segments });
-      await writeFileAtomic(paths.result, `${JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+      await writeFileAtomic(paths.result, `${JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`, { what: 'cell result' });
       if (grid.keepCheckpoints === 'none') rmSync(checkpointDir(paths.dir), { recursive: true, force: true });
       summary.finished.push(cell.id);
       say(`finished ${cell.id} in ${((Date.now() - started) / 1000).toFixed(0)} s: test top-1 EMA ${(100 * result.test.ema.top1).toFixed(2)}%`);

@@ -86,3 +86,15 @@ export function progressStatus(paths: CellPaths): Extract<CellStatus, { kind: 'r
 export function gridHash(cells: ReadonlyArray<{ id: string; settings: object }>): string {
   return settingsHash(cells.map((c) => [c.id, settingsHash(c.settings)]));
 }
+
+/** The last `tear-ssl: error: …` line of a cell's train.log (its reason for failing, e.g. a full disk), without the prefix; undefined if none. */
+export function lastErrorLine(log: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(log, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const line = text.split('\n').reverse().find((l) => l.startsWith('tear-ssl: error: '));
+  return line?.slice('tear-ssl: error: '.length);
+}

@@ -3,6 +3,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../util/atomicWrite';
 import { CliUsageError, InterruptedError } from '../cliError';
 import type { CliIo } from '../io';
+import { WriteFailedError } from '../../util/writeErrors';
+import { explainSweepWriteFailure, shellWord } from '../writeFailure';
 import { STOP_EXIT_CODES, shellQuote, type StopRequest } from '../stopSignals';
 import { DEFAULT_STALE_SECONDS } from './cellLock';
 import { renderResultsDoc } from './renderResultsDoc';
@@ -47,9 +49,26 @@ export interface SweepCommandOptions {
 
 /**
  * `tear-ssl sweep GRID`: runs what is missing of a grid, then writes results (and the doc). Exit 1 if a
- * cell failed; 130 or 143 when stopped by SIGINT or SIGTERM (the cells wrote checkpoints).
+ * cell failed; 130 or 143 when stopped by SIGINT or SIGTERM (the cells wrote checkpoints). A write of the
+ * sweep's own files refused by the system (a full disk) is a WriteFailedError naming the file, what is
+ * intact and the command to go on.
  */
 export async function runSweepCommand(options: SweepCommandOptions, io: CliIo): Promise<number> {
+  try {
+    return await sweepInto(options, io);
+  } catch (e) {
+    throw e instanceof WriteFailedError ? explainSweepWriteFailure(e, sweepCommandLine(options)) : e;
+  }
+}
+
+/** The `tear-ssl sweep` command line of these options (to run it again). */
+function sweepCommandLine(o: SweepCommandOptions): string {
+  return ['tear-ssl sweep', shellWord(o.grid), o.out === undefined ? '' : `--out ${shellWord(o.out)}`, o.parallel > 1 ? `--parallel ${o.parallel}` : '',
+    o.maxCells === undefined ? '' : `--max-cells ${o.maxCells}`, o.renderOnly ? '--render-only' : '', o.doc === undefined ? '' : `--doc ${shellWord(o.doc)}`]
+    .filter((w) => w !== '').join(' ');
+}
+
+async function sweepInto(options: SweepCommandOptions, io: CliIo): Promise<number> {
   const grid = readSweepGrid(options.grid);
   const out = resolve(options.out ?? dirname(options.grid));
   const staleSeconds = options.staleSeconds ?? DEFAULT_STALE_SECONDS;

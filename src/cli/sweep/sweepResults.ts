@@ -419,18 +419,18 @@ export function curveSpecs(grid: SweepGrid, out: string, results: readonly CellR
  */
 export async function writeSweepResults(grid: SweepGrid, out: string): Promise<{ markdown: string; curves: string[] }> {
   const results = finishedCells(grid, out);
-  await writeFileAtomic(join(out, 'results.jsonl'), results.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  await writeFileAtomic(join(out, 'results.jsonl'), results.map((r) => `${JSON.stringify(r)}\n`).join(''), { what: 'sweep results' });
   const curves: string[] = [];
   if (results.length > 0) {
     for (const { file, spec } of curveSpecs(grid, out, results)) {
       const rendered = await renderSvg(spec);
       if ('svg' in rendered) {
-        await writeFileAtomic(join(out, file), rendered.svg);
+        await writeFileAtomic(join(out, file), rendered.svg, { what: 'sweep curve' });
         curves.push(file);
       }
     }
   }
   const markdown = resultsMarkdown(grid, results, curves);
-  await writeFileAtomic(join(out, 'results.md'), markdown);
+  await writeFileAtomic(join(out, 'results.md'), markdown, { what: 'sweep results table' });
   return { markdown, curves };
 }
