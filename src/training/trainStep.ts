@@ -175,13 +175,33 @@ export function purposeId(purpose: string): number {
  */
 export function objectiveGradients(inputs: ObjectiveInputs): { grads: Record<string, tf.Tensor>; outputs: ObjectiveOutputs } {
   let outputs: ObjectiveOutputs | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    outputs = semiSupervisedObjective(inputs);
-    keepAll(outputs);
-    return outputs.total;
-  }, inputs.student.trainable);
+  let tape: TapeNode[] | undefined;
+  let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+  try {
+    result = tf.variableGrads(() => {
+      tape = activeTape();
+      outputs = semiSupervisedObjective(inputs);
+      keepAll(outputs);
+      return outputs.total;
+    }, inputs.student.trainable);
+  } catch (e) {
+    // tfjs keeps the tensors the backward pass needs (each tape node's `saved`) until it runs: a forward
+    // that throws (a component's error) would leave them alive for good. Nothing else holds them.
+    for (const node of tape ?? []) for (const t of node.saved ?? []) if (!t.isDisposed) t.dispose();
+    throw e;
+  }
+  const { value, grads } = result;
   if (value !== outputs?.total) value.dispose();
   return { grads: grads as Record<string, tf.Tensor>, outputs: outputs as ObjectiveOutputs };
+}
+
+/** A node of tfjs's gradient tape, as far as disposing it goes (tfjs-core engine internals, 4.x). */
+interface TapeNode { saved?: tf.Tensor[] }
+
+/** The engine's active gradient tape (inside tf.variableGrads), or undefined. */
+function activeTape(): TapeNode[] | undefined {
+  const state = (tf.engine() as unknown as { state?: { activeTape?: TapeNode[] } }).state;
+  return state?.activeTape;
 }
 
 function keepAll(v: unknown): void {
