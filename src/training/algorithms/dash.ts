@@ -104,7 +104,9 @@ export const dash: Algorithm = {
   config: section as ConfigSection,
   options: [
     { key: 'dashGamma', flag: 'dash-gamma', config: 'dash.gamma', kind: { type: 'number', min: 1, minOpen: true }, help: 'Dash shrink factor γ of the loss threshold', valueName: 'G' },
+    { key: 'dashC', flag: 'dash-c', config: 'dash.c', kind: { type: 'number', min: 1 }, help: 'Dash constant C ≥ 1 of the loss threshold C·γ^(−n)·ρ̂', valueName: 'C' },
     { key: 'dashRhoMin', flag: 'dash-rho-min', config: 'dash.rhoMin', kind: { type: 'number', min: 0 }, help: 'Dash floor ρ_min of the loss threshold', valueName: 'R' },
     { key: 'dashWarmup', flag: 'dash-warmup', config: 'dash.warmupFraction', kind: { type: 'number', min: 0, max: 1, minOpen: true, maxOpen: true }, help: 'Dash supervised-only warm-up, as a fraction of the steps (ρ̂ = its mean supervised loss)', valueName: 'F' },
+    { key: 'dashPeriod', flag: 'dash-period', config: 'dash.periodFraction', kind: { type: 'number', min: 0, minOpen: true }, help: 'Dash shrinks its threshold by 1/γ every this fraction of the steps', valueName: 'F' },
   ],
 };

@@ -161,7 +161,7 @@ export function resolveMethod(config: TrainerConfig): MethodRecipe {
     : own === 'config' ? configured
       : (own.enabled?.(config) ?? true) ? own : undefined;
   const needs: Partial<Record<ContextNeed, string>> = {};
-  for (const component of [alignment, masker]) for (const need of component?.needs ?? []) needs[need] ??= component?.name;
+  for (const component of [alignment, masker, targets, ...terms]) for (const need of component?.needs ?? []) needs[need] ??= component?.name;
   if (needs.unlabeledIds !== undefined && !(config.memory.numSamples > 0)) {
     throw new Error(`method '${config.method}': component '${needs.unlabeledIds}' needs unlabeled sample ids: set memory.numSamples (the size of the unlabeled index space)`);
   }

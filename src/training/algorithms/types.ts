@@ -106,6 +106,8 @@ export interface Masker<S = unknown> {
 /** The target distribution each unlabeled sample is trained towards: one-hot ŷ, AdaPL's relaxed label, … */
 export interface TargetBuilder {
   readonly name: string;
+  /** Step-context fields it reads beyond the always-present ones. */
+  readonly needs?: readonly ContextNeed[];
   /** Whether it reads the temporal reference p̃. */
   readonly usesReference: boolean;
   /** Targets t [U,C] (no gradient) from q̂ and ŷ; `estimates` L̂ [U] for AdaPL's diagnostics. */
@@ -127,6 +129,8 @@ export interface UnlabeledPieces {
 export interface ExtraTerm<S = unknown> {
   /** Its name in StepLogs (e.g. 'iph'). */
   readonly name: string;
+  /** Step-context fields it reads beyond the always-present ones. */
+  readonly needs?: readonly ContextNeed[];
   readonly state?: ComponentState<S>;
   /** Whether it needs the reference model's forward (probabilities and features). */
   readonly usesReferenceModel: boolean;
