@@ -11,7 +11,8 @@
  *   --tf-threads N (TF_NUM_INTRAOP_THREADS for tfjs-node, set before it loads; default: the
  *     environment's value, else selectBackend's default)  --profile (tf.profile per-kernel tables)
  *   --leak-steps N (only the leak check: N small-CNN steps on wasm)
- *   --record (write the output to bench/records/<start time>.md; `npm run docs:render` puts the newest in docs/benchmarks.md)
+ *   --record (write the output to bench/records/<start time>.md; `npm run docs:render` puts the newest in docs/benchmarks.md;
+ *            refused when the 1-minute load exceeds 0.5 per core at the start or end, unless --allow-busy, and then marked)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { selectBackend, type SelectedBackend } from '../src/backends/selectBacke
 import { installWasmTrainingKernels } from '../src/wasm';
 import { kmeans } from '../src/math/kmeans';
 import { benchLoss, createBenchModel, INPUT_SHAPES, NUM_CLASSES, sslBenchTrainer, type BenchModel } from './benchModels';
+import { BUSY_LOAD_PER_CORE } from './quiet';
 import { kernelTable, median, timeCalls } from './timing';
 
 type Backend = 'tensorflow' | 'wasm';
@@ -60,6 +62,8 @@ function parseFlags(argv: string[]): Flags {
 const BATCH = 64;
 /** When this run started: its Date line and its record's name. */
 const STARTED = new Date().toISOString();
+/** The 1-minute load average when the run started (before any work of its own). */
+const LOAD_AT_START = os.loadavg()[0];
 const lines: string[] = [];
 const say = (s = ''): void => {
   console.log(s);
@@ -419,7 +423,18 @@ async function main(): Promise<void> {
   }
 
   say(`\nLoad average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join('/')}.`);
-  if (flags.record) writeRecord(lines.join('\n'));
+  if (flags.record) {
+    // a busy machine's times say little: refuse to record them unless asked, and then the docs mark them
+    const busy = [LOAD_AT_START, os.loadavg()[0]].some((l) => l > BUSY_LOAD_PER_CORE * os.cpus().length);
+    if (busy && !process.argv.includes('--allow-busy')) {
+      console.error(`bench: not recorded: the 1-minute load average was ${LOAD_AT_START.toFixed(1)} at the start and ${os.loadavg()[0].toFixed(1)} at the end ` +
+        `on ${os.cpus().length} cores (quiet: at most ${BUSY_LOAD_PER_CORE} per core). Run it again on a quiet machine, or pass --allow-busy ` +
+        '(docs/benchmarks.md then marks the record as measured on a busy machine).');
+      process.exitCode = 1;
+    } else {
+      writeRecord(lines.join('\n'));
+    }
+  }
 }
 
 /** Runs one section; a failure is reported in the output instead of ending the run. */

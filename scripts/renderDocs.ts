@@ -21,6 +21,7 @@ import type { CellResult } from '../src/cli/sweep/cellResult';
 import { readSweepGrid, type SweepGrid } from '../src/cli/sweep/sweepGrid';
 import { curveSpecs, finishedCells, groupCells, meanStd, pairedDifferences, resultsMarkdown, type GroupSummary } from '../src/cli/sweep/sweepResults';
 import { renderSvg } from '../src/cli/plots';
+import { BUSY_LOAD_PER_CORE } from '../bench/quiet';
 import { writeFileAtomic } from '../src/util/atomicWrite';
 import { soakRecords, soakSummaryMarkdown } from './soakRecord';
 
@@ -171,7 +172,24 @@ export function benchBlock(root = ROOT): string {
   const record = newestBenchRecord(root);
   if (record === undefined) return 'No benchmark record is committed (bench/records/ is empty): run `npm run bench -- --record`, then `npm run docs:render`.\n';
   const rel = relative(root, record);
-  return `Record: [${rel}](../${rel}), the output of \`npm run bench -- --record\`, verbatim.\n\n${readFileSync(record, 'utf8')}`;
+  const text = readFileSync(record, 'utf8');
+  const busy = benchLoad(text);
+  const warning = busy === undefined || !busy.busy ? '' : `> **Measured on a busy machine** (1-minute load ${busy.loads.map((l) => l.toFixed(1)).join(' and ')} ` +
+    `on ${busy.cores} cores, at the start and end of the run; quiet means at most ${BUSY_LOAD_PER_CORE} per core): every time and ratio ` +
+    'below is unreliable, whatever its table says.\n\n';
+  return `Record: [${rel}](../${rel}), the output of \`npm run bench -- --record\`, verbatim.\n\n${warning}${text}`;
+}
+
+
+/**
+ * The 1-minute load averages a bench record states (its Machine line at the start and its last line at the
+ * end) and whether either exceeds BUSY_LOAD_PER_CORE per core; undefined when the record states neither.
+ */
+export function benchLoad(text: string): { cores: number; loads: number[]; busy: boolean } | undefined {
+  const cores = Number(/(\d+) logical cores/.exec(text)?.[1]);
+  const loads = [...text.matchAll(/[Ll]oad average(?: at the end)?:? (\d+(?:\.\d+)?)\//g)].map((m) => Number(m[1]));
+  if (!Number.isFinite(cores) || cores <= 0 || loads.length === 0) return undefined;
+  return { cores, loads, busy: loads.some((l) => l > BUSY_LOAD_PER_CORE * cores) };
 }
 
 /** One generated file or block: its path, and its expected content. */
