@@ -5,7 +5,7 @@ import { repo, trackedFiles } from './trackedFiles';
 
 /**
  * Committed records and docs must not name the machine they were made on: its home, work or temporary
- * folders (the study's records once held /work/wt/study/… 388 times). Paths in records are relative to
+ * folders (the study's records once held the absolute path of their checkout 388 times). Paths in records are relative to
  * the run or grid folder (src/cli/provenance.ts).
  *
  * Allowed: system install paths that are the same on every machine with the package and say where a
@@ -38,11 +38,11 @@ describe('no machine paths in committed records and docs', () => {
   });
 
   it('the check can fail, naming the file and line, and lets system install paths through', () => {
-    expect(machinePaths('studies/x/run.json', '{\n  "out": "/work/wt/study/studies/x/cells/a",\n}')).toEqual(['studies/x/run.json:2: /work/wt/study/studies/x/cells/a']);
+    expect(machinePaths('studies/x/run.json', '{\n  "out": "/scratch/alice/study/studies/x/cells/a",\n}')).toEqual(['studies/x/run.json:2: /scratch/alice/study/studies/x/cells/a']);
     expect(machinePaths('docs/a.md', 'see /home/me/notes.md and /tmp/x. Also C:\\Users\\me\\run')).toEqual([
       'docs/a.md:1: /home/me/notes.md', 'docs/a.md:1: /tmp/x.', 'docs/a.md:1: C:\\Users\\me\\run',
     ]);
     expect(machinePaths('r.json', '"backend": "… imported from /root/tear-ssl/src/backends/selectBackend.ts"')).toHaveLength(1);
-    expect(machinePaths('r.json', '"data": "/usr/share/datasets/fashion-mnist", /usr/bin/python3, runs/tmp/x, ./work/y, ~/work')).toEqual([]);
+    expect(machinePaths('r.json', '"data": "/usr/share/datasets/fashion-mnist", /usr/bin/python3, runs/tmp/x, ./scratch/y, ~/scratch')).toEqual([]);
   });
 });
