@@ -12,6 +12,8 @@
  * - bench/records/<time>.md (the output of `npm run bench -- --record`, verbatim): the `bench` block of
  *   docs/benchmarks.md (the newest record);
  * - soak/records/*.json (`npm run soak`, scripts/soak.ts): the `generated:soak` block of docs/reliability.md.
+ * - studies/fashion-mnist-head/ beside studies/fashion-mnist/: the `generated:head-reproduction` block of
+ *   docs/results.md (the HEAD re-run of a slice, cell by cell against the recorded cells).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -192,6 +194,56 @@ export function benchLoad(text: string): { cores: number; loads: number[]; busy:
   return { cores, loads, busy: loads.some((l) => l > BUSY_LOAD_PER_CORE * cores) };
 }
 
+/**
+ * docs/results.md's "Reproducing from HEAD" block: each cell of the HEAD re-run (studies/fashion-mnist-head)
+ * beside the recorded cell of the same id (studies/fashion-mnist), with the commits that trained each, the
+ * difference in test top-1 of the EMA model, and per method the mean ± std of those differences; then the
+ * study's comparison (TEAR − FixMatch + DA on the same seed) from both sets of cells.
+ */
+export function headReproductionMarkdown(recorded: readonly CellResult[], head: readonly CellResult[]): string {
+  if (head.length === 0) return 'No cell of the HEAD re-run has finished yet.\n';
+  const byId = new Map(recorded.map((c) => [c.id, c]));
+  const commits = (c: CellResult): string => {
+    const segs = c.segments ?? [];
+    const list = [...new Set(segs.map((s) => s.commit ?? 'unrecorded'))];
+    return `${list.map((x) => `\`${x}\``).join(', ')} (${segs.length} segment${segs.length === 1 ? '' : 's'})`;
+  };
+  const top1 = (c: CellResult): number => c.test.ema.top1;
+  const lines = [
+    `Test top-1 of the last-step EMA model, in %; ${head.length} of the re-run's cells have finished.`,
+    '',
+    '| cell | recorded | trained by | HEAD | trained by | HEAD − recorded (points) |',
+    '|---|---:|---|---:|---|---:|',
+  ];
+  const diffs = new Map<string, number[]>();
+  for (const h of [...head].sort((a, b) => a.id.localeCompare(b.id))) {
+    const r = byId.get(h.id);
+    if (r !== undefined && r.settingsHash !== h.settingsHash) throw new Error(`${h.id}: the re-run's settings hash ${h.settingsHash} differs from the recorded cell's ${r.settingsHash}`);
+    const d = r === undefined ? undefined : top1(h) - top1(r);
+    if (d !== undefined) diffs.set(String(h.axes.method), [...(diffs.get(String(h.axes.method)) ?? []), d]);
+    lines.push(`| ${h.id} | ${r === undefined ? '–' : pct(top1(r))} | ${r === undefined ? '–' : commits(r)} | ${pct(top1(h))} | ${commits(h)} | ${d === undefined ? '–' : points(d)} |`);
+  }
+  lines.push('');
+  const summary = [...diffs].map(([m, ds]) => {
+    const { mean, std, n } = meanStd(ds);
+    const maxAbs = Math.max(...ds.map(Math.abs));
+    return `\`${m}\` ${points(mean)}${n < 2 ? '' : ` ± ${(100 * std).toFixed(1)}`} (largest ${(100 * maxAbs).toFixed(1)}, n = ${n})`;
+  });
+  lines.push(`HEAD − recorded, mean ± std over seeds, in points: ${summary.join('; ')}.`);
+  const paired = (cells: readonly CellResult[]): number[] => cells.filter((c) => c.axes.method === 'tear').flatMap((t) => {
+    const f = cells.find((c) => c.axes.method === 'fixmatch' && c.axes.seed === t.axes.seed && c.axes.labels === t.axes.labels);
+    return f === undefined ? [] : [top1(t) - top1(f)];
+  });
+  const ids = new Set(head.map((h) => h.id));
+  const show = (ds: number[]): string => {
+    const { mean, std, n } = meanStd(ds);
+    return n === 0 ? '–' : `${points(mean)}${n < 2 ? '' : ` ± ${(100 * std).toFixed(1)}`} (n = ${n})`;
+  };
+  lines.push('', `TEAR − FixMatch + DA on the same seed, in points: recorded ${show(paired(recorded.filter((c) => ids.has(c.id))))}, ` +
+    `HEAD ${show(paired(head))}.`);
+  return `${lines.join('\n')}\n`;
+}
+
 /** One generated file or block: its path, and its expected content. */
 export interface Rendered {
   file: string;
@@ -246,6 +298,12 @@ export async function renderAll(root = ROOT, opts: { svg?: boolean } = {}): Prom
     if (study.id === 'isic-shaped') {
       docs.set('README.md', replaceBlock(doc('README.md'), generatedMarkers('long-tail-summary'), longTailSummaryMarkdown(study.grid, results, study.dir), 'README.md'));
     }
+  }
+  const recordedStudy = studies(root).find((s) => s.id === 'label-budget');
+  const headStudy = studies(root).find((s) => s.id === 'label-budget-head');
+  if (recordedStudy !== undefined && headStudy !== undefined) {
+    docs.set('docs/results.md', replaceBlock(doc('docs/results.md'), generatedMarkers('head-reproduction'),
+      headReproductionMarkdown(finishedCells(recordedStudy.grid, recordedStudy.dir), finishedCells(headStudy.grid, headStudy.dir)), 'docs/results.md'));
   }
   docs.set('docs/reliability.md', replaceBlock(doc('docs/reliability.md'), generatedMarkers('soak'), soakSummaryMarkdown(soakRecords(root)), 'docs/reliability.md'));
   docs.set('docs/benchmarks.md', replaceBlock(doc('docs/benchmarks.md'), { begin: '<!-- bench:start -->', end: '<!-- bench:end -->' }, benchBlock(root), 'docs/benchmarks.md'));
