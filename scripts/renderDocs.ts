@@ -209,11 +209,16 @@ export function headReproductionMarkdown(recorded: readonly CellResult[], head: 
     return `${list.map((x) => `\`${x}\``).join(', ')} (${segs.length} segment${segs.length === 1 ? '' : 's'})`;
   };
   const top1 = (c: CellResult): number => c.test.ema.top1;
+  // Top-1, balanced accuracy, macro-F1 and macro AUC of the EMA model and of the student, to the last bit.
+  const testNumbers = (c: CellResult): number[] => (['ema', 'student'] as const)
+    .flatMap((m) => [c.test[m].top1, c.test[m].balancedAccuracy, c.test[m].macroF1, c.test[m].macroAuc]);
+  const sameTestNumbers = (a: CellResult, b: CellResult): boolean => testNumbers(a).every((v, i) => Object.is(v, testNumbers(b)[i]));
   const lines = [
-    `Test top-1 of the last-step EMA model, in %; ${head.length} of the re-run's cells have finished.`,
+    `Test top-1 of the last-step EMA model, in %; ${head.length} of the re-run's cells have finished. The last column says whether ` +
+      'top-1, balanced accuracy, macro-F1 and macro AUC of both the EMA model and the student are equal to the last bit.',
     '',
-    '| cell | recorded | trained by | HEAD | trained by | HEAD − recorded (points) |',
-    '|---|---:|---|---:|---|---:|',
+    '| cell | recorded | trained by | HEAD | trained by | HEAD − recorded (points) | every test number equal |',
+    '|---|---:|---|---:|---|---:|---|',
   ];
   const diffs = new Map<string, number[]>();
   for (const h of [...head].sort((a, b) => a.id.localeCompare(b.id))) {
@@ -221,7 +226,7 @@ export function headReproductionMarkdown(recorded: readonly CellResult[], head: 
     if (r !== undefined && r.settingsHash !== h.settingsHash) throw new Error(`${h.id}: the re-run's settings hash ${h.settingsHash} differs from the recorded cell's ${r.settingsHash}`);
     const d = r === undefined ? undefined : top1(h) - top1(r);
     if (d !== undefined) diffs.set(String(h.axes.method), [...(diffs.get(String(h.axes.method)) ?? []), d]);
-    lines.push(`| ${h.id} | ${r === undefined ? '–' : pct(top1(r))} | ${r === undefined ? '–' : commits(r)} | ${pct(top1(h))} | ${commits(h)} | ${d === undefined ? '–' : points(d)} |`);
+    lines.push(`| ${h.id} | ${r === undefined ? '–' : pct(top1(r))} | ${r === undefined ? '–' : commits(r)} | ${pct(top1(h))} | ${commits(h)} | ${d === undefined ? '–' : points(d)} | ${r === undefined ? '–' : sameTestNumbers(r, h) ? 'yes' : 'no'} |`);
   }
   lines.push('');
   const summary = [...diffs].map(([m, ds]) => {
