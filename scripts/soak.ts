@@ -97,7 +97,7 @@ async function main(): Promise<number> {
   started = performance.now();
   sample(0);
   try {
-    await trainer.run(steps);
+    await trainer.run(steps, { keepLogs: false });
   } finally {
     trainer.dispose();
     model.dispose();

@@ -199,7 +199,7 @@ async function trainInto(
     unsubscribe = opts.stop?.onSignal(() => { (trainer as SemiSupervisedTrainer).stopTraining = true; });
     try {
       // run() clears stopTraining when it starts: a signal that came before (during data preparation) is checked here
-      if (opts.stop?.signal === undefined) await trainer.run(settings.steps);
+      if (opts.stop?.signal === undefined) await trainer.run(settings.steps, { keepLogs: false });
     } catch (e) {
       if (!(e instanceof DivergenceError)) throw e;
       const kept = listCheckpoints(checkpointDir(out));

@@ -221,13 +221,22 @@ export class SemiSupervisedTrainer {
       : cosineLearningRate(step, { learningRate: c.learningRate, totalSteps: c.totalSteps, warmupSteps: c.warmupSteps, cycles: c.cosineCycles });
   }
 
-  /** Runs steps until `untilStep` (default config.totalSteps), or until `stopTraining` is set, and returns their logs. */
-  async run(untilStep = this.config.totalSteps): Promise<StepLogs[]> {
+  /**
+   * Runs steps until `untilStep` (default config.totalSteps), or until `stopTraining` is set, and returns their
+   * logs. Each step's logs stay in memory until `run` returns (a few KiB per step, more with per-class counts):
+   * for long runs pass `{ keepLogs: false }` (an empty array is returned) and read the logs in `onStepEnd`, as
+   * the CLI does.
+   */
+  async run(untilStep = this.config.totalSteps, options: { keepLogs?: boolean } = {}): Promise<StepLogs[]> {
     this.checkAlive();
+    const keepLogs = options.keepLogs ?? true;
     const history: StepLogs[] = [];
     this.stopTraining = false;
     await dispatchCallbacks(this.callbacks, 'onTrainBegin', this.stepCount);
-    while (this.stepCount < untilStep && !this.stopTraining) history.push(await this.trainStep());
+    while (this.stepCount < untilStep && !this.stopTraining) {
+      const logs = await this.trainStep();
+      if (keepLogs) history.push(logs);
+    }
     await dispatchCallbacks(this.callbacks, 'onTrainEnd', this.stepCount);
     return history;
   }
