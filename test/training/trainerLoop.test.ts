@@ -28,6 +28,27 @@ describe('SemiSupervisedTrainer: training loop', () => {
     (options.model as tf.LayersModel).dispose();
   }));
 
+  it('run(until, { keepLogs: false }) trains the same steps, calls onStepEnd for each, and returns no logs', () => expectNoLeak(async () => {
+    const seen: number[] = [];
+    const options = trainerOptions({ config: { method: 'fixmatch', totalSteps: 5 }, callbacks: { onStepEnd: (k: number) => { seen.push(k); } } });
+    const kept = trainerOptions({ config: { method: 'fixmatch', totalSteps: 5 } });
+    const a = await SemiSupervisedTrainer.create(options);
+    const b = await SemiSupervisedTrainer.create(kept);
+    expect(await a.run(5, { keepLogs: false })).toEqual([]);
+    const logs = await b.run(5);
+    expect(logs.length).toBe(5);
+    expect(a.step).toBe(5);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    // Not keeping the logs changes nothing else: the same weights after the same steps.
+    const wa = await variableValues(weightsOf(options.model as tf.LayersModel));
+    const wb = await variableValues(weightsOf(kept.model as tf.LayersModel));
+    expect(wa).toEqual(wb);
+    a.dispose();
+    b.dispose();
+    (options.model as tf.LayersModel).dispose();
+    (kept.model as tf.LayersModel).dispose();
+  }));
+
   it('tensor count is identical after every step (no slow growth)', () => expectNoLeak(async () => {
     const options = trainerOptions({ config: { method: 'adapl', reference: 'memory', memory: { numSamples: 60 } } });
     const trainer = await SemiSupervisedTrainer.create(options);
