@@ -127,7 +127,10 @@ export function longTailSummaryMarkdown(grid: SweepGrid, results: readonly CellR
   const nameOf = (g: GroupSummary): string => Object.entries(g.axes).filter(([k]) => k !== 'labels')
     .map(([k, v]) => (k === 'method' ? `\`${v}\`` : `${k} ${v}`)).join(', ');
   const methods = [...new Set(groups.map(nameOf))];
-  const paired = pairedDifferences(grid, results);
+  const baselines = [grid.baseline, ...(grid.moreBaselines ?? [])].filter((b) => b !== undefined);
+  const paireds = baselines.map((b) => pairedDifferences(grid, results, b));
+  const baselineName = (b: Record<string, unknown>): string => Object.entries(b)
+    .map(([k, v]) => (k === 'method' ? `\`${String(v)}\`` : `${k} ${String(v)}`)).join(', ');
   const recall = (c: CellResult): number => {
     const r = c.test.ema.recall;
     const xs = r === undefined ? [] : minority.map((k) => r[k]);
@@ -135,20 +138,23 @@ export function longTailSummaryMarkdown(grid: SweepGrid, results: readonly CellR
   };
   const entry = (method: string, l: string | number | boolean): string => {
     const g = groups.find((x) => nameOf(x) === method && x.axes.labels === l);
-    if (g === undefined) return '– | – | –';
-    const p = paired.find((x) => x.group.key === g.key);
-    const d = p === undefined ? undefined : meanStd(p.differences.map((x) => x.difference));
-    const diff = d === undefined || d.n === 0 ? '–' : `${points(d.mean)}${d.n < 2 ? '' : ` ± ${(100 * d.std).toFixed(1)}`}`;
-    return `${pmPct(g.cells.map((c) => c.test.ema.balancedAccuracy))} | ${pmPct(g.cells.map(recall))} | ${diff}`;
+    if (g === undefined) return ['–', '–', ...paireds.map(() => '–')].join(' | ');
+    const diffs = paireds.map((paired) => {
+      const p = paired.find((x) => x.group.key === g.key);
+      const d = p === undefined ? undefined : meanStd(p.differences.map((x) => x.difference));
+      return d === undefined || d.n === 0 ? '–' : `${points(d.mean)}${d.n < 2 ? '' : ` ± ${(100 * d.std).toFixed(1)}`}`;
+    });
+    return [pmPct(g.cells.map((c) => c.test.ema.balancedAccuracy)), pmPct(g.cells.map(recall)), ...diffs].join(' | ');
   };
+  const deltaNames = baselines.map((_, i) => `Δ${baselines.length > 1 ? String.fromCharCode(0x2081 + i) : ''}`);
   const lines = [
     `${results.length} of ${grid.cells.length} cells finished (seeds per entry: ${[...new Set(groups.map((g) => g.cells.length))].sort().join(' or ') || '–'}), ` +
       `from the result files in [${relative(ROOT, studyDir)}](${relative(ROOT, studyDir)}). Balanced accuracy and minority recall ` +
       `(mean recall of ${minority.map((k) => grid.classNames?.[k] ?? `class ${k}`).join(', ')}) of the last-step EMA model on test, and the ` +
-      'difference in balanced accuracy from FixMatch + DA (uniform target) on the same seed, in points:',
+      `difference in balanced accuracy on the same seed, in points, from ${baselines.map((b, i) => `${baselineName(b)} (${deltaNames[i]})`).join(' and from ')}:`,
     '',
-    `| method | ${labels.map((l) => `${l} labels: balanced acc. | minority recall | Δ`).join(' | ')} |`,
-    `|---|${labels.map(() => '---:|---:|---:').join('|')}|`,
+    `| method | ${labels.map((l) => [`${l} labels: balanced acc.`, 'minority recall', ...deltaNames].join(' | ')).join(' | ')} |`,
+    `|---|${labels.map(() => ['---:', '---:', ...deltaNames.map(() => '---:')].join('|')).join('|')}|`,
     ...methods.map((m) => `| ${m} | ${labels.map((l) => entry(m, l)).join(' | ')} |`),
   ];
   return `${lines.join('\n')}\n`;

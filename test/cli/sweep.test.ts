@@ -293,6 +293,31 @@ describe('sweep results', () => {
     expect(() => parseSweepGrid({ baseline: { method: ['a'] }, grids: [{ seed: [0] }] }, 'b.json')).toThrow("'baseline' must be");
   });
 
+  it('adds a paired table per further baseline (moreBaselines), each pairing on its own axes', () => {
+    const cell = (labels: number, method: string, seed: number, top1: number): CellResult => ({
+      ...result(method, seed, top1), id: `${labels}-${method}-${seed}`, axes: { labels, method, seed },
+    });
+    const grid2 = parseSweepGrid({
+      name: 'p', baseline: { method: 'fixmatch' }, moreBaselines: [{ method: 'supervised' }],
+      grids: [{ labels: [40], method: ['supervised', 'fixmatch', 'tear'], seed: [0, 1] }],
+    }, 'p.json');
+    expect(grid2.moreBaselines).toEqual([{ method: 'supervised' }]);
+    const cells = [cell(40, 'supervised', 0, 0.50), cell(40, 'supervised', 1, 0.40), cell(40, 'fixmatch', 0, 0.70), cell(40, 'fixmatch', 1, 0.60),
+      cell(40, 'tear', 0, 0.72), cell(40, 'tear', 1, 0.57)];
+    const vsSupervised = pairedDifferences(grid2, cells, { method: 'supervised' });
+    expect(vsSupervised.map((p) => [p.group.key, p.differences.map((d) => +d.difference.toFixed(12))])).toEqual([
+      ['labels 40, method fixmatch', [0.2, 0.2]],
+      ['labels 40, method tear', [0.22, 0.17]],
+    ]);
+    const md = resultsMarkdown(grid2, cells);
+    expect(md).toContain('### Paired differences from the baseline (method fixmatch) on the same seed');
+    expect(md).toContain('### Paired differences from the baseline (method supervised) on the same seed');
+    // TEAR − supervised: +22 and +17 points: mean +19.5, sample std 3.5
+    expect(md).toContain('| 40 | tear | 2 | +19.5 ± 3.5 | 0: +22.0, 1: +17.0 |');
+    expect(() => parseSweepGrid({ moreBaselines: [{}], grids: [{ seed: [0] }] }, 'b.json')).toThrow("'moreBaselines' must be an array of non-empty objects");
+    expect(() => parseSweepGrid({ moreBaselines: { method: 'a' }, grids: [{ seed: [0] }] }, 'b.json')).toThrow("'moreBaselines' must be");
+  });
+
   it('chooses the loss estimator on validation only and reports it on test, from fixtures', () => {
     const scored = (seed: number, maskRate: number, validation: Record<string, number>, test: Record<string, number>): CellResult => ({
       ...result('tear', seed, 0.7), diagnostics: { maskRate }, heldOut: { validation, test },

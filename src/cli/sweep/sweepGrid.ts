@@ -32,6 +32,11 @@ export interface SweepGrid {
    * group's test top-1 minus its baseline's on the same seed (see `pairedDifferences`).
    */
   baseline?: Record<string, string | number | boolean>;
+  /**
+   * Further baselines, each given like `baseline` (e.g. the strongest supervised-only configuration): the
+   * results add a paired-difference table against each, and summaries a column per baseline.
+   */
+  moreBaselines?: Array<Record<string, string | number | boolean>>;
   /** The test metric of the paired differences and the headline (default 'top1'; 'balancedAccuracy' for long-tailed data). */
   metric?: StudyMetric;
   /**
@@ -63,7 +68,7 @@ export function readSweepGrid(file: string): SweepGrid {
 /** Checks a parsed sweep object (see {@link SweepGrid}); `file` names it in messages. */
 export function parseSweepGrid(parsed: unknown, file: string): SweepGrid {
   if (!isObject(parsed)) throw new CliUsageError(`sweep file ${file} must hold a JSON object with "base" and "grids"`);
-  const known = new Set(['name', 'base', 'grids', 'seedKey', 'keepCheckpoints', 'description', 'baseline', 'metric', 'minorityClasses', 'classNames']);
+  const known = new Set(['name', 'base', 'grids', 'seedKey', 'keepCheckpoints', 'description', 'baseline', 'moreBaselines', 'metric', 'minorityClasses', 'classNames']);
   for (const key of Object.keys(parsed)) {
     if (!known.has(key)) throw new CliUsageError(`sweep file ${file}: unknown key '${key}' (expected ${[...known].join(', ')})`);
   }
@@ -83,6 +88,11 @@ export function parseSweepGrid(parsed: unknown, file: string): SweepGrid {
   if (baseline !== undefined && (!isObject(baseline) || Object.keys(baseline).length === 0
     || Object.values(baseline).some((v) => v === null || typeof v === 'object'))) {
     throw new CliUsageError(`sweep file ${file}: 'baseline' must be a non-empty object of axis values, e.g. {"method": "fixmatch"}`);
+  }
+  const moreBaselines = parsed.moreBaselines;
+  if (moreBaselines !== undefined && (!Array.isArray(moreBaselines) || moreBaselines.some((b, i) => !isObject(b) || Object.keys(b).length === 0
+    || Object.values(b).some((v) => v === null || typeof v === 'object')))) {
+    throw new CliUsageError(`sweep file ${file}: 'moreBaselines' must be an array of non-empty objects of axis values, e.g. [{"method": "supervised"}]`);
   }
   const metric = parsed.metric;
   if (metric !== undefined && !(STUDY_METRICS as readonly unknown[]).includes(metric)) {
@@ -130,6 +140,7 @@ export function parseSweepGrid(parsed: unknown, file: string): SweepGrid {
   return {
     name, file, base, cells: [...cells.values()], seedKey, keepCheckpoints,
     ...(baseline ? { baseline: baseline as SweepGrid['baseline'] } : {}),
+    ...(moreBaselines !== undefined ? { moreBaselines: moreBaselines as NonNullable<SweepGrid['moreBaselines']> } : {}),
     ...(metric !== undefined ? { metric: metric as StudyMetric } : {}),
     ...(minorityClasses !== undefined ? { minorityClasses: minorityClasses as number[] } : {}),
     ...(classNames !== undefined ? { classNames: classNames as string[] } : {}),

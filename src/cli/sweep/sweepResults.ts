@@ -82,9 +82,11 @@ export function resultsMarkdown(grid: SweepGrid, results: readonly CellResult[],
       `${pm(g.cells.map((c) => c.test.ema.balancedAccuracy))} | ${pm(g.cells.map((c) => c.test.ema.macroF1))} | ${perSeed} | ${pm(g.cells.map((c) => c.test.student.top1))} |`);
   }
   if (grid.minorityClasses !== undefined) lines.push('', ...longTailTables(grid, groups, axisKeys));
-  const paired = pairedDifferences(grid, results);
-  if (paired.length > 0) {
-    const baselineName = Object.entries(grid.baseline ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+  for (const baseline of [grid.baseline, ...(grid.moreBaselines ?? [])]) {
+    if (baseline === undefined) continue;
+    const paired = pairedDifferences(grid, results, baseline);
+    if (paired.length === 0) continue;
+    const baselineName = Object.entries(baseline).map(([k, v]) => `${k} ${v}`).join(', ');
     const metricName = METRIC_NAMES[grid.metric ?? 'top1'];
     lines.push('', `### Paired differences from the baseline (${baselineName}) on the same ${seedKey}`, '');
     lines.push(`Test ${metricName} of the EMA model minus the baseline's, in points, for each ${seedKey} both have (same labeled set and split); mean ± sample std over ${seedKey}s.`, '');
@@ -280,13 +282,13 @@ export interface PairedDifference {
 }
 
 /**
- * Paired comparison with the grid's `baseline` groups: for every group that is not a baseline, the
+ * Paired comparison with the grid's `baseline` groups (or the given `baseline`, e.g. one of
+ * `grid.moreBaselines`): for every group that is not a baseline, the
  * baseline group that matches it on the baseline's other axes (e.g. the same `labels`), and the
  * difference of EMA test top-1 on each seed both have. Seeds draw the labeled set, so differences on the
  * same seed remove that noise. Groups without a matching baseline are left out; [] without `grid.baseline`.
  */
-export function pairedDifferences(grid: SweepGrid, results: readonly CellResult[]): PairedDifference[] {
-  const baseline = grid.baseline;
+export function pairedDifferences(grid: SweepGrid, results: readonly CellResult[], baseline = grid.baseline): PairedDifference[] {
   if (baseline === undefined) return [];
   const groups = groupCells(grid, results);
   const isBaseline = (g: GroupSummary): boolean => Object.entries(baseline).every(([k, v]) => g.axes[k] === v);
