@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { check, checkFiniteValues, checkNumber, checkOneOf, checkTensor, shapeString } from '../util/checks';
+import { checkFiniteValues, checkInputs, checkNumber, checkOneOf, checkRequiredOptions, checkTensor, shapeString } from '../util/checks';
 import { detach } from '../util/numerics';
 import { kmeansHost } from './kmeansHost';
 import { kmeansTensor } from './kmeansTensor';
@@ -24,6 +24,18 @@ export interface KMeansOptions {
    * (see {@link kmeansRunsOnHost}), else 'tensor'.
    */
   engine?: KMeansEngine;
+}
+
+/** Options of {@link kmeans}: the number of clusters k (required) and the {@link KMeansOptions}. */
+export interface KMeansRunOptions extends KMeansOptions {
+  /** k ≥ 1, the number of clusters. Required. */
+  k: number;
+}
+
+/** Inputs of {@link kmeans}. */
+export interface KMeansInputs {
+  /** x [N,d] float32, the rows to cluster (finite). */
+  x: tf.Tensor2D;
 }
 
 /** Where k-means runs: 'tensor' on the device, 'host' in float64 JavaScript, 'auto' picks per backend. */
@@ -56,16 +68,32 @@ export interface KMeansResult {
 }
 
 /**
- * k-means on the rows of x [N,d]: k-means++ seeding from `Random(deriveSeed(seed, restart))`, Lloyd
- * iterations until the largest centroid shift is below `tolerance` or `maxIterations`, the restart with
- * the lowest inertia kept. Both engines run the same algorithm and draws (host: float64 distances;
- * tensor: float32 on the device). Synchronous. Not differentiable, and safe inside `tf.grad`: the
- * returned tensors are not connected to x on any tape.
- *
+ * k-means on the rows of x: minimises the inertia Σ_n min_j ‖x_n − c_j‖² by k-means++ seeding from
+ * `Random(deriveSeed(seed, restart))` and Lloyd iterations until the largest centroid shift is below
+ * `tolerance` or `maxIterations`, the restart with the lowest inertia kept. Both engines run the same
+ * algorithm and draws (host: float64 distances; tensor: float32 on the device). Synchronous. Not
+ * differentiable, and safe inside `tf.grad`: the returned tensors are not connected to x on any tape.
  * N ≤ k: row n is cluster n, inertia 0, clusters N..k−1 empty with zero centroids.
  * Non-finite values in x throw.
+ *
+ * @param inputs `x` [N,d] float32.
+ * @param opts `k` (required), `seed`, `restarts`, `maxIterations`, `tolerance`, `engine` (see KMeansOptions).
+ * @returns `assignments` int32 [N] in [0, k), `centroids` [k,d], `inertia` and `iterations` (numbers).
+ * @see TEAR spec §4, step 1; Arthur & Vassilvitskii, "k-means++: the advantages of careful seeding", SODA 2007; Lloyd, IEEE Trans. Inf. Theory 1982.
+ * @example
+ * ```ts
+ * const { assignments, centroids, inertia } = kmeans(
+ *   { x: tf.tensor2d([[0, 0], [0, 1], [10, 0], [10, 1]]) },
+ *   { k: 2, seed: 1 },
+ * );   // two clusters of two rows, inertia 1
+ * ```
  */
-export function kmeans(x: tf.Tensor2D, k: number, opts: KMeansOptions = {}): KMeansResult {
+export function kmeans(inputs: KMeansInputs, opts: KMeansRunOptions): KMeansResult {
+  const form = 'kmeans({ x }, { k, seed, restarts, maxIterations, tolerance, engine })';
+  checkInputs(inputs, FN, form);
+  checkRequiredOptions(opts, FN, form);
+  const { x } = inputs;
+  const { k } = opts;
   checkTensor(x, 'x', FN, { rank: 2, dtype: 'float32' });
   checkNumber(k, 'k', FN, { min: 1, integer: true });
   const { seed = 0, restarts = 3, maxIterations = 50, tolerance = 1e-4 } = opts;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { check, checkSameDim, checkTensor, shapeString } from '../util/checks';
+import { check, checkInputs, checkSameDim, checkTensor, shapeString } from '../util/checks';
 import { softCrossEntropy, type Reduction } from './softCrossEntropy';
 
 /** Inputs of logitAdjustedCrossEntropy. */
@@ -21,17 +21,25 @@ export interface LogitAdjustedOptions {
 }
 
 /**
- * Logit-adjusted cross-entropy (Menon et al., "Long-tail learning via logit adjustment", ICLR 2021, eq. 10):
- * ℓ_b = −Σ_c t_b,c log softmax(z_b + τ·log π)_c. Adding τ·log π during training makes the
- * unadjusted argmax z at test time approximate the balanced-error optimum, the standard long-tail
- * baseline for the supervised part. targets, logits [B,C]; classPrior [C].
+ * Logit-adjusted cross-entropy ℓ_b = −Σ_c t_b,c log softmax(z_b + τ·log π)_c. Adding τ·log π during
+ * training makes the unadjusted argmax z at test time approximate the balanced-error optimum, the
+ * standard long-tail baseline for the supervised part.
  *
- * @returns [B] with reduction 'none', else a scalar (the mean over B, 0 when B = 0).
- * @see https://openreview.net/forum?id=37nvvqkCo5
+ * @param inputs `targets` t [B,C] (one-hot or soft), `logits` z [B,C], `classPrior` π [C] (entries > 0).
+ * @param opts `tau` τ ≥ 0 (default 1; 0 is plain cross-entropy), `reduction` (default 'mean').
+ * @returns ℓ [B] with reduction 'none', else a scalar (the mean over B, 0 when B = 0).
+ * @see Menon et al., "Long-tail learning via logit adjustment", ICLR 2021, eq. 10 (https://openreview.net/forum?id=37nvvqkCo5).
+ * @example
+ * ```ts
+ * const loss = logitAdjustedCrossEntropy(
+ *   { targets: tf.tensor2d([[1, 0]]), logits: tf.tensor2d([[0, 0]]), classPrior: tf.tensor1d([0.5, 0.5]) },
+ *   { tau: 1 },
+ * );   // a uniform prior shifts every logit alike: log 2 = 0.693
+ * ```
  */
 export function logitAdjustedCrossEntropy(inputs: LogitAdjustedInputs, opts: LogitAdjustedOptions = {}): tf.Tensor {
   const fn = 'logitAdjustedCrossEntropy';
-  check(inputs !== null && typeof inputs === 'object', fn, () => 'argument \'inputs\' must be { targets, logits, classPrior }');
+  checkInputs(inputs, fn, 'logitAdjustedCrossEntropy({ targets, logits, classPrior }, { tau, reduction })');
   const { targets, logits, classPrior } = inputs;
   checkTensor(logits, 'logits', fn, { rank: 2, dtype: 'float32' });
   checkTensor(targets, 'targets', fn, { rank: 2, dtype: 'float32' });
