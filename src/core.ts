@@ -29,7 +29,7 @@ export {
   maxProbabilityUncertainty, temporalEnsembleUncertainty, type MaxProbabilityInputs, type TemporalEnsembleOptions,
 } from './math/uncertaintyScores';
 export {
-  LOSS_ESTIMATORS, ADAPL_ESTIMATORS, LOSS_ESTIMATE_CANDIDATES, lossEstimate, lossEstimateCandidates,
+  LOSS_ESTIMATORS, ADAPL_ESTIMATORS, LOSS_ESTIMATE_CANDIDATES, lossEstimate, lossEstimateCandidates, type TrainableEstimator, type ScoredEstimator,
   type AdaplEstimator, type LossEstimateCandidate, type LossEstimatorEntry, type LossEstimatorSettings, type LossEstimateOptions,
 } from './math/estimators';
 export { adaplWeights, type AdaplWeightInputs, type AdaplWeightOptions } from './math/adaplWeights';

@@ -52,10 +52,10 @@ export interface AdaplLossArgs {
  * L̂ = lossEstimate(p̃, p) (by default estimateUnlabeledLoss), w = adaplWeights(L̂), Q = relaxPseudoLabels(ŷ, w).
  * Targets, weights, mask and estimates carry no gradient; with every L̂ = 0 it equals fixmatchLoss.
  *
- * @param args `strongLogits` z [U,C] (the only input that receives gradient), `weakProbs` q [U,C] (after
+ * @param inputs `strongLogits` z [U,C] (the only input that receives gradient), `weakProbs` q [U,C] (after
  *   alignment: ŷ, the mask, and p by default), `referenceProbs` p̃ [U,C], optional `studentProbs` p [U,C],
  *   optional `estimates` L̂ [U] (skips the estimator).
- * @param opts `threshold`, `mask`, `estimator`, `distance`, `entropy`, `gamma`, `wMin`, `spread` (see AdaplOptions).
+ * @param options `threshold`, `mask`, `estimator`, `distance`, `entropy`, `gamma`, `wMin`, `spread` (see AdaplOptions).
  * @returns `loss` L_con (scalar), and the per-sample pieces: `weights` w [U], `mask` m [U], `targets` Q [U,C],
  *   `estimates` L̂ [U], `pseudoLabels` ŷ int32 [U].
  * @see TEAR spec §3 (AdaPL) and §2 (the estimator), both reconstructed; docs/method.md §3.
@@ -67,13 +67,13 @@ export interface AdaplLossArgs {
  * );   // L̂ = H(p̃, p) = 0.378, weights [0.907]: the reference is less sure, so ŷ = 0 gets less than 1
  * ```
  */
-export function adaplLoss(args: AdaplLossArgs, opts: AdaplOptions = {}): {
+export function adaplLoss(inputs: AdaplLossArgs, options: AdaplOptions = {}): {
   loss: tf.Scalar; weights: tf.Tensor1D; mask: tf.Tensor1D; targets: tf.Tensor2D;
   estimates: tf.Tensor1D; pseudoLabels: tf.Tensor1D;
 } {
   const fn = 'adaplLoss';
-  checkInputs(args, fn, 'adaplLoss({ strongLogits, weakProbs, referenceProbs, studentProbs, estimates }, { threshold, mask, estimator, distance, entropy, gamma, wMin, spread })');
-  const { strongLogits, weakProbs, referenceProbs, studentProbs, estimates } = args;
+  checkInputs(inputs, fn, 'adaplLoss({ strongLogits, weakProbs, referenceProbs, studentProbs, estimates }, { threshold, mask, estimator, distance, entropy, gamma, wMin, spread })');
+  const { strongLogits, weakProbs, referenceProbs, studentProbs, estimates } = inputs;
   checkTensor(strongLogits, 'strongLogits', fn, { rank: 2, dtype: 'float32' });
   checkTensor(weakProbs, 'weakProbs', fn, { rank: 2, dtype: 'float32' });
   checkTensor(referenceProbs, 'referenceProbs', fn, { rank: 2, dtype: 'float32' });
@@ -87,16 +87,16 @@ export function adaplLoss(args: AdaplLossArgs, opts: AdaplOptions = {}): {
     checkTensor(estimates, 'estimates', fn, { rank: 1, dtype: 'float32' });
     checkSameDim(estimates, 'estimates', strongLogits, 'strongLogits', fn, 0, 0);
   }
-  const threshold = opts.threshold ?? 0.95;
+  const threshold = options.threshold ?? 0.95;
   checkNumber(threshold, 'threshold', fn, { min: 0, max: 1 });
-  const maskMode = opts.mask ?? 'threshold';
+  const maskMode = options.mask ?? 'threshold';
   checkOneOf(maskMode, ADAPL_MASKS, 'mask', fn);
-  const spread = opts.spread ?? 'uniform';
+  const spread = options.spread ?? 'uniform';
   checkOneOf(spread, RELAX_SPREADS, 'spread', fn);
-  if (opts.estimator !== undefined) checkOneOf(opts.estimator, ADAPL_ESTIMATORS, 'estimator', fn);
-  if (opts.distance !== undefined) checkOneOf(opts.distance, ESTIMATOR_DISTANCES, 'distance', fn);
-  if (opts.gamma !== undefined) checkNumber(opts.gamma, 'gamma', fn, { min: 0, minOpen: true });
-  if (opts.wMin !== undefined) checkNumber(opts.wMin, 'wMin', fn, { min: 0, max: 1 });
+  if (options.estimator !== undefined) checkOneOf(options.estimator, ADAPL_ESTIMATORS, 'estimator', fn);
+  if (options.distance !== undefined) checkOneOf(options.distance, ESTIMATOR_DISTANCES, 'distance', fn);
+  if (options.gamma !== undefined) checkNumber(options.gamma, 'gamma', fn, { min: 0, minOpen: true });
+  if (options.wMin !== undefined) checkNumber(options.wMin, 'wMin', fn, { min: 0, max: 1 });
   const numClasses = strongLogits.shape[1];
   return tf.tidy(() => {
     const { labels, confidence } = hardPseudoLabels(weakProbs);
@@ -106,8 +106,8 @@ export function adaplLoss(args: AdaplLossArgs, opts: AdaplOptions = {}): {
       : tf.ones([strongLogits.shape[0]]) as tf.Tensor1D);
     const estimated = stopGradient(estimates !== undefined
       ? estimates
-      : lossEstimate({ referenceProbs, studentProbs: studentProbs ?? weakProbs }, { estimator: opts.estimator, distance: opts.distance, entropy: opts.entropy }));
-    const weights = stopGradient(adaplWeights({ estimates: estimated }, { gamma: opts.gamma, wMin: opts.wMin }));
+      : lossEstimate({ referenceProbs, studentProbs: studentProbs ?? weakProbs }, { estimator: options.estimator, distance: options.distance, entropy: options.entropy }));
+    const weights = stopGradient(adaplWeights({ estimates: estimated }, { gamma: options.gamma, wMin: options.wMin }));
     const targets = stopGradient(relaxPseudoLabels({ pseudoLabels: labels, weights, referenceProbs }, { numClasses, spread }));
     const loss = maskedUnlabeledLoss({ targets, strongLogits, mask });
     return { loss, weights, mask, targets, estimates: estimated, pseudoLabels: labels };

@@ -26,8 +26,15 @@ export interface LossEstimatorEntry {
   score?: (inputs: LossEstimatorInputs) => tf.Tensor1D;
 }
 
-const temporal = (entropy: boolean, distance: EstimatorDistance) => (inputs: LossEstimatorInputs): tf.Tensor1D =>
-  estimateUnlabeledLoss(inputs, { distance, entropy });
+/** A {@link LossEstimatorEntry} AdaPL can train with. */
+export type TrainableEstimator = LossEstimatorEntry & Required<Pick<LossEstimatorEntry, 'train'>>;
+/** A {@link LossEstimatorEntry} the estimator study scores. */
+export type ScoredEstimator = LossEstimatorEntry & Required<Pick<LossEstimatorEntry, 'score'>>;
+
+const trained = (entry: TrainableEstimator): TrainableEstimator => entry;
+const scored = (entry: ScoredEstimator): ScoredEstimator => entry;
+const distanceScore = (summary: string, distance: EstimatorDistance, entropy: boolean): ScoredEstimator =>
+  scored({ summary, score: (inputs) => estimateUnlabeledLoss(inputs, { distance, entropy }) });
 
 /**
  * Every named loss estimator, the one place its name is tied to its function (TEAR spec §2, docs/method.md,
@@ -36,39 +43,40 @@ const temporal = (entropy: boolean, distance: EstimatorDistance) => (inputs: Los
  * 'ensemble' is both: AdaPL trains with −log q_ŷ and the study scores 1 − q_ŷ, q = ½(p̃ + p) (the same ranking).
  */
 export const LOSS_ESTIMATORS = {
-  temporal: {
+  temporal: trained({
     summary: 'D(p̃, p) + e·H(p̃) with adapl.distance and adapl.entropy; the default is H(p̃, p) (TEAR spec §2)',
     train: (inputs, { distance, entropy }) => estimateUnlabeledLoss(inputs, { distance, entropy }),
-  },
-  kl: { summary: 'KL(p̃ ‖ p)', score: temporal(false, 'kl') },
-  'kl+entropy': { summary: 'KL(p̃ ‖ p) + H(p̃) = H(p̃, p), the temporal default', score: temporal(true, 'kl') },
-  mse: { summary: '(1/C) Σ (p̃ − p)²', score: temporal(false, 'mse') },
-  'mse+entropy': { summary: '(1/C) Σ (p̃ − p)² + H(p̃)', score: temporal(true, 'mse') },
-  emd: { summary: 'Σ_c |CDF_p̃(c) − CDF_p(c)|', score: temporal(false, 'emd') },
-  'emd+entropy': { summary: 'Σ_c |CDF_p̃(c) − CDF_p(c)| + H(p̃)', score: temporal(true, 'emd') },
-  naive: { summary: '1 − max p', score: ({ studentProbs }) => maxProbabilityUncertainty({ probs: studentProbs }) },
-  referenceNaive: { summary: '1 − max p̃', score: ({ referenceProbs }) => maxProbabilityUncertainty({ probs: referenceProbs }) },
+  }),
+  kl: distanceScore('KL(p̃ ‖ p)', 'kl', false),
+  'kl+entropy': distanceScore('KL(p̃ ‖ p) + H(p̃) = H(p̃, p), the temporal default', 'kl', true),
+  mse: distanceScore('(1/C) Σ (p̃ − p)²', 'mse', false),
+  'mse+entropy': distanceScore('(1/C) Σ (p̃ − p)² + H(p̃)', 'mse', true),
+  emd: distanceScore('Σ_c |CDF_p̃(c) − CDF_p(c)|', 'emd', false),
+  'emd+entropy': distanceScore('Σ_c |CDF_p̃(c) − CDF_p(c)| + H(p̃)', 'emd', true),
+  naive: scored({ summary: '1 − max p', score: ({ studentProbs }) => maxProbabilityUncertainty({ probs: studentProbs }) }),
+  referenceNaive: scored({ summary: '1 − max p̃', score: ({ referenceProbs }) => maxProbabilityUncertainty({ probs: referenceProbs }) }),
   ensemble: {
     summary: 'temporal ensemble: trains with −log ½(p̃ + p)_ŷ, scored as 1 − ½(p̃ + p)_ŷ',
     train: (inputs) => ensembleLossEstimate(inputs, { referenceWeight: 0.5 }),
     score: (inputs) => temporalEnsembleUncertainty(inputs, { referenceWeight: 0.5 }),
-  },
-  referenceOnLabel: { summary: '1 − p̃_ŷ', score: (inputs) => temporalEnsembleUncertainty(inputs, { referenceWeight: 1 }) },
-  confidence: {
+  } as TrainableEstimator & ScoredEstimator,
+  referenceOnLabel: scored({ summary: '1 − p̃_ŷ', score: (inputs) => temporalEnsembleUncertainty(inputs, { referenceWeight: 1 }) }),
+  confidence: trained({
     summary: '−log max p: the student alone, the ablation of the temporal signal',
     train: (inputs) => ensembleLossEstimate(inputs, { referenceWeight: 0 }),
-  },
-} as const satisfies Record<string, LossEstimatorEntry>;
+  }),
+} as const;
 
-type Table = typeof LOSS_ESTIMATORS;
-type NamesWith<F extends 'train' | 'score'> = { [K in keyof Table]: Table[K] extends Record<F, unknown> ? K : never }[keyof Table];
+/** A name `adapl.estimator` accepts: a key of {@link LOSS_ESTIMATORS} whose entry has `train`. */
+export type AdaplEstimator = {
+  [K in keyof typeof LOSS_ESTIMATORS]: (typeof LOSS_ESTIMATORS)[K] extends TrainableEstimator ? K : never
+}[keyof typeof LOSS_ESTIMATORS];
+/** A score of the estimator study: a key of {@link LOSS_ESTIMATORS} whose entry has `score`. */
+export type LossEstimateCandidate = {
+  [K in keyof typeof LOSS_ESTIMATORS]: (typeof LOSS_ESTIMATORS)[K] extends ScoredEstimator ? K : never
+}[keyof typeof LOSS_ESTIMATORS];
 
-/** A name `adapl.estimator` accepts: a key of {@link LOSS_ESTIMATORS} with a `train` function. */
-export type AdaplEstimator = NamesWith<'train'>;
-/** A score of the estimator study: a key of {@link LOSS_ESTIMATORS} with a `score` function. */
-export type LossEstimateCandidate = NamesWith<'score'>;
-
-const entries = Object.entries(LOSS_ESTIMATORS) as Array<[keyof Table, LossEstimatorEntry]>;
+const entries = Object.entries(LOSS_ESTIMATORS) as Array<[keyof typeof LOSS_ESTIMATORS, LossEstimatorEntry]>;
 
 /** AdaPL's loss estimators (`adapl.estimator`), in table order: 'temporal' (default), 'ensemble', 'confidence'. */
 export const ADAPL_ESTIMATORS: readonly AdaplEstimator[] = entries.filter(([, e]) => e.train !== undefined).map(([n]) => n as AdaplEstimator);
@@ -101,8 +109,7 @@ export function lossEstimate(inputs: LossEstimatorInputs, options: LossEstimateO
   checkInputs(inputs, fn, 'lossEstimate({ referenceProbs, studentProbs }, { estimator, distance, entropy })');
   const estimator = options.estimator ?? 'temporal';
   checkOneOf(estimator, ADAPL_ESTIMATORS, 'estimator', fn);
-  const train = (LOSS_ESTIMATORS[estimator] as LossEstimatorEntry).train as NonNullable<LossEstimatorEntry['train']>;
-  return train(inputs, { distance: options.distance, entropy: options.entropy });
+  return (LOSS_ESTIMATORS[estimator] as TrainableEstimator).train(inputs, { distance: options.distance, entropy: options.entropy });
 }
 
 /**
@@ -125,7 +132,6 @@ export function lossEstimateCandidates(inputs: LossEstimatorInputs): Record<Loss
   checkInputs(inputs, 'lossEstimateCandidates', 'lossEstimateCandidates({ referenceProbs, studentProbs })');
   const { referenceProbs, studentProbs } = inputs;
   return Object.fromEntries(LOSS_ESTIMATE_CANDIDATES.map((name) => {
-    const score = (LOSS_ESTIMATORS[name] as LossEstimatorEntry).score as NonNullable<LossEstimatorEntry['score']>;
-    return [name, score({ referenceProbs, studentProbs })];
+    return [name, (LOSS_ESTIMATORS[name] as ScoredEstimator).score({ referenceProbs, studentProbs })];
   })) as Record<LossEstimateCandidate, tf.Tensor1D>;
 }

@@ -72,9 +72,9 @@ export interface FixmatchLossOptions {
  * FixMatch's unlabeled loss: ŷ = argmax q, m = [max q ≥ τ], t = onehot(ŷ),
  * L_u = (1/U) Σ_b m_b · CE(ŷ_b, z_b). Targets and mask carry no gradient.
  *
- * @param args `weakProbs` q [U,C] (after distribution alignment), `strongLogits` z [U,C] (the only input
+ * @param inputs `weakProbs` q [U,C] (after distribution alignment), `strongLogits` z [U,C] (the only input
  *   that receives gradient).
- * @param opts `threshold` τ in [0, 1], default 0.95.
+ * @param options `threshold` τ in [0, 1], default 0.95.
  * @returns `loss` L_u (scalar), and the per-sample pieces: `mask` m [U], `pseudoLabels` ŷ int32 [U], `targets` t [U,C].
  * @see Sohn et al., "FixMatch", NeurIPS 2020, eq. 4; TEAR spec §1.
  * @example
@@ -85,16 +85,16 @@ export interface FixmatchLossOptions {
  * );   // mask [1, 0], loss log 2 / 2 = 0.347
  * ```
  */
-export function fixmatchLoss(args: FixmatchLossArgs, opts: FixmatchLossOptions = {}): {
+export function fixmatchLoss(inputs: FixmatchLossArgs, options: FixmatchLossOptions = {}): {
   loss: tf.Scalar; mask: tf.Tensor1D; pseudoLabels: tf.Tensor1D; targets: tf.Tensor2D;
 } {
   const fn = 'fixmatchLoss';
-  checkInputs(args, fn, 'fixmatchLoss({ weakProbs, strongLogits }, { threshold })');
+  checkInputs(inputs, fn, 'fixmatchLoss({ weakProbs, strongLogits }, { threshold })');
   // the older form took the threshold among the tensors; silently ignoring it would train with τ = 0.95
-  check(!('threshold' in args), fn, () => '\'threshold\' given with the tensors (the older form); pass it as an option: ' +
+  check(!('threshold' in inputs), fn, () => '\'threshold\' given with the tensors (the older form); pass it as an option: ' +
     'fixmatchLoss({ weakProbs, strongLogits }, { threshold })');
-  const { weakProbs, strongLogits } = args;
-  const { threshold = 0.95 } = opts;
+  const { weakProbs, strongLogits } = inputs;
+  const { threshold = 0.95 } = options;
   checkTensor(weakProbs, 'weakProbs', fn, { rank: 2, dtype: 'float32' });
   checkTensor(strongLogits, 'strongLogits', fn, { rank: 2, dtype: 'float32' });
   checkSameDim(weakProbs, 'weakProbs', strongLogits, 'strongLogits', fn);

@@ -70,9 +70,9 @@ const FORM = 'iphLoss({ studentFeatures, referenceFeatures, referenceAssignments
  * A set-level loss (over prototypes, not samples): it has no per-sample form. Gradient flows into
  * studentFeatures only. Synchronous (k-means and matching read values). Non-finite features throw.
  *
- * @param args `studentFeatures` f [U,d], `referenceFeatures` f̃ [U,d], `referenceAssignments` ã int32 [U]
+ * @param inputs `studentFeatures` f [U,d], `referenceFeatures` f̃ [U,d], `referenceAssignments` ã int32 [U]
  *   (reference 'prediction'), optional `studentAssignments` int32 [U] (skips the student k-means).
- * @param opts `numClusters` K (required), `reference`, `referenceGroups`, `seed`, `kmeans` (see IphOptions).
+ * @param options `numClusters` K (required), `reference`, `referenceGroups`, `seed`, `kmeans` (see IphOptions).
  * @returns `loss` L_IPH (scalar in [0, 2]), `assignments` a int32 [U], `pairs` π as [cluster, group] pairs.
  * @see TEAR spec §4 (IPH: settled by the release where it works, reconstructed where it is broken); docs/iph.md.
  * @example
@@ -87,17 +87,17 @@ const FORM = 'iphLoss({ studentFeatures, referenceFeatures, referenceAssignments
  * );   // the clusters match the reference groups: loss ≈ 0.001
  * ```
  */
-export function iphLoss(args: IphArgs, opts: IphOptions): IphResult {
-  checkInputs(args, FN, FORM);
-  check(opts !== undefined && opts !== null, FN, () => `option 'numClusters' is required: ${FORM}`);
-  const { numClusters, reference = 'prediction' } = opts;
+export function iphLoss(inputs: IphArgs, options: IphOptions): IphResult {
+  checkInputs(inputs, FN, FORM);
+  check(options !== undefined && options !== null, FN, () => `option 'numClusters' is required: ${FORM}`);
+  const { numClusters, reference = 'prediction' } = options;
   checkNumber(numClusters, 'numClusters', FN, { min: 1, integer: true });
   checkOneOf(reference, IPH_REFERENCES, 'reference', FN);
-  const referenceGroups = opts.referenceGroups ?? numClusters;
+  const referenceGroups = options.referenceGroups ?? numClusters;
   checkNumber(referenceGroups, 'referenceGroups', FN, { min: 1, integer: true });
-  const seed = opts.seed ?? opts.kmeans?.seed ?? 0;
+  const seed = options.seed ?? options.kmeans?.seed ?? 0;
   checkNumber(seed, 'seed', FN, { integer: true });
-  const { studentFeatures, referenceFeatures, referenceAssignments, studentAssignments } = args;
+  const { studentFeatures, referenceFeatures, referenceAssignments, studentAssignments } = inputs;
   checkTensor(studentFeatures, 'studentFeatures', FN, { rank: 2, dtype: 'float32' });
   checkTensor(referenceFeatures, 'referenceFeatures', FN, { rank: 2, dtype: 'float32' });
   checkSameDim(studentFeatures, 'studentFeatures', referenceFeatures, 'referenceFeatures', FN);
@@ -115,7 +115,7 @@ export function iphLoss(args: IphArgs, opts: IphOptions): IphResult {
   checkFinite(studentFeatures, 'studentFeatures');
   checkFinite(referenceFeatures, 'referenceFeatures');
 
-  const kmeansOptions = { ...opts.kmeans };
+  const kmeansOptions = { ...options.kmeans };
   const assignments = studentAssignments !== undefined
     ? studentAssignments.clone()
     : dropCentroids(kmeans({ x: studentFeatures }, { ...kmeansOptions, k: numClusters, seed }));

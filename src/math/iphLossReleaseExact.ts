@@ -79,9 +79,9 @@ function spreadMeans(features: tf.Tensor2D, ids: tf.Tensor1D, weights: tf.Tensor
  * Gradient flows into the student features only. Synchronous (reads [C]-sized statistics).
  * Non-finite values propagate as in the release.
  *
- * @param args features [B,d] and [U,d] of student and reference, probabilities [B,C] and [U,C] of both, and
+ * @param inputs features [B,d] and [U,d] of student and reference, probabilities [B,C] and [U,C] of both, and
  *   optional `studentAssignments` int32 [U] (see IphReleaseExactArgs).
- * @param opts `threshold` (default 0.8), `seed`, `kmeans`.
+ * @param options `threshold` (default 0.8), `seed`, `kmeans`.
  * @returns `loss` (scalar), `assignments` int32 [U], `numeratorClasses` and `denominatorClasses` (numbers).
  * @see TEAR spec §4, "release-exact mode" (the block in the release's Train_TEAR.py); docs/iph.md.
  * @example
@@ -95,12 +95,12 @@ function spreadMeans(features: tf.Tensor2D, ids: tf.Tensor1D, weights: tf.Tensor
  * });   // identical sides: loss ≈ 0, both classes gated
  * ```
  */
-export function iphLossReleaseExact(args: IphReleaseExactArgs, opts: IphReleaseExactOptions = {}): IphReleaseExactResult {
-  checkInputs(args, FN, 'iphLossReleaseExact({ studentLabeledFeatures, …, studentAssignments }, { threshold, seed, kmeans })');
-  const { threshold = 0.8, seed = 0 } = opts;
+export function iphLossReleaseExact(inputs: IphReleaseExactArgs, options: IphReleaseExactOptions = {}): IphReleaseExactResult {
+  checkInputs(inputs, FN, 'iphLossReleaseExact({ studentLabeledFeatures, …, studentAssignments }, { threshold, seed, kmeans })');
+  const { threshold = 0.8, seed = 0 } = options;
   checkNumber(threshold, 'threshold', FN);
   checkNumber(seed, 'seed', FN, { integer: true });
-  const a = args as IphReleaseExactArgs;
+  const a = inputs as IphReleaseExactArgs;
   const matrices = [
     'studentLabeledFeatures', 'studentUnlabeledFeatures', 'referenceLabeledFeatures', 'referenceUnlabeledFeatures',
     'studentLabeledProbs', 'studentUnlabeledProbs', 'referenceLabeledProbs', 'referenceUnlabeledProbs',
@@ -129,7 +129,7 @@ export function iphLossReleaseExact(args: IphReleaseExactArgs, opts: IphReleaseE
   const assignments = a.studentAssignments !== undefined
     ? a.studentAssignments.clone()
     : (() => {
-      const run = kmeans({ x: a.studentUnlabeledFeatures }, { ...opts.kmeans, k: numClasses, seed });
+      const run = kmeans({ x: a.studentUnlabeledFeatures }, { ...options.kmeans, k: numClasses, seed });
       run.centroids.dispose();
       return run.assignments;
     })();

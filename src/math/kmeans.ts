@@ -48,7 +48,16 @@ const HOST_BACKENDS = new Set(['cpu', 'wasm']);
  * 'tensorflow' (tfjs-node) unless TensorFlow placed ops on a GPU (tfjs-node-gpu). On a CPU the data
  * are already in host memory and the tensor engine pays a kernel launch per small op and a read per
  * iteration: on tfjs-node (2 cores) k-means of [96,128] features, K = 10, took 150 ms as tensor ops
- * and 7.5 ms on the host (docs/benchmarks.md).
+ * and 7.5 ms on the host (docs/benchmarks.md). Not a tensor function: a query of the backend.
+ *
+ * @param backendName a backend name, default the active one.
+ * @param backend that backend's object (read for tfjs-node's `isUsingGpuDevice`), default the active one.
+ * @returns true when `kmeans` with engine 'auto' runs on the host.
+ * @see TEAR spec §4, step 1 ("run it with tensor ops so it runs on the accelerator too"); docs/backends.md.
+ * @example
+ * ```ts
+ * const onHost = kmeansRunsOnHost('cpu');   // true
+ * ```
  */
 export function kmeansRunsOnHost(backendName: string = tf.getBackend(), backend: unknown = tf.backend()): boolean {
   if (HOST_BACKENDS.has(backendName)) return true;
@@ -77,7 +86,7 @@ export interface KMeansResult {
  * Non-finite values in x throw.
  *
  * @param inputs `x` [N,d] float32.
- * @param opts `k` (required), `seed`, `restarts`, `maxIterations`, `tolerance`, `engine` (see KMeansOptions).
+ * @param options `k` (required), `seed`, `restarts`, `maxIterations`, `tolerance`, `engine` (see KMeansOptions).
  * @returns `assignments` int32 [N] in [0, k), `centroids` [k,d], `inertia` and `iterations` (numbers).
  * @see TEAR spec §4, step 1; Arthur & Vassilvitskii, "k-means++: the advantages of careful seeding", SODA 2007; Lloyd, IEEE Trans. Inf. Theory 1982.
  * @example
@@ -88,20 +97,20 @@ export interface KMeansResult {
  * );   // two clusters of two rows, inertia 1
  * ```
  */
-export function kmeans(inputs: KMeansInputs, opts: KMeansRunOptions): KMeansResult {
+export function kmeans(inputs: KMeansInputs, options: KMeansRunOptions): KMeansResult {
   const form = 'kmeans({ x }, { k, seed, restarts, maxIterations, tolerance, engine })';
   checkInputs(inputs, FN, form);
-  checkRequiredOptions(opts, FN, form);
+  checkRequiredOptions(options, FN, form);
   const { x } = inputs;
-  const { k } = opts;
+  const { k } = options;
   checkTensor(x, 'x', FN, { rank: 2, dtype: 'float32' });
   checkNumber(k, 'k', FN, { min: 1, integer: true });
-  const { seed = 0, restarts = 3, maxIterations = 50, tolerance = 1e-4 } = opts;
+  const { seed = 0, restarts = 3, maxIterations = 50, tolerance = 1e-4 } = options;
   checkNumber(seed, 'seed', FN, { integer: true });
   checkNumber(restarts, 'restarts', FN, { min: 1, integer: true });
   checkNumber(maxIterations, 'maxIterations', FN, { min: 0, integer: true });
   checkNumber(tolerance, 'tolerance', FN, { min: 0 });
-  const engine = opts.engine ?? 'auto';
+  const engine = options.engine ?? 'auto';
   checkOneOf(engine, ['auto', 'host', 'tensor'] as const, 'engine', FN);
   const [n, d] = x.shape;
   const settings = { seed, restarts, maxIterations, tolerance };

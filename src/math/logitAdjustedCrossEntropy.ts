@@ -26,7 +26,7 @@ export interface LogitAdjustedOptions {
  * standard long-tail baseline for the supervised part.
  *
  * @param inputs `targets` t [B,C] (one-hot or soft), `logits` z [B,C], `classPrior` π [C] (entries > 0).
- * @param opts `tau` τ ≥ 0 (default 1; 0 is plain cross-entropy), `reduction` (default 'mean').
+ * @param options `tau` τ ≥ 0 (default 1; 0 is plain cross-entropy), `reduction` (default 'mean').
  * @returns ℓ [B] with reduction 'none', else a scalar (the mean over B, 0 when B = 0).
  * @see Menon et al., "Long-tail learning via logit adjustment", ICLR 2021, eq. 10 (https://openreview.net/forum?id=37nvvqkCo5).
  * @example
@@ -37,7 +37,7 @@ export interface LogitAdjustedOptions {
  * );   // a uniform prior shifts every logit alike: log 2 = 0.693
  * ```
  */
-export function logitAdjustedCrossEntropy(inputs: LogitAdjustedInputs, opts: LogitAdjustedOptions = {}): tf.Tensor {
+export function logitAdjustedCrossEntropy(inputs: LogitAdjustedInputs, options: LogitAdjustedOptions = {}): tf.Tensor {
   const fn = 'logitAdjustedCrossEntropy';
   checkInputs(inputs, fn, 'logitAdjustedCrossEntropy({ targets, logits, classPrior }, { tau, reduction })');
   const { targets, logits, classPrior } = inputs;
@@ -47,10 +47,10 @@ export function logitAdjustedCrossEntropy(inputs: LogitAdjustedInputs, opts: Log
   checkTensor(classPrior, 'classPrior', fn, { rank: 1, dtype: 'float32' });
   check(classPrior.shape[0] === logits.shape[1], fn, () =>
     `'classPrior' ${shapeString(classPrior.shape)} must have one entry per class of 'logits' ${shapeString(logits.shape)}`);
-  const tau = opts.tau ?? 1;
+  const tau = options.tau ?? 1;
   check(typeof tau === 'number' && Number.isFinite(tau) && tau >= 0, fn, () => `option 'tau' must be a finite number ≥ 0, got ${String(tau)}`);
   return tf.tidy(() => {
     const adjusted = tf.add(logits, tf.mul(tf.log(classPrior), tau)) as tf.Tensor2D;
-    return softCrossEntropy({ targets, logits: adjusted }, { reduction: opts.reduction ?? 'mean' });
+    return softCrossEntropy({ targets, logits: adjusted }, { reduction: options.reduction ?? 'mean' });
   });
 }

@@ -36,7 +36,7 @@ export interface LossEstimatorOptions {
  * NaN inputs pass the check and give NaN estimates.
  *
  * @param inputs `referenceProbs` p̃ [U,C] (EMA / previous / memory) and `studentProbs` p [U,C].
- * @param opts `distance` D: 'kl' (default), 'mse' or 'emd'; `entropy` e: add H(p̃) (default true).
+ * @param options `distance` D: 'kl' (default), 'mse' or 'emd'; `entropy` e: add H(p̃) (default true).
  * @returns L̂ [U], per sample (unreduced).
  * @see TEAR spec §2 (a reconstruction: the release never computes it); docs/method.md §2.
  * @example
@@ -47,7 +47,7 @@ export interface LossEstimatorOptions {
  * );   // H(p̃, p) = log 2 = [0.693]
  * ```
  */
-export function estimateUnlabeledLoss(inputs: LossEstimatorInputs, opts: LossEstimatorOptions = {}): tf.Tensor1D {
+export function estimateUnlabeledLoss(inputs: LossEstimatorInputs, options: LossEstimatorOptions = {}): tf.Tensor1D {
   const fn = 'estimateUnlabeledLoss';
   checkInputs(inputs, fn, 'estimateUnlabeledLoss({ referenceProbs, studentProbs }, { distance, entropy })');
   const { referenceProbs, studentProbs } = inputs;
@@ -56,9 +56,9 @@ export function estimateUnlabeledLoss(inputs: LossEstimatorInputs, opts: LossEst
   checkSameDim(referenceProbs, 'referenceProbs', studentProbs, 'studentProbs', fn);
   checkValuesInRange(referenceProbs, 'referenceProbs', fn, PROBABILITY_RANGE);
   checkValuesInRange(studentProbs, 'studentProbs', fn, PROBABILITY_RANGE);
-  const distance = opts.distance ?? 'kl';
+  const distance = options.distance ?? 'kl';
   checkOneOf(distance, ESTIMATOR_DISTANCES, 'distance', fn);
-  const entropy = opts.entropy ?? true;
+  const entropy = options.entropy ?? true;
   check(typeof entropy === 'boolean', fn, () => `option 'entropy' must be a boolean, got ${String(entropy)}`);
   const numClasses = referenceProbs.shape[1];
   return tf.tidy(() => {

@@ -33,7 +33,7 @@ const FORM = 'relaxPseudoLabels({ pseudoLabels, weights, referenceProbs }, { num
  * [0, C) is a TearArgumentError naming its index (the check reads two numbers back: one sync).
  *
  * @param inputs `pseudoLabels` ŷ int32 [U], `weights` w [U], `referenceProbs` p̃ [U,C] (spread 'reference').
- * @param opts `numClasses` C (required), `spread` 'uniform' (default) or 'reference'.
+ * @param options `numClasses` C (required), `spread` 'uniform' (default) or 'reference'.
  * @returns Q [U,C], rows summing to 1.
  * @see TEAR spec §3 (the label's shape follows the authors' figure: the uniform spread).
  * @example
@@ -44,19 +44,19 @@ const FORM = 'relaxPseudoLabels({ pseudoLabels, weights, referenceProbs }, { num
  * );   // [[0.1, 0.1, 0.8]]
  * ```
  */
-export function relaxPseudoLabels(inputs: RelaxInputs, opts: RelaxOptions): tf.Tensor2D {
+export function relaxPseudoLabels(inputs: RelaxInputs, options: RelaxOptions): tf.Tensor2D {
   const fn = 'relaxPseudoLabels';
   checkInputs(inputs, fn, FORM);
-  checkRequiredOptions(opts, fn, FORM);
+  checkRequiredOptions(options, fn, FORM);
   const { pseudoLabels, weights, referenceProbs } = inputs;
-  const { numClasses } = opts;
+  const { numClasses } = options;
   checkTensor(pseudoLabels, 'pseudoLabels', fn, { rank: 1, dtype: 'int32' });
   checkTensor(weights, 'weights', fn, { rank: 1, dtype: 'float32' });
   checkSameDim(pseudoLabels, 'pseudoLabels', weights, 'weights', fn, 0, 0);
   checkNumber(numClasses, 'numClasses', fn, { min: 1, integer: true });
   // A label outside [0, C) one-hot encodes to a zero row: Q's row would sum to 1 − w, not 1.
   checkValuesInRange(pseudoLabels, 'pseudoLabels', fn, { min: 0, max: numClasses, maxOpen: true });
-  const spread = opts.spread ?? 'uniform';
+  const spread = options.spread ?? 'uniform';
   checkOneOf(spread, RELAX_SPREADS, 'spread', fn);
   if (spread === 'reference') {
     check(referenceProbs !== undefined, fn, () => `argument 'referenceProbs' is required when spread is 'reference'`);

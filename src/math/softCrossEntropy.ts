@@ -40,14 +40,14 @@ export interface SoftCrossEntropyOptions {
  * );   // [log 2, log 2] = [0.693, 0.693]
  * ```
  */
-export function softCrossEntropy(inputs: SoftCrossEntropyInputs, opts: SoftCrossEntropyOptions = {}): tf.Tensor {
+export function softCrossEntropy(inputs: SoftCrossEntropyInputs, options: SoftCrossEntropyOptions = {}): tf.Tensor {
   const fn = 'softCrossEntropy';
   checkInputs(inputs, fn, 'softCrossEntropy({ targets, logits, weights }, { reduction })');
   const { targets, logits, weights } = inputs;
   checkTensor(targets, 'targets', fn, { rank: 2, dtype: 'float32' });
   checkTensor(logits, 'logits', fn, { rank: 2, dtype: 'float32' });
   checkSameDim(targets, 'targets', logits, 'logits', fn);
-  const reduction = opts.reduction ?? 'mean';
+  const reduction = options.reduction ?? 'mean';
   checkOneOf(reduction, REDUCTIONS, 'reduction', fn);
   if (weights !== undefined) {
     checkTensor(weights, 'weights', fn, { rank: 1, dtype: 'float32' });

@@ -42,7 +42,7 @@ export interface TemporalEnsembleOptions {
  * reference's probability of the student's label.
  *
  * @param inputs `referenceProbs` p̃ [U,C] and `studentProbs` p [U,C].
- * @param opts `referenceWeight` α in [0, 1], default 0.5.
+ * @param options `referenceWeight` α in [0, 1], default 0.5.
  * @returns u [U], in [0, 1].
  * @see Laine & Aila, "Temporal Ensembling for Semi-Supervised Learning", ICLR 2017, §2.2 (averaging
  *   predictions over past states), used here to score pseudo labels rather than as a target.
@@ -54,14 +54,14 @@ export interface TemporalEnsembleOptions {
  * );   // 1 − ½(0.9 + 0.7) = [0.2]
  * ```
  */
-export function temporalEnsembleUncertainty(inputs: LossEstimatorInputs, opts: TemporalEnsembleOptions = {}): tf.Tensor1D {
+export function temporalEnsembleUncertainty(inputs: LossEstimatorInputs, options: TemporalEnsembleOptions = {}): tf.Tensor1D {
   const fn = 'temporalEnsembleUncertainty';
   checkInputs(inputs, fn, 'temporalEnsembleUncertainty({ referenceProbs, studentProbs }, { referenceWeight })');
   const { referenceProbs, studentProbs } = inputs;
   checkTensor(referenceProbs, 'referenceProbs', fn, { rank: 2, dtype: 'float32' });
   checkTensor(studentProbs, 'studentProbs', fn, { rank: 2, dtype: 'float32' });
   checkSameDim(referenceProbs, 'referenceProbs', studentProbs, 'studentProbs', fn);
-  const alpha = opts.referenceWeight ?? 0.5;
+  const alpha = options.referenceWeight ?? 0.5;
   checkNumber(alpha, 'referenceWeight', fn, { min: 0, max: 1 });
   return tf.tidy(() => {
     const numClasses = studentProbs.shape[1];
