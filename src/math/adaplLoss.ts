@@ -64,7 +64,7 @@ export interface AdaplLossArgs {
  * const { loss, weights } = adaplLoss(
  *   { strongLogits: tf.tensor2d([[2, 0]]), weakProbs: tf.tensor2d([[0.97, 0.03]]), referenceProbs: tf.tensor2d([[0.9, 0.1]]) },
  *   { threshold: 0.95, gamma: 1, wMin: 0.5 },
- * );   // L̂ = H(p̃, p) = 0.378, weights [0.907]: the reference is less sure, so ŷ = 0 gets less than 1
+ * );   // L̂ = H(p̃, p) = 0.378, weights [0.907] (the reference is less sure), loss 0.314
  * ```
  */
 export function adaplLoss(inputs: AdaplLossArgs, options: AdaplOptions = {}): {

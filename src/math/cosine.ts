@@ -55,7 +55,7 @@ export function safeRowNorms(x: tf.Tensor2D): tf.Tensor1D {
  * @see TEAR spec §4, step 5 (1 − cos(P_i, P̃_π(i)), the IPH term).
  * @example
  * ```ts
- * const cos = pairedCosine(tf.tensor2d([[1, 0], [1, 1]]), tf.tensor2d([[2, 0], [-1, -1]]));   // [0.99998, −0.99995]
+ * const cos = pairedCosine(tf.tensor2d([[1, 0], [1, 1]]), tf.tensor2d([[2, 0], [-1, -1]]));   // [0.99995, −0.99995]
  * ```
  */
 export function pairedCosine(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor1D {
