@@ -69,8 +69,8 @@ async function main(): Promise<void> {
   const r = ref();
   const studentFeatures = tf.tidy(() => (student.apply(x, { training: false }) as tf.Tensor[])[1]) as tf.Tensor2D;
   const km = { restarts: 3, maxIterations: 20, tolerance: 1e-4 };
-  const kmMs = median(await timeCalls(() => { const k = kmeans(studentFeatures, NUM_CLASSES, { ...km, seed: 1 }); tf.dispose([k.assignments, k.centroids]); }, 1, STEPS));
-  const km1Ms = median(await timeCalls(() => { const k = kmeans(studentFeatures, NUM_CLASSES, { ...km, restarts: 1, seed: 1 }); tf.dispose([k.assignments, k.centroids]); }, 1, STEPS));
+  const kmMs = median(await timeCalls(() => { const k = kmeans({ x: studentFeatures }, { ...km, k: NUM_CLASSES, seed: 1 }); tf.dispose([k.assignments, k.centroids]); }, 1, STEPS));
+  const km1Ms = median(await timeCalls(() => { const k = kmeans({ x: studentFeatures }, { ...km, k: NUM_CLASSES, restarts: 1, seed: 1 }); tf.dispose([k.assignments, k.centroids]); }, 1, STEPS));
   const labels = hardPseudoLabels(r.probs).labels;
   const iphMs = median(await timeCalls(() => {
     const res = iphLoss({ studentFeatures, referenceFeatures: r.features, referenceAssignments: labels }, { numClusters: NUM_CLASSES, seed: 1, kmeans: km });

@@ -413,7 +413,7 @@ async function main(): Promise<void> {
         const u = 3 * 32;
         const feats = tf.randomNormal([u, 128], 0, 1, 'float32', 3) as tf.Tensor2D;
         const times = await timeCalls(() => {
-          const r = kmeans(feats, NUM_CLASSES, { seed: 1, restarts: 3, maxIterations: 20 });
+          const r = kmeans({ x: feats }, { k: NUM_CLASSES, seed: 1, restarts: 3, maxIterations: 20 });
           tf.dispose([r.assignments, r.centroids]);
         }, 1, flags.steps);
         feats.dispose();

@@ -5,30 +5,42 @@
 
 // math: FixMatch pieces
 export { softmaxProbabilities, safeLog, PROBABILITY_FLOOR } from './math/probabilities';
-export { hardPseudoLabels, confidenceMask, oneHotPseudoLabels } from './math/pseudoLabels';
-export { softCrossEntropy, type SoftCrossEntropyInputs, type SoftCrossEntropyOptions, type Reduction } from './math/softCrossEntropy';
+export {
+  hardPseudoLabels, confidenceMask, oneHotPseudoLabels, type ConfidenceMaskInputs, type ConfidenceMaskOptions,
+} from './math/pseudoLabels';
+export { softCrossEntropy, REDUCTIONS, type SoftCrossEntropyInputs, type SoftCrossEntropyOptions, type Reduction } from './math/softCrossEntropy';
 export {
   maskedUnlabeledLoss, fixmatchLoss, type FixmatchLossArgs, type FixmatchLossOptions, type MaskedUnlabeledLossInputs,
+  type MaskedUnlabeledLossOptions,
 } from './math/fixmatchLoss';
 // math: long tails and class priors
 export {
   logitAdjustedCrossEntropy, type LogitAdjustedInputs, type LogitAdjustedOptions,
 } from './math/logitAdjustedCrossEntropy';
-export { debiasProbabilities, marginalAdjustedLogits, MARGINAL_FLOOR } from './math/debiasPseudoLabels';
+export {
+  debiasProbabilities, marginalAdjustedLogits, MARGINAL_FLOOR, type DebiasInputs, type MarginalAdjustedInputs, type DebiasOptions,
+} from './math/debiasPseudoLabels';
 // math: temporal loss estimator and AdaPL
 export { estimateUnlabeledLoss, ESTIMATOR_DISTANCES, type EstimatorDistance, type LossEstimatorInputs, type LossEstimatorOptions } from './math/lossEstimator';
 export {
-  ensembleLossEstimate, ADAPL_ESTIMATORS, type AdaplEstimator, type EnsembleLossEstimateInputs, type EnsembleLossEstimateOptions,
+  ensembleLossEstimate, type EnsembleLossEstimateInputs, type EnsembleLossEstimateOptions,
 } from './math/ensembleLossEstimate';
-export { maxProbabilityUncertainty, temporalEnsembleUncertainty, type TemporalEnsembleOptions } from './math/uncertaintyScores';
-export { lossEstimateCandidates, LOSS_ESTIMATE_CANDIDATES, type LossEstimateCandidate } from './math/lossEstimateCandidates';
-export { adaplWeights, type AdaplWeightOptions } from './math/adaplWeights';
-export { relaxPseudoLabels, RELAX_SPREADS, type RelaxSpread, type RelaxOptions } from './math/relaxPseudoLabels';
+export {
+  maxProbabilityUncertainty, temporalEnsembleUncertainty, type MaxProbabilityInputs, type TemporalEnsembleOptions,
+} from './math/uncertaintyScores';
+export {
+  LOSS_ESTIMATORS, ADAPL_ESTIMATORS, LOSS_ESTIMATE_CANDIDATES, lossEstimate, lossEstimateCandidates, type TrainableEstimator, type ScoredEstimator,
+  type AdaplEstimator, type LossEstimateCandidate, type LossEstimatorEntry, type LossEstimatorSettings, type LossEstimateOptions,
+} from './math/estimators';
+export { adaplWeights, type AdaplWeightInputs, type AdaplWeightOptions } from './math/adaplWeights';
+export { relaxPseudoLabels, RELAX_SPREADS, type RelaxSpread, type RelaxInputs, type RelaxOptions } from './math/relaxPseudoLabels';
 export { adaplLoss, ADAPL_MASKS, type AdaplMask, type AdaplOptions, type AdaplLossArgs } from './math/adaplLoss';
 // math: IPH
-export { kmeans, kmeansRunsOnHost, type KMeansOptions, type KMeansResult, type KMeansEngine } from './math/kmeans';
-export { clusterPrototypes } from './math/clusterPrototypes';
-export { matchPrototypes } from './math/matchPrototypes';
+export {
+  kmeans, kmeansRunsOnHost, type KMeansInputs, type KMeansOptions, type KMeansRunOptions, type KMeansResult, type KMeansEngine,
+} from './math/kmeans';
+export { clusterPrototypes, type ClusterPrototypesInputs, type ClusterPrototypesOptions } from './math/clusterPrototypes';
+export { matchPrototypes, type MatchPrototypesInputs } from './math/matchPrototypes';
 export { cosineSimilarityMatrix, pairedCosine, safeRowNorms, COSINE_EPSILON } from './math/cosine';
 export { iphLoss, IPH_REFERENCES, type IphReference, type IphOptions, type IphArgs, type IphResult } from './math/iphLoss';
 export {

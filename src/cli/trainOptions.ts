@@ -1,7 +1,7 @@
 import { IPH_REFERENCES } from '../math/iphLoss';
 import { LONG_TAIL_PRESET_NAMES, type LongTailPresetName } from '../data/longTail';
 import { DA_TARGETS, SUPERVISED_LOSSES, type DaTarget, type SupervisedLossKind } from '../training/config';
-import { ADAPL_ESTIMATORS, type AdaplEstimator } from '../math/ensembleLossEstimate';
+import { ADAPL_ESTIMATORS, type AdaplEstimator } from '../math/estimators';
 import { ESTIMATOR_DISTANCES } from '../math/lossEstimator';
 import { REFERENCES, TRAINING_METHODS, type ReferenceKind } from '../training/config';
 import { registeredOptions, type MethodName } from '../training/algorithms/registry';

@@ -1,18 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkNumber, checkSameDim, checkTensor } from '../util/checks';
+import { checkInputs, checkNumber, checkSameDim, checkTensor } from '../util/checks';
 import { temporalEnsembleUncertainty } from './uncertaintyScores';
-
-/**
- * AdaPL's loss estimators: the temporal distance D(p̃, p) + H(p̃) (default), the temporal ensemble
- * −log ½(p̃ + p)_ŷ, or the student's own confidence −log max p (no reference: the ablation of the temporal signal).
- */
-export const ADAPL_ESTIMATORS = ['temporal', 'ensemble', 'confidence'] as const;
-/** One of {@link ADAPL_ESTIMATORS}. */
-export type AdaplEstimator = (typeof ADAPL_ESTIMATORS)[number];
 
 /** Inputs of {@link ensembleLossEstimate}: reference p̃ and student p, probabilities [U,C]. */
 export interface EnsembleLossEstimateInputs {
+  /** p̃ [U,C], the reference's probabilities. */
   referenceProbs: tf.Tensor2D;
+  /** p [U,C], the student's probabilities (ŷ = argmax p). */
   studentProbs: tf.Tensor2D;
 }
 
@@ -29,13 +23,22 @@ export interface EnsembleLossEstimateOptions {
  * the score that beat `1 − max p` at ranking the true loss and spotting wrong pseudo labels in the
  * estimator study (docs/method.md). α = 0 gives −log max p. Pure; NaN inputs give NaN.
  *
- * @param inputs - referenceProbs p̃ and studentProbs p, [U,C] each.
- * @param options - referenceWeight α.
- * @returns L̂ [U] ≥ 0.
- * @see Laine & Aila, "Temporal Ensembling for Semi-Supervised Learning", ICLR 2017 (averaging past predictions).
+ * @param inputs `referenceProbs` p̃ and `studentProbs` p, [U,C] each.
+ * @param options `referenceWeight` α in [0, 1], default 0.5.
+ * @returns L̂ [U] ≥ 0, per sample (unreduced).
+ * @see Laine & Aila, "Temporal Ensembling for Semi-Supervised Learning", ICLR 2017, §2.2 (averaging past
+ *   predictions); the `ensemble` estimator of `LOSS_ESTIMATORS`.
+ * @example
+ * ```ts
+ * const estimates = ensembleLossEstimate(
+ *   { referenceProbs: tf.tensor2d([[0.9, 0.1]]), studentProbs: tf.tensor2d([[0.7, 0.3]]) },
+ *   { referenceWeight: 0.5 },
+ * );   // −log ½(0.9 + 0.7) = [0.223]
+ * ```
  */
 export function ensembleLossEstimate(inputs: EnsembleLossEstimateInputs, options: EnsembleLossEstimateOptions = {}): tf.Tensor1D {
   const fn = 'ensembleLossEstimate';
+  checkInputs(inputs, fn, 'ensembleLossEstimate({ referenceProbs, studentProbs }, { referenceWeight })');
   const { referenceProbs, studentProbs } = inputs;
   checkTensor(referenceProbs, 'referenceProbs', fn, { rank: 2, dtype: 'float32' });
   checkTensor(studentProbs, 'studentProbs', fn, { rank: 2, dtype: 'float32' });
@@ -43,7 +46,7 @@ export function ensembleLossEstimate(inputs: EnsembleLossEstimateInputs, options
   const alpha = options.referenceWeight ?? 0.5;
   checkNumber(alpha, 'referenceWeight', fn, { min: 0, max: 1 });
   return tf.tidy(() => {
-    const uncertainty = temporalEnsembleUncertainty(referenceProbs, studentProbs, { referenceWeight: alpha });
+    const uncertainty = temporalEnsembleUncertainty({ referenceProbs, studentProbs }, { referenceWeight: alpha });
     return tf.neg(tf.log(tf.maximum(tf.sub(1, uncertainty), 1e-8))) as tf.Tensor1D;
   });
 }

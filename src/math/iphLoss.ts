@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { check, checkFiniteValues, checkNumber, checkOneOf, checkSameDim, checkTensor, shapeString } from '../util/checks';
+import { check, checkFiniteValues, checkInputs, checkNumber, checkOneOf, checkSameDim, checkTensor, shapeString } from '../util/checks';
 import { valueChecksDeferred } from '../util/valueChecks';
 import { deriveSeed } from '../state/random';
 import { clusterPrototypes } from './clusterPrototypes';
@@ -60,24 +60,44 @@ function checkFinite(t: tf.Tensor, name: string): void {
   checkFiniteValues(finite, FN, () => `argument '${name}' ${shapeString(t.shape)} contains NaN or infinite values`);
 }
 
+const FORM = 'iphLoss({ studentFeatures, referenceFeatures, referenceAssignments }, { numClusters, reference, seed, kmeans })';
+
 /**
  * Iterative prototype harmonizing (TEAR spec §4, with the release's bugs fixed):
  *   a = kmeans(f, K) (no gradient),  ã = argmax p̃ or kmeans(f̃),  P_i = mean{f_n : a_n = i},  P̃_j = mean{f̃_n : ã_n = j},
  *   π = Hungarian matching maximising Σ cos(P_i, P̃_π(i)) over groups non-empty on both sides,
  *   L = (1/|I|) Σ_{i∈I} (1 − P_i·P̃_π(i) / (‖P_i‖‖P̃_π(i)‖ + 1e-4)),   L = 0 (zero gradient) when I is empty.
- * Gradient flows into studentFeatures only. Synchronous (k-means and matching read values).
- * Non-finite features throw.
+ * A set-level loss (over prototypes, not samples): it has no per-sample form. Gradient flows into
+ * studentFeatures only. Synchronous (k-means and matching read values). Non-finite features throw.
+ *
+ * @param inputs `studentFeatures` f [U,d], `referenceFeatures` f̃ [U,d], `referenceAssignments` ã int32 [U]
+ *   (reference 'prediction'), optional `studentAssignments` int32 [U] (skips the student k-means).
+ * @param options `numClusters` K (required), `reference`, `referenceGroups`, `seed`, `kmeans` (see IphOptions).
+ * @returns `loss` L_IPH (scalar in [0, 2]), `assignments` a int32 [U], `pairs` π as [cluster, group] pairs.
+ * @see TEAR spec §4 (IPH: settled by the release where it works, reconstructed where it is broken); docs/iph.md.
+ * @example
+ * ```ts
+ * const { loss, pairs } = iphLoss(
+ *   {
+ *     studentFeatures: tf.tensor2d([[1, 0], [1, 0.1], [0, 1], [0.1, 1]]),
+ *     referenceFeatures: tf.tensor2d([[1, 0], [1, 0], [0, 1], [0, 1]]),
+ *     referenceAssignments: tf.tensor1d([1, 1, 0, 0], 'int32'),
+ *   },
+ *   { numClusters: 2, seed: 0 },
+ * );   // the clusters match the reference groups: loss ≈ 0.001
+ * ```
  */
-export function iphLoss(args: IphArgs, opts?: IphOptions): IphResult {
-  check(opts !== undefined && opts !== null, FN, () => "option 'numClusters' is required (pass { numClusters })");
-  const { numClusters, reference = 'prediction' } = opts;
+export function iphLoss(inputs: IphArgs, options: IphOptions): IphResult {
+  checkInputs(inputs, FN, FORM);
+  check(options !== undefined && options !== null, FN, () => `option 'numClusters' is required: ${FORM}`);
+  const { numClusters, reference = 'prediction' } = options;
   checkNumber(numClusters, 'numClusters', FN, { min: 1, integer: true });
   checkOneOf(reference, IPH_REFERENCES, 'reference', FN);
-  const referenceGroups = opts.referenceGroups ?? numClusters;
+  const referenceGroups = options.referenceGroups ?? numClusters;
   checkNumber(referenceGroups, 'referenceGroups', FN, { min: 1, integer: true });
-  const seed = opts.seed ?? opts.kmeans?.seed ?? 0;
+  const seed = options.seed ?? options.kmeans?.seed ?? 0;
   checkNumber(seed, 'seed', FN, { integer: true });
-  const { studentFeatures, referenceFeatures, referenceAssignments, studentAssignments } = args ?? ({} as IphArgs);
+  const { studentFeatures, referenceFeatures, referenceAssignments, studentAssignments } = inputs;
   checkTensor(studentFeatures, 'studentFeatures', FN, { rank: 2, dtype: 'float32' });
   checkTensor(referenceFeatures, 'referenceFeatures', FN, { rank: 2, dtype: 'float32' });
   checkSameDim(studentFeatures, 'studentFeatures', referenceFeatures, 'referenceFeatures', FN);
@@ -95,18 +115,18 @@ export function iphLoss(args: IphArgs, opts?: IphOptions): IphResult {
   checkFinite(studentFeatures, 'studentFeatures');
   checkFinite(referenceFeatures, 'referenceFeatures');
 
-  const kmeansOptions = { ...opts.kmeans };
+  const kmeansOptions = { ...options.kmeans };
   const assignments = studentAssignments !== undefined
     ? studentAssignments.clone()
-    : dropCentroids(kmeans(studentFeatures, numClusters, { ...kmeansOptions, seed }));
+    : dropCentroids(kmeans({ x: studentFeatures }, { ...kmeansOptions, k: numClusters, seed }));
   const ownedReference = reference === 'kmeans'
-    ? dropCentroids(kmeans(referenceFeatures, referenceGroups, { ...kmeansOptions, seed: deriveSeed(seed, 1) }))
+    ? dropCentroids(kmeans({ x: referenceFeatures }, { ...kmeansOptions, k: referenceGroups, seed: deriveSeed(seed, 1) }))
     : undefined;
   try {
     const { loss, pairs } = tf.tidy(() => {
-      const student = clusterPrototypes(studentFeatures, assignments, numClusters);
-      const target = clusterPrototypes(detach(referenceFeatures), ownedReference ?? (referenceAssignments as tf.Tensor1D), referenceGroups);
-      const matched = matchPrototypes(student.prototypes, target.prototypes, student.counts, target.counts);
+      const student = clusterPrototypes({ features: studentFeatures, assignments }, { k: numClusters });
+      const target = clusterPrototypes({ features: detach(referenceFeatures), assignments: ownedReference ?? (referenceAssignments as tf.Tensor1D) }, { k: referenceGroups });
+      const matched = matchPrototypes({ student: student.prototypes, reference: target.prototypes, studentCounts: student.counts, referenceCounts: target.counts });
       if (matched.length === 0) return { loss: tf.mul(tf.sum(studentFeatures), 0) as tf.Scalar, pairs: matched };
       // Row selection as one-hot · P (a matMul): tf.gather's gradient needs a kernel the wasm backend lacks.
       const pick = (side: 0 | 1, from: tf.Tensor2D) =>

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { check, checkNumber, checkSameDim, checkTensor, shapeString } from '../util/checks';
+import { check, checkInputs, checkNumber, checkSameDim, checkTensor, shapeString } from '../util/checks';
 import { clusterPrototypes } from './clusterPrototypes';
 import { groupSums, membership } from './groups';
 import { detach } from '../util/numerics';
@@ -78,12 +78,29 @@ function spreadMeans(features: tf.Tensor2D, ids: tf.Tensor1D, weights: tf.Tensor
  *   L = Σ_{valid k} (1 − P_k·P̃_k / (‖P_k‖‖P̃_k‖ + 1e-4)) / |gated|,   L = 0 when no class is gated.
  * Gradient flows into the student features only. Synchronous (reads [C]-sized statistics).
  * Non-finite values propagate as in the release.
+ *
+ * @param inputs features [B,d] and [U,d] of student and reference, probabilities [B,C] and [U,C] of both, and
+ *   optional `studentAssignments` int32 [U] (see IphReleaseExactArgs).
+ * @param options `threshold` (default 0.8), `seed`, `kmeans`.
+ * @returns `loss` (scalar), `assignments` int32 [U], `numeratorClasses` and `denominatorClasses` (numbers).
+ * @see TEAR spec §4, "release-exact mode" (the block in the release's Train_TEAR.py); docs/iph.md.
+ * @example
+ * ```ts
+ * const f = tf.tensor2d([[1, 0], [0, 1]]);
+ * const p = tf.tensor2d([[0.9, 0.1], [0.1, 0.9]]);
+ * const { loss, denominatorClasses } = iphLossReleaseExact({
+ *   studentLabeledFeatures: f, studentUnlabeledFeatures: f, referenceLabeledFeatures: f, referenceUnlabeledFeatures: f,
+ *   studentLabeledProbs: p, studentUnlabeledProbs: p, referenceLabeledProbs: p, referenceUnlabeledProbs: p,
+ *   studentAssignments: tf.tensor1d([0, 1], 'int32'),
+ * });   // identical sides: loss ≈ 0, both classes gated
+ * ```
  */
-export function iphLossReleaseExact(args: IphReleaseExactArgs, opts: IphReleaseExactOptions = {}): IphReleaseExactResult {
-  const { threshold = 0.8, seed = 0 } = opts;
+export function iphLossReleaseExact(inputs: IphReleaseExactArgs, options: IphReleaseExactOptions = {}): IphReleaseExactResult {
+  checkInputs(inputs, FN, 'iphLossReleaseExact({ studentLabeledFeatures, …, studentAssignments }, { threshold, seed, kmeans })');
+  const { threshold = 0.8, seed = 0 } = options;
   checkNumber(threshold, 'threshold', FN);
   checkNumber(seed, 'seed', FN, { integer: true });
-  const a = args ?? ({} as IphReleaseExactArgs);
+  const a = inputs as IphReleaseExactArgs;
   const matrices = [
     'studentLabeledFeatures', 'studentUnlabeledFeatures', 'referenceLabeledFeatures', 'referenceUnlabeledFeatures',
     'studentLabeledProbs', 'studentUnlabeledProbs', 'referenceLabeledProbs', 'referenceUnlabeledProbs',
@@ -112,7 +129,7 @@ export function iphLossReleaseExact(args: IphReleaseExactArgs, opts: IphReleaseE
   const assignments = a.studentAssignments !== undefined
     ? a.studentAssignments.clone()
     : (() => {
-      const run = kmeans(a.studentUnlabeledFeatures, numClasses, { ...opts.kmeans, seed });
+      const run = kmeans({ x: a.studentUnlabeledFeatures }, { ...options.kmeans, k: numClasses, seed });
       run.centroids.dispose();
       return run.assignments;
     })();
@@ -120,15 +137,15 @@ export function iphLossReleaseExact(args: IphReleaseExactArgs, opts: IphReleaseE
     return tf.tidy(() => {
       const studentJoint = tf.concat([a.studentLabeledFeatures, a.studentUnlabeledFeatures], 0) as tf.Tensor2D;
       const bugRows = tf.slice(studentJoint, [0, 0], [unlabeled, -1]) as tf.Tensor2D;
-      const student = clusterPrototypes(bugRows, assignments, numClasses);
-      const studentMask = tf.slice(confidenceMask(detach(tf.concat([a.studentLabeledProbs, a.studentUnlabeledProbs], 0)) as tf.Tensor2D, threshold), [0], [unlabeled]) as tf.Tensor1D;
+      const student = clusterPrototypes({ features: bugRows, assignments }, { k: numClasses });
+      const studentMask = tf.slice(confidenceMask({ probs: detach(tf.concat([a.studentLabeledProbs, a.studentUnlabeledProbs], 0)) as tf.Tensor2D }, { threshold }), [0], [unlabeled]) as tf.Tensor1D;
       const studentSpread = spreadMeans(detach(bugRows), detach(assignments), studentMask, detach(student.prototypes), student.counts, numClasses);
 
       const referenceJoint = detach(tf.concat([a.referenceLabeledFeatures, a.referenceUnlabeledFeatures], 0)) as tf.Tensor2D;
       const referenceProbs = detach(tf.concat([a.referenceLabeledProbs, a.referenceUnlabeledProbs], 0)) as tf.Tensor2D;
       const referenceIds = tf.argMax(referenceProbs, 1) as tf.Tensor1D;
-      const reference = clusterPrototypes(referenceJoint, referenceIds, numClasses);
-      const referenceSpread = spreadMeans(referenceJoint, referenceIds, confidenceMask(referenceProbs, threshold), reference.prototypes, reference.counts, numClasses);
+      const reference = clusterPrototypes({ features: referenceJoint, assignments: referenceIds }, { k: numClasses });
+      const referenceSpread = spreadMeans(referenceJoint, referenceIds, confidenceMask({ probs: referenceProbs }, { threshold }), reference.prototypes, reference.counts, numClasses);
 
       const studentRowMeans = readSync(tf.mean(detach(student.prototypes), 1), 'student prototypes', FN);
       const referenceMean = readSync(tf.mean(reference.prototypes), 'reference prototypes', FN)[0];

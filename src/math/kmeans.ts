@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { check, checkFiniteValues, checkNumber, checkOneOf, checkTensor, shapeString } from '../util/checks';
+import { checkFiniteValues, checkInputs, checkNumber, checkOneOf, checkRequiredOptions, checkTensor, shapeString } from '../util/checks';
 import { detach } from '../util/numerics';
 import { kmeansHost } from './kmeansHost';
 import { kmeansTensor } from './kmeansTensor';
@@ -26,6 +26,18 @@ export interface KMeansOptions {
   engine?: KMeansEngine;
 }
 
+/** Options of {@link kmeans}: the number of clusters k (required) and the {@link KMeansOptions}. */
+export interface KMeansRunOptions extends KMeansOptions {
+  /** k ≥ 1, the number of clusters. Required. */
+  k: number;
+}
+
+/** Inputs of {@link kmeans}. */
+export interface KMeansInputs {
+  /** x [N,d] float32, the rows to cluster (finite). */
+  x: tf.Tensor2D;
+}
+
 /** Where k-means runs: 'tensor' on the device, 'host' in float64 JavaScript, 'auto' picks per backend. */
 export type KMeansEngine = 'auto' | 'host' | 'tensor';
 
@@ -36,7 +48,16 @@ const HOST_BACKENDS = new Set(['cpu', 'wasm']);
  * 'tensorflow' (tfjs-node) unless TensorFlow placed ops on a GPU (tfjs-node-gpu). On a CPU the data
  * are already in host memory and the tensor engine pays a kernel launch per small op and a read per
  * iteration: on tfjs-node (2 cores) k-means of [96,128] features, K = 10, took 150 ms as tensor ops
- * and 7.5 ms on the host (docs/benchmarks.md).
+ * and 7.5 ms on the host (docs/benchmarks.md). Not a tensor function: a query of the backend.
+ *
+ * @param backendName a backend name, default the active one.
+ * @param backend that backend's object (read for tfjs-node's `isUsingGpuDevice`), default the active one.
+ * @returns true when `kmeans` with engine 'auto' runs on the host.
+ * @see TEAR spec §4, step 1 ("run it with tensor ops so it runs on the accelerator too"); docs/backends.md.
+ * @example
+ * ```ts
+ * const onHost = kmeansRunsOnHost('cpu');   // true
+ * ```
  */
 export function kmeansRunsOnHost(backendName: string = tf.getBackend(), backend: unknown = tf.backend()): boolean {
   if (HOST_BACKENDS.has(backendName)) return true;
@@ -56,24 +77,40 @@ export interface KMeansResult {
 }
 
 /**
- * k-means on the rows of x [N,d]: k-means++ seeding from `Random(deriveSeed(seed, restart))`, Lloyd
- * iterations until the largest centroid shift is below `tolerance` or `maxIterations`, the restart with
- * the lowest inertia kept. Both engines run the same algorithm and draws (host: float64 distances;
- * tensor: float32 on the device). Synchronous. Not differentiable, and safe inside `tf.grad`: the
- * returned tensors are not connected to x on any tape.
- *
+ * k-means on the rows of x: minimises the inertia Σ_n min_j ‖x_n − c_j‖² by k-means++ seeding from
+ * `Random(deriveSeed(seed, restart))` and Lloyd iterations until the largest centroid shift is below
+ * `tolerance` or `maxIterations`, the restart with the lowest inertia kept. Both engines run the same
+ * algorithm and draws (host: float64 distances; tensor: float32 on the device). Synchronous. Not
+ * differentiable, and safe inside `tf.grad`: the returned tensors are not connected to x on any tape.
  * N ≤ k: row n is cluster n, inertia 0, clusters N..k−1 empty with zero centroids.
  * Non-finite values in x throw.
+ *
+ * @param inputs `x` [N,d] float32.
+ * @param options `k` (required), `seed`, `restarts`, `maxIterations`, `tolerance`, `engine` (see KMeansOptions).
+ * @returns `assignments` int32 [N] in [0, k), `centroids` [k,d], `inertia` and `iterations` (numbers).
+ * @see TEAR spec §4, step 1; Arthur & Vassilvitskii, "k-means++: the advantages of careful seeding", SODA 2007; Lloyd, IEEE Trans. Inf. Theory 1982.
+ * @example
+ * ```ts
+ * const { assignments, centroids, inertia } = kmeans(
+ *   { x: tf.tensor2d([[0, 0], [0, 1], [10, 0], [10, 1]]) },
+ *   { k: 2, seed: 1 },
+ * );   // two clusters of two rows, inertia 1
+ * ```
  */
-export function kmeans(x: tf.Tensor2D, k: number, opts: KMeansOptions = {}): KMeansResult {
+export function kmeans(inputs: KMeansInputs, options: KMeansRunOptions): KMeansResult {
+  const form = 'kmeans({ x }, { k, seed, restarts, maxIterations, tolerance, engine })';
+  checkInputs(inputs, FN, form);
+  checkRequiredOptions(options, FN, form);
+  const { x } = inputs;
+  const { k } = options;
   checkTensor(x, 'x', FN, { rank: 2, dtype: 'float32' });
   checkNumber(k, 'k', FN, { min: 1, integer: true });
-  const { seed = 0, restarts = 3, maxIterations = 50, tolerance = 1e-4 } = opts;
+  const { seed = 0, restarts = 3, maxIterations = 50, tolerance = 1e-4 } = options;
   checkNumber(seed, 'seed', FN, { integer: true });
   checkNumber(restarts, 'restarts', FN, { min: 1, integer: true });
   checkNumber(maxIterations, 'maxIterations', FN, { min: 0, integer: true });
   checkNumber(tolerance, 'tolerance', FN, { min: 0 });
-  const engine = opts.engine ?? 'auto';
+  const engine = options.engine ?? 'auto';
   checkOneOf(engine, ['auto', 'host', 'tensor'] as const, 'engine', FN);
   const [n, d] = x.shape;
   const settings = { seed, restarts, maxIterations, tolerance };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkNotPositional, checkOneOf, checkSameDim, check, checkTensor, checkValuesInRange } from '../util/checks';
+import { checkInputs, checkOneOf, checkSameDim, check, checkTensor, checkValuesInRange } from '../util/checks';
 import { safeLog } from './probabilities';
 
 /** Probabilities in [0, 1], with room for float32 rounding of normalised rows. */
@@ -27,28 +27,38 @@ export interface LossEstimatorOptions {
 }
 
 /**
- * Temporal loss estimate per unlabeled sample, L̂_b = D(p̃_b, p_b) + e·H(p̃_b) ([U]).
- * Inputs p̃ and p are probabilities [U,C].
+ * Temporal loss estimate per unlabeled sample, L̂_b = D(p̃_b, p_b) + e·H(p̃_b).
  * Logs are clamped at 1e-8, so the estimate is finite for any finite input. With the default
  * ('kl', entropy) it is the cross-entropy H(p̃, p) = −Σ p̃ log p: the expected loss −log p_y when y ~ p̃.
  * The KL term alone is clipped at 0 (clamped logs could make it a hair negative).
- * Args are checked: probabilities outside [0, 1] (a negative entry would make the log clamp hide a
- * wrong estimate) are a TearArgumentError naming the argument and index; this reads two numbers per
- * argument back (one sync). NaN inputs pass the check and give NaN estimates.
+ * Probabilities outside [0, 1] (a negative entry would make the log clamp hide a wrong estimate) are a
+ * TearArgumentError naming the argument and index; this reads two numbers per argument back (one sync).
+ * NaN inputs pass the check and give NaN estimates.
+ *
+ * @param inputs `referenceProbs` p̃ [U,C] (EMA / previous / memory) and `studentProbs` p [U,C].
+ * @param options `distance` D: 'kl' (default), 'mse' or 'emd'; `entropy` e: add H(p̃) (default true).
+ * @returns L̂ [U], per sample (unreduced).
+ * @see TEAR spec §2 (a reconstruction: the release never computes it); docs/method.md §2.
+ * @example
+ * ```ts
+ * const estimates = estimateUnlabeledLoss(
+ *   { referenceProbs: tf.tensor2d([[0.5, 0.5]]), studentProbs: tf.tensor2d([[0.5, 0.5]]) },
+ *   { distance: 'kl', entropy: true },
+ * );   // H(p̃, p) = log 2 = [0.693]
+ * ```
  */
-export function estimateUnlabeledLoss(inputs: LossEstimatorInputs, opts: LossEstimatorOptions = {}): tf.Tensor1D {
+export function estimateUnlabeledLoss(inputs: LossEstimatorInputs, options: LossEstimatorOptions = {}): tf.Tensor1D {
   const fn = 'estimateUnlabeledLoss';
-  checkNotPositional(inputs, fn, 'estimateUnlabeledLoss({ referenceProbs, studentProbs }, { distance, entropy })');
-  check(inputs !== null && typeof inputs === 'object', fn, () => 'argument \'inputs\' must be { referenceProbs, studentProbs }');
+  checkInputs(inputs, fn, 'estimateUnlabeledLoss({ referenceProbs, studentProbs }, { distance, entropy })');
   const { referenceProbs, studentProbs } = inputs;
   checkTensor(referenceProbs, 'referenceProbs', fn, { rank: 2, dtype: 'float32' });
   checkTensor(studentProbs, 'studentProbs', fn, { rank: 2, dtype: 'float32' });
   checkSameDim(referenceProbs, 'referenceProbs', studentProbs, 'studentProbs', fn);
   checkValuesInRange(referenceProbs, 'referenceProbs', fn, PROBABILITY_RANGE);
   checkValuesInRange(studentProbs, 'studentProbs', fn, PROBABILITY_RANGE);
-  const distance = opts.distance ?? 'kl';
+  const distance = options.distance ?? 'kl';
   checkOneOf(distance, ESTIMATOR_DISTANCES, 'distance', fn);
-  const entropy = opts.entropy ?? true;
+  const entropy = options.entropy ?? true;
   check(typeof entropy === 'boolean', fn, () => `option 'entropy' must be a boolean, got ${String(entropy)}`);
   const numClasses = referenceProbs.shape[1];
   return tf.tidy(() => {

@@ -1,22 +1,44 @@
 import * as tf from '@tensorflow/tfjs';
 import { linearSumAssignment } from 'linear-sum-assignment';
-import { checkFiniteValues, checkSameDim, checkTensor, shapeString } from '../util/checks';
+import { checkFiniteValues, checkInputs, checkSameDim, checkTensor, shapeString } from '../util/checks';
 import { cosineSimilarityMatrix } from './cosine';
 import { readSync } from '../util/syncRead';
 
 const FN = 'matchPrototypes';
 
+/** Inputs of {@link matchPrototypes}: the two sides' prototypes and their cluster sizes. */
+export interface MatchPrototypesInputs {
+  /** P [K,d], the student's prototypes. */
+  student: tf.Tensor2D;
+  /** P̃ [K',d], the reference's prototypes. */
+  reference: tf.Tensor2D;
+  /** [K], the student's cluster sizes (a cluster of size 0 is never matched). */
+  studentCounts: tf.Tensor1D;
+  /** [K'], the reference's group sizes. */
+  referenceCounts: tf.Tensor1D;
+}
+
 /**
- * One-to-one matching of student clusters to reference groups that maximises the total cosine
- * similarity Σ cos(P_i, P̃_j) (Hungarian / Jonker–Volgenant, rectangular allowed), over the clusters
- * with count > 0 on both sides only. Returns min(#non-empty student, #non-empty reference) pairs
- * [studentCluster, referenceGroup], sorted by student cluster; [] when either side has no non-empty group.
- * student [K,d], reference [K',d], studentCounts [K], referenceCounts [K']. Synchronous (reads the
- * K×K' similarities); non-finite similarities throw. Not differentiable (returns numbers).
+ * One-to-one matching π of student clusters to reference groups that maximises the total cosine
+ * similarity Σ_i cos(P_i, P̃_π(i)) (Hungarian / Jonker–Volgenant, rectangular allowed), over the clusters
+ * with count > 0 on both sides only. Synchronous (reads the K×K' similarities); non-finite similarities
+ * throw. Not differentiable (returns numbers).
+ *
+ * @param inputs `student` P [K,d], `reference` P̃ [K',d], `studentCounts` [K], `referenceCounts` [K'].
+ * @returns min(#non-empty student, #non-empty reference) pairs [studentCluster, referenceGroup], sorted by
+ *   student cluster; [] when either side has no non-empty group.
+ * @see TEAR spec §4, step 4 (the matching the release lacks); Kuhn, "The Hungarian method for the assignment problem", 1955.
+ * @example
+ * ```ts
+ * const pairs = matchPrototypes({
+ *   student: tf.tensor2d([[1, 0], [0, 1]]), reference: tf.tensor2d([[0, 1], [1, 0]]),
+ *   studentCounts: tf.tensor1d([3, 2]), referenceCounts: tf.tensor1d([1, 4]),
+ * });   // [[0, 1], [1, 0]]
+ * ```
  */
-export function matchPrototypes(
-  student: tf.Tensor2D, reference: tf.Tensor2D, studentCounts: tf.Tensor1D, referenceCounts: tf.Tensor1D,
-): Array<[number, number]> {
+export function matchPrototypes(inputs: MatchPrototypesInputs): Array<[number, number]> {
+  checkInputs(inputs, FN, 'matchPrototypes({ student, reference, studentCounts, referenceCounts })');
+  const { student, reference, studentCounts, referenceCounts } = inputs;
   checkTensor(student, 'student', FN, { rank: 2 });
   checkTensor(reference, 'reference', FN, { rank: 2 });
   checkTensor(studentCounts, 'studentCounts', FN, { rank: 1 });

@@ -1,5 +1,5 @@
 import { ADAPL_MASKS } from '../math/adaplLoss';
-import { ADAPL_ESTIMATORS } from '../math/ensembleLossEstimate';
+import { ADAPL_ESTIMATORS } from '../math/estimators';
 import { IPH_REFERENCES } from '../math/iphLoss';
 import { ESTIMATOR_DISTANCES } from '../math/lossEstimator';
 import { RELAX_SPREADS } from '../math/relaxPseudoLabels';

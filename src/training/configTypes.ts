@@ -1,5 +1,5 @@
 import type { AdaplMask } from '../math/adaplLoss';
-import type { AdaplEstimator } from '../math/ensembleLossEstimate';
+import type { AdaplEstimator } from '../math/estimators';
 import type { IphReference } from '../math/iphLoss';
 import type { EstimatorDistance } from '../math/lossEstimator';
 import type { RelaxSpread } from '../math/relaxPseudoLabels';

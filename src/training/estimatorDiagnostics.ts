@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { LOSS_ESTIMATE_CANDIDATES, lossEstimateCandidates } from '../math/lossEstimateCandidates';
+import { LOSS_ESTIMATE_CANDIDATES, lossEstimateCandidates } from '../math/estimators';
 import { maxProbabilityUncertainty } from '../math/uncertaintyScores';
 import { estimatorQuality } from '../metrics/estimatorQuality';
 import type { NumberArray } from '../metrics/labelChecks';
@@ -34,11 +34,11 @@ export async function estimatorDiagnostics(inputs: EstimatorDiagnosticsInputs): 
   const { studentProbs, referenceProbs, estimates, hidden, pseudo, numClasses } = inputs;
   const owned: tf.Tensor[] = [];
   try {
-    const scores: Record<string, tf.Tensor1D> = { naive: maxProbabilityUncertainty(studentProbs) };
+    const scores: Record<string, tf.Tensor1D> = { naive: maxProbabilityUncertainty({ probs: studentProbs }) };
     owned.push(scores.naive);
     if (estimates) scores.estimate = estimates;
     if (referenceProbs) {
-      const candidates = lossEstimateCandidates(referenceProbs, studentProbs);
+      const candidates = lossEstimateCandidates({ referenceProbs, studentProbs });
       owned.push(...Object.values(candidates));
       for (const name of LOSS_ESTIMATE_CANDIDATES) scores[`candidate.${name}`] = candidates[name];
     }
@@ -135,7 +135,7 @@ const CALIBRATION_L2 = 1e-2;
 async function candidateScores(split: HeldOutSplit, n: number, numClasses: number): Promise<Record<string, NumberArray>> {
   const student = tf.tensor2d(Float32Array.from(split.studentProbs), [n, numClasses]);
   const reference = tf.tensor2d(Float32Array.from(split.referenceProbs), [n, numClasses]);
-  const candidates = lossEstimateCandidates(reference, student);
+  const candidates = lossEstimateCandidates({ referenceProbs: reference, studentProbs: student });
   try {
     const names = [...LOSS_ESTIMATE_CANDIDATES];
     const values = await Promise.all(names.map((c) => candidates[c].data()));

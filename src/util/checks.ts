@@ -35,6 +35,25 @@ export function checkNotPositional(first: unknown, fn: string, currentForm: stri
   }
 }
 
+/**
+ * Checks the first argument of an `fn(inputs, options)` function (docs/architecture.md, Conventions): refuses
+ * the older positional form with {@link checkNotPositional}, then anything that is not an object. Both
+ * messages name the current form, `currentForm`.
+ */
+export function checkInputs(inputs: unknown, fn: string, currentForm: string): asserts inputs is object {
+  checkNotPositional(inputs, fn, currentForm);
+  check(inputs !== null && typeof inputs === 'object', fn, () => `argument 'inputs' must be an object of named tensors: ${currentForm}`);
+}
+
+/**
+ * Checks a required options argument (one with a required field, such as `numClusters`): a call without it is
+ * refused with a message naming the current form.
+ */
+export function checkRequiredOptions(options: unknown, fn: string, currentForm: string): asserts options is object {
+  check(options !== null && typeof options === 'object' && !(options instanceof tf.Tensor), fn,
+    () => `argument 'options' is required: ${currentForm}`);
+}
+
 export const shapeString = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 
 export interface TensorSpec {

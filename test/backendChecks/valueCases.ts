@@ -75,7 +75,7 @@ export const VALUE_CASES: ValueCase[] = [
     inputs: () => ({ p: probs(2) }),
     run: ({ p }) => {
       const { labels: l, confidence } = hardPseudoLabels(p as tf.Tensor2D);
-      return { labels: l, confidence, mask: confidenceMask(p as tf.Tensor2D, 0.6), oneHot: oneHotPseudoLabels(l, C) };
+      return { labels: l, confidence, mask: confidenceMask({ probs: p as tf.Tensor2D }, { threshold: 0.6 }), oneHot: oneHotPseudoLabels(l, C) };
     },
     exact: ['mask', 'oneHot'],
   },
@@ -110,20 +110,20 @@ export const VALUE_CASES: ValueCase[] = [
     inputs: () => ({ r: probs(12), s: probs(13) }),
     run: ({ r, s }) => ({
       ensembleLossEstimate: ensembleLossEstimate({ referenceProbs: r as tf.Tensor2D, studentProbs: s as tf.Tensor2D }, { referenceWeight: 0.3 }),
-      maxProb: maxProbabilityUncertainty(s as tf.Tensor2D),
-      temporal: temporalEnsembleUncertainty(r as tf.Tensor2D, s as tf.Tensor2D, { referenceWeight: 0.7 }),
-      ...Object.fromEntries(Object.entries(lossEstimateCandidates(r as tf.Tensor2D, s as tf.Tensor2D)).map(([k, t]) => [`candidate.${k}`, t])),
+      maxProb: maxProbabilityUncertainty({ probs: s as tf.Tensor2D }),
+      temporal: temporalEnsembleUncertainty({ referenceProbs: r as tf.Tensor2D, studentProbs: s as tf.Tensor2D }, { referenceWeight: 0.7 }),
+      ...Object.fromEntries(Object.entries(lossEstimateCandidates({ referenceProbs: r as tf.Tensor2D, studentProbs: s as tf.Tensor2D })).map(([k, t]) => [`candidate.${k}`, t])),
     }),
   },
   {
     name: 'adaplWeights',
     inputs: () => ({ e: positive(14) }),
-    run: ({ e }) => ({ w: adaplWeights(e as tf.Tensor1D, { gamma: 2, wMin: 0.1 }) }),
+    run: ({ e }) => ({ w: adaplWeights({ estimates: e as tf.Tensor1D }, { gamma: 2, wMin: 0.1 }) }),
   },
   ...(['uniform', 'reference'] as const).map((spread): ValueCase => ({
     name: `relaxPseudoLabels (${spread})`,
     inputs: () => ({ l: labels(1), w: tf.tensor1d(seeded(15, U, 0.45, 0.5)), r: probs(16) }),
-    run: ({ l, w, r }) => ({ targets: relaxPseudoLabels(l as tf.Tensor1D, w as tf.Tensor1D, C, { spread, referenceProbs: r as tf.Tensor2D }) }),
+    run: ({ l, w, r }) => ({ targets: relaxPseudoLabels({ pseudoLabels: l as tf.Tensor1D, weights: w as tf.Tensor1D, referenceProbs: r as tf.Tensor2D }, { numClasses: C, spread }) }),
   })),
   ...(['threshold', 'none'] as const).map((mask): ValueCase => ({
     name: `adaplLoss (mask ${mask}) and its gradient`,
@@ -141,7 +141,7 @@ export const VALUE_CASES: ValueCase[] = [
     name: `kmeans (engine ${engine})`,
     inputs: () => ({ x: features(21, 24) }),
     run: ({ x }) => {
-      const r = kmeans(x as tf.Tensor2D, 3, { seed: 4, restarts: 2, engine });
+      const r = kmeans({ x: x as tf.Tensor2D }, { k: 3, seed: 4, restarts: 2, engine });
       return { assignments: r.assignments, centroids: r.centroids, inertia: r.inertia, iterations: r.iterations };
     },
     exact: ['iterations'],
@@ -150,7 +150,7 @@ export const VALUE_CASES: ValueCase[] = [
     name: 'kmeans (engine auto)',
     inputs: () => ({ x: features(22, 24) }),
     run: ({ x }) => {
-      const r = kmeans(x as tf.Tensor2D, 3, { seed: 5 });
+      const r = kmeans({ x: x as tf.Tensor2D }, { k: 3, seed: 5 });
       return { assignments: r.assignments, centroids: r.centroids, inertia: r.inertia };
     },
   },
@@ -158,10 +158,10 @@ export const VALUE_CASES: ValueCase[] = [
     name: 'clusterPrototypes and its gradient, matchPrototypes',
     inputs: () => ({ f: features(23), g: features(24), a: labels(0, U, 3), b: tf.tensor1d(Array.from({ length: U }, (_, i) => (i + 1) % 3), 'int32') }),
     run: ({ f, g, a, b }) => {
-      const s = clusterPrototypes(f as tf.Tensor2D, a as tf.Tensor1D, 3);
-      const r = clusterPrototypes(g as tf.Tensor2D, b as tf.Tensor1D, 3);
-      const pairs = matchPrototypes(s.prototypes, r.prototypes, s.counts, r.counts);
-      const df = tf.grad((x: tf.Tensor) => tf.sum(tf.square(clusterPrototypes(x as tf.Tensor2D, a as tf.Tensor1D, 3).prototypes)))(f);
+      const s = clusterPrototypes({ features: f as tf.Tensor2D, assignments: a as tf.Tensor1D }, { k: 3 });
+      const r = clusterPrototypes({ features: g as tf.Tensor2D, assignments: b as tf.Tensor1D }, { k: 3 });
+      const pairs = matchPrototypes({ student: s.prototypes, reference: r.prototypes, studentCounts: s.counts, referenceCounts: r.counts });
+      const df = tf.grad((x: tf.Tensor) => tf.sum(tf.square(clusterPrototypes({ features: x as tf.Tensor2D, assignments: a as tf.Tensor1D }, { k: 3 }).prototypes)))(f);
       return { prototypes: s.prototypes, counts: s.counts, reference: r.prototypes, referenceCounts: r.counts, pairs, df };
     },
     exact: ['pairs'],

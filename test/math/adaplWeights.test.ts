@@ -11,11 +11,11 @@ describe('adaplWeights', () => {
   it('matches w = 1 − (1 − w_min)(2σ(γL̂) − 1) by hand, with w = 1 exactly at L̂ = 0', async () => {
     await expectNoLeak(() => {
       const e = tf.tensor1d([0, 0.5, 2, 40]);
-      const w = adaplWeights(e);
+      const w = adaplWeights({ estimates: e });
       const expected = [0, 0.5, 2, 40].map((l) => 1 - 0.5 * (2 * sigmoid(l) - 1));
       expectClose(values(w), expected, 1e-7);
       expect(values(w)[0]).toBe(1);
-      const w2 = adaplWeights(e, { gamma: 3, wMin: 0.8 });
+      const w2 = adaplWeights({ estimates: e }, { gamma: 3, wMin: 0.8 });
       expectClose(values(w2), [0, 0.5, 2, 40].map((l) => 1 - 0.2 * (2 * sigmoid(3 * l) - 1)), 1e-7);
       tf.dispose([e, w, w2]);
     });
@@ -25,7 +25,7 @@ describe('adaplWeights', () => {
     await expectNoLeak(() => {
       const e = tf.tensor1d(fixture.adaplWeights.estimates);
       for (const c of fixture.adaplWeights.cases) {
-        const w = adaplWeights(e, { gamma: c.gamma, wMin: c.wMin });
+        const w = adaplWeights({ estimates: e }, { gamma: c.gamma, wMin: c.wMin });
         expectClose(values(w), c.weights, 1e-6, 1e-6);
         w.dispose();
       }
@@ -42,7 +42,7 @@ describe('adaplWeights', () => {
         (raw, gamma, wMin) => {
           const sorted = [...raw].sort((a, b) => a - b);
           tf.tidy(() => {
-            const w = values(adaplWeights(tf.tensor1d(sorted), { gamma, wMin }));
+            const w = values(adaplWeights({ estimates: tf.tensor1d(sorted) }, { gamma, wMin }));
             const lo = Math.fround(wMin);
             for (let i = 0; i < w.length; i++) {
               expect(w[i]).toBeLessThanOrEqual(1);
@@ -61,7 +61,7 @@ describe('adaplWeights', () => {
   it('treats negative estimates as 0', async () => {
     await expectNoLeak(() => {
       const e = tf.tensor1d([-3, -1e-7]);
-      const w = adaplWeights(e);
+      const w = adaplWeights({ estimates: e });
       expect(values(w)).toEqual([1, 1]);
       tf.dispose([e, w]);
     });
@@ -70,9 +70,9 @@ describe('adaplWeights', () => {
   it('rejects w_min outside [0, 1] and γ ≤ 0', async () => {
     await expectNoLeak(() => {
       const e = tf.tensor1d([1]);
-      expect(() => adaplWeights(e, { wMin: 1.2 })).toThrow("tear-ssl.adaplWeights: option 'wMin' must be <= 1, got 1.2");
-      expect(() => adaplWeights(e, { wMin: -0.1 })).toThrow("option 'wMin' must be >= 0, got -0.1");
-      expect(() => adaplWeights(e, { gamma: 0 })).toThrow("option 'gamma' must be > 0, got 0");
+      expect(() => adaplWeights({ estimates: e }, { wMin: 1.2 })).toThrow("tear-ssl.adaplWeights: option 'wMin' must be <= 1, got 1.2");
+      expect(() => adaplWeights({ estimates: e }, { wMin: -0.1 })).toThrow("option 'wMin' must be >= 0, got -0.1");
+      expect(() => adaplWeights({ estimates: e }, { gamma: 0 })).toThrow("option 'gamma' must be > 0, got 0");
       e.dispose();
     });
   });

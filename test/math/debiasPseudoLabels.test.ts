@@ -18,7 +18,7 @@ describe('debiasProbabilities (DebiasPL eq. 4)', () => {
       const lambda = 0.5;
       const q = tf.tensor2d(z.map(softmax));
       const m = tf.tensor1d(marginal);
-      const out = debiasProbabilities(q, m, { lambda });
+      const out = debiasProbabilities({ probs: q, marginal: m }, { lambda });
       expect(out.shape).toEqual([2, 3]);
       // by hand, row 0: weights e^{z_c}·p̄_c^{−½} = (e²/√.6, e^{.5}/√.3, e^{−1}/√.1), normalised
       const w0 = [Math.exp(2) / Math.sqrt(0.6), Math.exp(0.5) / Math.sqrt(0.3), Math.exp(-1) / Math.sqrt(0.1)];
@@ -43,7 +43,7 @@ describe('debiasProbabilities (DebiasPL eq. 4)', () => {
           const total = raw.reduce((a, b) => a + b, 0);
           const marginal = raw.map((r) => r / total);
           tf.tidy(() => {
-            const out = debiasProbabilities(tf.tensor2d(z.map(softmax)), tf.tensor1d(marginal), { lambda });
+            const out = debiasProbabilities({ probs: tf.tensor2d(z.map(softmax)), marginal: tf.tensor1d(marginal) }, { lambda });
             expectClose(values(out), debiasRef(z, marginal, lambda).flat(), 2e-6, 2e-5);
             for (const row of out.arraySync()) expect(Math.abs(row.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
           });
@@ -56,12 +56,12 @@ describe('debiasProbabilities (DebiasPL eq. 4)', () => {
       const q = tf.tensor2d([[0.7, 0.2, 0.1], [0.05, 0.15, 0.8]]);
       const m = tf.tensor1d([0.5, 0.3, 0.2]);
       const uniform = tf.fill([3], 1 / 3) as tf.Tensor1D;
-      const a = debiasProbabilities(q, m, { lambda: 0 });
+      const a = debiasProbabilities({ probs: q, marginal: m }, { lambda: 0 });
       expectClose(values(a), values(q), 1e-7);
-      const b = debiasProbabilities(q, uniform, { lambda: 0.9 });
+      const b = debiasProbabilities({ probs: q, marginal: uniform }, { lambda: 0.9 });
       expectClose(values(b), values(q), 1e-6);
       const empty = tf.zeros([0, 3]) as tf.Tensor2D;
-      const e = debiasProbabilities(empty, m, { lambda: 0.4 });
+      const e = debiasProbabilities({ probs: empty, marginal: m }, { lambda: 0.4 });
       expect(e.shape).toEqual([0, 3]);
       tf.dispose([q, m, uniform, a, b, empty, e]);
     });
@@ -71,7 +71,7 @@ describe('debiasProbabilities (DebiasPL eq. 4)', () => {
     await expectNoLeak(() => {
       const q = tf.tensor2d([[0.5, 0.5]]);
       const m = tf.tensor1d([1, 0]);
-      const out = debiasProbabilities(q, m, { lambda: 0.5 });
+      const out = debiasProbabilities({ probs: q, marginal: m }, { lambda: 0.5 });
       expect(values(out).every(Number.isFinite)).toBe(true);
       expect(values(out)[1]).toBeGreaterThan(0.99);
       tf.dispose([q, m, out]);
@@ -87,16 +87,16 @@ describe('debiasProbabilities (DebiasPL eq. 4)', () => {
       const q1d = tf.tensor1d([0.5, 0.5]);
       const qInt = tf.tensor2d([[1, 0]], [1, 2], 'int32');
       const cases: Array<[() => unknown, RegExp]> = [
-        [() => debiasProbabilities(q, m3 as tf.Tensor1D, { lambda: 1 }), /debiasProbabilities: 'marginal' \[3\] must have one entry per class of 'probs' \[1,2\]/],
-        [() => debiasProbabilities(q, m2d as unknown as tf.Tensor1D, { lambda: 1 }), /argument 'marginal' must have rank 1/],
-        [() => debiasProbabilities(q1d as unknown as tf.Tensor2D, m2, { lambda: 1 }), /argument 'probs' must have rank 2/],
-        [() => debiasProbabilities(qInt as tf.Tensor2D, m2, { lambda: 1 }), /argument 'probs' must have dtype float32/],
-        [() => debiasProbabilities(q, m2, { lambda: NaN }), /option 'lambda' must be a finite number ≥ 0, got NaN/],
-        [() => debiasProbabilities(q, m2, { lambda: -0.1 }), /option 'lambda'/],
-        [() => debiasProbabilities(q, m2, undefined as unknown as { lambda: number }), /option 'lambda'.*got undefined/],
-        [() => marginalAdjustedLogits(q, m3 as tf.Tensor1D, { lambda: 1 }), /marginalAdjustedLogits: 'marginal' \[3\] must have one entry per class of 'logits' \[1,2\]/],
-        [() => marginalAdjustedLogits(q, m2, { lambda: Infinity }), /marginalAdjustedLogits: option 'lambda'/],
-        [() => marginalAdjustedLogits([[1, 2]] as unknown as tf.Tensor2D, m2, { lambda: 1 }), /argument 'logits' must be a tf.Tensor/],
+        [() => debiasProbabilities({ probs: q, marginal: m3 as tf.Tensor1D }, { lambda: 1 }), /debiasProbabilities: 'marginal' \[3\] must have one entry per class of 'probs' \[1,2\]/],
+        [() => debiasProbabilities({ probs: q, marginal: m2d as unknown as tf.Tensor1D }, { lambda: 1 }), /argument 'marginal' must have rank 1/],
+        [() => debiasProbabilities({ probs: q1d as unknown as tf.Tensor2D, marginal: m2 }, { lambda: 1 }), /argument 'probs' must have rank 2/],
+        [() => debiasProbabilities({ probs: qInt as tf.Tensor2D, marginal: m2 }, { lambda: 1 }), /argument 'probs' must have dtype float32/],
+        [() => debiasProbabilities({ probs: q, marginal: m2 }, { lambda: NaN }), /option 'lambda' must be a finite number ≥ 0, got NaN/],
+        [() => debiasProbabilities({ probs: q, marginal: m2 }, { lambda: -0.1 }), /option 'lambda'/],
+        [() => debiasProbabilities({ probs: q, marginal: m2 }, undefined as unknown as { lambda: number }), /argument 'options' is required: debiasProbabilities\(\{ probs, marginal \}, \{ lambda \}\)/],
+        [() => marginalAdjustedLogits({ logits: q, marginal: m3 as tf.Tensor1D }, { lambda: 1 }), /marginalAdjustedLogits: 'marginal' \[3\] must have one entry per class of 'logits' \[1,2\]/],
+        [() => marginalAdjustedLogits({ logits: q, marginal: m2 }, { lambda: Infinity }), /marginalAdjustedLogits: option 'lambda'/],
+        [() => marginalAdjustedLogits({ logits: [[1, 2]] as unknown as tf.Tensor2D, marginal: m2 }, { lambda: 1 }), /argument 'logits' must be a tf.Tensor/],
       ];
       for (const [f, message] of cases) {
         expect(f).toThrow(TearArgumentError);
@@ -110,7 +110,7 @@ describe('debiasProbabilities (DebiasPL eq. 4)', () => {
     await expectNoLeak(() => {
       const q = tf.tensor2d([[NaN, 0.5], [0.3, 0.7]]);
       const m = tf.tensor1d([0.5, 0.5]);
-      const t = debiasProbabilities(q, m, { lambda: 1 });
+      const t = debiasProbabilities({ probs: q, marginal: m }, { lambda: 1 });
       const out = values(t);
       expect(Number.isNaN(out[0])).toBe(true);
       expectClose(out.slice(2), [0.3, 0.7], 1e-6);
@@ -126,13 +126,13 @@ describe('marginalAdjustedLogits (DebiasPL eq. 6)', () => {
       const marginal = [0.7, 0.2, 0.1];
       const z = tf.tensor2d(zArr);
       const m = tf.tensor1d(marginal);
-      const out = marginalAdjustedLogits(z, m, { lambda: 0.4 });
+      const out = marginalAdjustedLogits({ logits: z, marginal: m }, { lambda: 0.4 });
       expectClose(values(out), zArr.flatMap((row) => row.map((v, c) => v + 0.4 * Math.log(marginal[c]))), 1e-6);
-      const same = marginalAdjustedLogits(z, m, { lambda: 0 });
+      const same = marginalAdjustedLogits({ logits: z, marginal: m }, { lambda: 0 });
       expect(values(same)).toEqual(values(z));
       // the CE of the adjusted logits has the numerical gradient of the float64 function
       const t = tf.tensor2d([[0, 0, 1], [1, 0, 0]]);
-      expectGradientMatches((x) => tf.tidy(() => tf.mean(tf.sum(tf.mul(t, tf.neg(tf.logSoftmax(marginalAdjustedLogits(x as tf.Tensor2D, m, { lambda: 0.4 })))), 1))) as tf.Scalar, z);
+      expectGradientMatches((x) => tf.tidy(() => tf.mean(tf.sum(tf.mul(t, tf.neg(tf.logSoftmax(marginalAdjustedLogits({ logits: x as tf.Tensor2D, marginal: m }, { lambda: 0.4 })))), 1))) as tf.Scalar, z);
       tf.dispose([z, m, out, same, t]);
     });
   });

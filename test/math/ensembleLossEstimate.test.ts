@@ -17,7 +17,7 @@ describe('ensembleLossEstimate', () => {
       expectClose(values(half), [-Math.log(0.45), -Math.log(0.6), -Math.log(0.8)], 1e-6);
       const studentOnly = ensembleLossEstimate({ referenceProbs, studentProbs }, { referenceWeight: 0 });
       expectClose(values(studentOnly), [-Math.log(0.7), -Math.log(0.4), -Math.log(0.8)], 1e-6);
-      const u = temporalEnsembleUncertainty(referenceProbs, studentProbs);
+      const u = temporalEnsembleUncertainty({ referenceProbs, studentProbs });
       expectClose(values(half), values(u).map((v) => -Math.log(1 - v)), 1e-6);
       tf.dispose([referenceProbs, studentProbs, half, studentOnly, u]);
     });

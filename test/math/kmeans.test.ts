@@ -10,7 +10,7 @@ const sqDist = (a: number[], b: number[]): number => a.reduce((s, v, i) => s + (
 
 function run(rows: Rows, k: number, opts = {}) {
   const x = tf.tensor2d(rows, undefined, 'float32');
-  const r = kmeans(x, k, opts);
+  const r = kmeans({ x }, { ...opts, k: k });
   const out = {
     assignments: Array.from(r.assignments.dataSync()),
     centroids: r.centroids.arraySync(),
@@ -134,7 +134,7 @@ for (const engine of ['host', 'tensor'] as const) describe(`kmeans (${engine} en
   it('handles N = 0 (empty assignments, zero centroids)', async () => {
     await expectNoLeak(() => {
       const x = tf.zeros([0, 3]) as tf.Tensor2D;
-      const r = kmeans(x, 2, { engine });
+      const r = kmeans({ x }, { k: 2, engine });
       expect(r.assignments.shape).toEqual([0]);
       expect(r.assignments.dtype).toBe('int32');
       expect(r.centroids.arraySync()).toEqual([[0, 0, 0], [0, 0, 0]]);
@@ -160,7 +160,7 @@ for (const engine of ['host', 'tensor'] as const) describe(`kmeans (${engine} en
     await expectNoLeak(() => {
       const x = tf.tensor2d([[0, 0], [0, 1], [5, 5], [5, 6]]);
       const g = tf.grad((f: tf.Tensor) => {
-        const r = kmeans(f as tf.Tensor2D, 2, { seed: 0, engine });
+        const r = kmeans({ x: f as tf.Tensor2D }, { k: 2, seed: 0, engine });
         r.centroids.dispose();
         return tf.unsortedSegmentSum(f, r.assignments, 2).sum() as tf.Scalar;
       })(x);
@@ -172,16 +172,16 @@ for (const engine of ['host', 'tensor'] as const) describe(`kmeans (${engine} en
   it('rejects NaN values, bad k and bad options, naming the argument and shape', async () => {
     await expectNoLeak(() => {
       const x = tf.tensor2d([[0, NaN], [1, 1], [2, 2]]);
-      expect(() => kmeans(x, 2, { engine })).toThrow(/tear-ssl\.kmeans: argument 'x' \[3,2\] contains NaN/);
+      expect(() => kmeans({ x }, { k: 2, engine })).toThrow(/tear-ssl\.kmeans: argument 'x' \[3,2\] contains NaN/);
       tf.dispose(x);
       const y = tf.tensor2d([[0, 1], [1, 1]]);
-      expect(() => kmeans(y, 0, { engine })).toThrow(/option 'k' must be >= 1/);
-      expect(() => kmeans(y, 1.5)).toThrow(/'k' must be an integer/);
-      expect(() => kmeans(y, 1, { restarts: 0, engine })).toThrow(/'restarts'/);
-      expect(() => kmeans(y, 1, { tolerance: -1, engine })).toThrow(/'tolerance'/);
+      expect(() => kmeans({ x: y }, { k: 0, engine })).toThrow(/option 'k' must be >= 1/);
+      expect(() => kmeans({ x: y }, { k: 1.5 })).toThrow(/'k' must be an integer/);
+      expect(() => kmeans({ x: y }, { k: 1, restarts: 0, engine })).toThrow(/'restarts'/);
+      expect(() => kmeans({ x: y }, { k: 1, tolerance: -1, engine })).toThrow(/'tolerance'/);
       tf.dispose(y);
       const v = tf.tensor1d([1, 2]);
-      expect(() => kmeans(v as unknown as tf.Tensor2D, 1, { engine })).toThrow(/'x' must have rank 2, got shape \[2\]/);
+      expect(() => kmeans({ x: v as unknown as tf.Tensor2D }, { k: 1, engine })).toThrow(/'x' must have rank 2, got shape \[2\]/);
       tf.dispose(v);
     });
   });
@@ -214,7 +214,7 @@ describe('kmeans engines', () => {
   it('rejects an unknown engine', async () => {
     await expectNoLeak(() => {
       const x = tf.tensor2d([[0, 1], [1, 1]]);
-      expect(() => kmeans(x, 1, { engine: 'gpu' as never })).toThrow(/option 'engine' must be one of 'auto', 'host', 'tensor'/);
+      expect(() => kmeans({ x }, { k: 1, engine: 'gpu' as never })).toThrow(/option 'engine' must be one of 'auto', 'host', 'tensor'/);
       x.dispose();
     });
   });

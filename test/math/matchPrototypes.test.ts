@@ -33,7 +33,7 @@ function bruteForceBest(sim: number[][]): number {
 function match(s: number[][], r: number[][], sc: number[], rc: number[]): Array<[number, number]> {
   const t = [tf.tensor2d(s), tf.tensor2d(r), tf.tensor1d(sc), tf.tensor1d(rc)] as const;
   try {
-    return matchPrototypes(t[0], t[1], t[2], t[3]);
+    return matchPrototypes({ student: t[0], reference: t[1], studentCounts: t[2], referenceCounts: t[3] });
   } finally {
     tf.dispose([...t]);
   }

@@ -30,10 +30,10 @@ describe('confidenceMask', () => {
   it('is 1 exactly when max ≥ τ (boundary included), float32', async () => {
     await expectNoLeak(() => {
       const q = tf.tensor2d([[0.95, 0.05], [0.9499, 0.0501], [0.02, 0.98]]);
-      const m = confidenceMask(q);
+      const m = confidenceMask({ probs: q });
       expect(m.dtype).toBe('float32');
       expect(values(m)).toEqual([1, 0, 1]);
-      const m2 = confidenceMask(q, 0.5);
+      const m2 = confidenceMask({ probs: q }, { threshold: 0.5 });
       expect(values(m2)).toEqual([1, 1, 1]);
       tf.dispose([q, m, m2]);
     });
@@ -42,7 +42,7 @@ describe('confidenceMask', () => {
   it('rejects a threshold outside [0, 1]', async () => {
     await expectNoLeak(() => {
       const q = tf.tensor2d([[1, 0]]);
-      expect(() => confidenceMask(q, 1.5)).toThrow("tear-ssl.confidenceMask: option 'threshold' must be <= 1, got 1.5");
+      expect(() => confidenceMask({ probs: q }, { threshold: 1.5 })).toThrow("tear-ssl.confidenceMask: option 'threshold' must be <= 1, got 1.5");
       q.dispose();
     });
   });

@@ -22,7 +22,7 @@ describe('relaxPseudoLabels', () => {
     await expectNoLeak(() => {
       const labels = tf.tensor1d([1, 0], 'int32');
       const w = tf.tensor1d([0.7, 1]);
-      const q = relaxPseudoLabels(labels, w, 4);
+      const q = relaxPseudoLabels({ pseudoLabels: labels, weights: w }, { numClasses: 4 });
       expectClose(values(q), [0.1, 0.7, 0.1, 0.1, 1, 0, 0, 0], 1e-7);
       tf.dispose([labels, w, q]);
     });
@@ -33,7 +33,7 @@ describe('relaxPseudoLabels', () => {
       const labels = tf.tensor1d([0], 'int32');
       const w = tf.tensor1d([0.6]);
       const ref = tf.tensor2d([[0.5, 0.3, 0.2]]);
-      const q = relaxPseudoLabels(labels, w, 3, { spread: 'reference', referenceProbs: ref });
+      const q = relaxPseudoLabels({ pseudoLabels: labels, weights: w, referenceProbs: ref }, { numClasses: 3, spread: 'reference' });
       expectClose(values(q), [0.6, 0.4 * 0.6, 0.4 * 0.4], 1e-7);
       tf.dispose([labels, w, ref, q]);
     });
@@ -44,7 +44,7 @@ describe('relaxPseudoLabels', () => {
       const labels = tf.tensor1d([2, 0], 'int32');
       const w = tf.tensor1d([0.8, 0.8]);
       const ref = tf.tensor2d([[0, 0, 1], [0.5, 0.5, 0]]);
-      const q = relaxPseudoLabels(labels, w, 3, { spread: 'reference', referenceProbs: ref });
+      const q = relaxPseudoLabels({ pseudoLabels: labels, weights: w, referenceProbs: ref }, { numClasses: 3, spread: 'reference' });
       expectClose(values(q), [0.1, 0.1, 0.8, 0.8, 0.2, 0], 1e-7);
       tf.dispose([labels, w, ref, q]);
     });
@@ -56,9 +56,9 @@ describe('relaxPseudoLabels', () => {
       const stu = tf.tensor2d(fixture.estimator.student);
       const labels = tf.tensor1d(fixture.adapl.labels, 'int32');
       const est = estimateUnlabeledLoss({ referenceProbs: ref, studentProbs: stu });
-      const w = adaplWeights(est);
+      const w = adaplWeights({ estimates: est });
       for (const c of fixture.adapl.cases) {
-        const q = relaxPseudoLabels(labels, w, 5, { spread: c.spread, referenceProbs: ref });
+        const q = relaxPseudoLabels({ pseudoLabels: labels, weights: w, referenceProbs: ref }, { numClasses: 5, spread: c.spread });
         expectClose(values(q), c.targets.flat(), 2e-6, 1e-5);
         q.dispose();
       }
@@ -73,8 +73,8 @@ describe('relaxPseudoLabels', () => {
           const labels = tf.tensor1d(rows.map((r) => r.label), 'int32');
           const w = tf.tensor1d(rows.map((r) => r.w));
           const ref = tf.tensor2d(rows.map((r) => { const s = r.ref.reduce((a, b) => a + b, 0); return r.ref.map((v) => v / s); }));
-          const uniform = relaxPseudoLabels(labels, w, c).arraySync();
-          const byRef = relaxPseudoLabels(labels, w, c, { spread: 'reference', referenceProbs: ref }).arraySync();
+          const uniform = relaxPseudoLabels({ pseudoLabels: labels, weights: w }, { numClasses: c }).arraySync();
+          const byRef = relaxPseudoLabels({ pseudoLabels: labels, weights: w, referenceProbs: ref }, { numClasses: c, spread: 'reference' }).arraySync();
           for (const q of [uniform, byRef]) {
             q.forEach((row, b) => {
               expect(Math.abs(row.reduce((a, v) => a + v, 0) - 1)).toBeLessThan(1e-6);
@@ -91,7 +91,7 @@ describe('relaxPseudoLabels', () => {
     await expectNoLeak(() => {
       const labels = tf.tensor1d([0, 0], 'int32');
       const w = tf.tensor1d([0.6, 0.9]);
-      const q = relaxPseudoLabels(labels, w, 1);
+      const q = relaxPseudoLabels({ pseudoLabels: labels, weights: w }, { numClasses: 1 });
       expect(q.shape).toEqual([2, 1]);
       expect(values(q)).toEqual([1, 1]);
       tf.dispose([labels, w, q]);
@@ -105,10 +105,10 @@ describe('relaxPseudoLabels', () => {
       const w2 = tf.tensor1d([0.5, 0.5]);
       const w1 = tf.tensor1d([0.5]);
       const ref = tf.tensor2d([[0.5, 0.5]]);
-      expect(() => relaxPseudoLabels(fl, w1, 3)).toThrow("tear-ssl.relaxPseudoLabels: argument 'pseudoLabels' must have dtype int32, got float32");
-      expect(() => relaxPseudoLabels(labels, w2, 3)).toThrow("'pseudoLabels' [1] dim 0 must equal 'weights' [2] dim 0");
-      expect(() => relaxPseudoLabels(labels, w1, 3, { spread: 'reference' })).toThrow("option 'referenceProbs' is required");
-      expect(() => relaxPseudoLabels(labels, w1, 3, { spread: 'reference', referenceProbs: ref }))
+      expect(() => relaxPseudoLabels({ pseudoLabels: fl, weights: w1 }, { numClasses: 3 })).toThrow("tear-ssl.relaxPseudoLabels: argument 'pseudoLabels' must have dtype int32, got float32");
+      expect(() => relaxPseudoLabels({ pseudoLabels: labels, weights: w2 }, { numClasses: 3 })).toThrow("'pseudoLabels' [1] dim 0 must equal 'weights' [2] dim 0");
+      expect(() => relaxPseudoLabels({ pseudoLabels: labels, weights: w1 }, { numClasses: 3, spread: 'reference' })).toThrow("argument 'referenceProbs' is required");
+      expect(() => relaxPseudoLabels({ pseudoLabels: labels, weights: w1, referenceProbs: ref }, { numClasses: 3, spread: 'reference' }))
         .toThrow("'referenceProbs' [1,2] must have numClasses = 3 columns");
       tf.dispose([fl, labels, w2, w1, ref]);
     });

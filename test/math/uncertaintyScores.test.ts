@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { LOSS_ESTIMATE_CANDIDATES, lossEstimateCandidates } from '../../src/math/lossEstimateCandidates';
+import { LOSS_ESTIMATE_CANDIDATES, lossEstimateCandidates } from '../../src/math/estimators';
 import { estimateUnlabeledLoss } from '../../src/math/lossEstimator';
 import { maxProbabilityUncertainty, temporalEnsembleUncertainty } from '../../src/math/uncertaintyScores';
 import { TearArgumentError } from '../../src/util/checks';
@@ -14,7 +14,7 @@ describe('uncertainty scores', () => {
   it('maxProbabilityUncertainty is 1 − max p', async () => {
     await expectNoLeak(() => {
       const p = tf.tensor2d(P);
-      const u = maxProbabilityUncertainty(p);
+      const u = maxProbabilityUncertainty({ probs: p });
       expectClose(values(u), [0.3, 0.6, 0.2], 1e-6);
       tf.dispose([p, u]);
     });
@@ -25,12 +25,12 @@ describe('uncertainty scores', () => {
       const p = tf.tensor2d(P);
       const r = tf.tensor2d(R);
       // ŷ = [0, 2, 1]; p_ŷ = [.7, .4, .8]; p̃_ŷ = [.2, .8, .8].
-      const half = temporalEnsembleUncertainty(r, p);
+      const half = temporalEnsembleUncertainty({ referenceProbs: r, studentProbs: p });
       expectClose(values(half), [1 - 0.45, 1 - 0.6, 1 - 0.8], 1e-6);
-      const ref = temporalEnsembleUncertainty(r, p, { referenceWeight: 1 });
+      const ref = temporalEnsembleUncertainty({ referenceProbs: r, studentProbs: p }, { referenceWeight: 1 });
       expectClose(values(ref), [0.8, 0.2, 0.2], 1e-6);
-      const stu = temporalEnsembleUncertainty(r, p, { referenceWeight: 0 });
-      const naive = maxProbabilityUncertainty(p);
+      const stu = temporalEnsembleUncertainty({ referenceProbs: r, studentProbs: p }, { referenceWeight: 0 });
+      const naive = maxProbabilityUncertainty({ probs: p });
       expectClose(values(stu), values(naive), 1e-7);
       tf.dispose([p, r, half, ref, stu, naive]);
     });
@@ -38,10 +38,10 @@ describe('uncertainty scores', () => {
 
   it('rejects a weight outside [0, 1] and mismatched shapes, naming the argument', () => {
     const p = tf.tensor2d(P);
-    expect(() => temporalEnsembleUncertainty(p, p, { referenceWeight: 1.5 })).toThrow(/temporalEnsembleUncertainty.*referenceWeight/);
+    expect(() => temporalEnsembleUncertainty({ referenceProbs: p, studentProbs: p }, { referenceWeight: 1.5 })).toThrow(/temporalEnsembleUncertainty.*referenceWeight/);
     const q = tf.tensor2d([[0.5, 0.5]]);
-    expect(() => temporalEnsembleUncertainty(q, p)).toThrow(TearArgumentError);
-    expect(() => maxProbabilityUncertainty(tf.tensor1d([1]) as unknown as tf.Tensor2D)).toThrow(/maxProbabilityUncertainty.*probs/);
+    expect(() => temporalEnsembleUncertainty({ referenceProbs: q, studentProbs: p })).toThrow(TearArgumentError);
+    expect(() => maxProbabilityUncertainty({ probs: tf.tensor1d([1]) as unknown as tf.Tensor2D })).toThrow(/maxProbabilityUncertainty.*probs/);
     tf.dispose([p, q]);
   });
 
@@ -49,7 +49,7 @@ describe('uncertainty scores', () => {
     await expectNoLeak(() => {
       const p = tf.tensor2d(P);
       const r = tf.tensor2d(R);
-      const all = lossEstimateCandidates(r, p);
+      const all = lossEstimateCandidates({ referenceProbs: r, studentProbs: p });
       expect(Object.keys(all).sort()).toEqual([...LOSS_ESTIMATE_CANDIDATES].sort());
       const h = estimateUnlabeledLoss({ referenceProbs: r, studentProbs: p });
       // H(p̃, p) row 0 = −(.2 log .7 + .7 log .2 + .1 log .1)

@@ -38,11 +38,11 @@ describe('value checks of the pure functions (issue 10, class 6)', () => {
       const weights = tf.tensor1d([0.8, 0.8, 0.8]);
       for (const [label, message] of [[3, 'has 3 at index [1], outside [0, 3)'], [-1, 'has -1 at index [1], outside [0, 3)']] as const) {
         const labels = tf.tensor1d([0, label, 2], 'int32');
-        expect(argumentError(() => relaxPseudoLabels(labels, weights, 3))).toBe(`tear-ssl.relaxPseudoLabels: argument 'pseudoLabels' [3] ${message}`);
+        expect(argumentError(() => relaxPseudoLabels({ pseudoLabels: labels, weights }, { numClasses: 3 }))).toBe(`tear-ssl.relaxPseudoLabels: argument 'pseudoLabels' [3] ${message}`);
         labels.dispose();
       }
       const labels = tf.tensor1d([0, 2, 2], 'int32');
-      const q = relaxPseudoLabels(labels, weights, 3);
+      const q = relaxPseudoLabels({ pseudoLabels: labels, weights }, { numClasses: 3 });
       expect(Array.from(tf.tidy(() => tf.sum(q, 1).dataSync())).map((v) => Math.round(v * 1e6) / 1e6)).toEqual([1, 1, 1]);
       tf.dispose([weights, labels, q]);
     });

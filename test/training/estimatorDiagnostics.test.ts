@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { LOSS_ESTIMATE_CANDIDATES } from '../../src/math/lossEstimateCandidates';
+import { LOSS_ESTIMATE_CANDIDATES } from '../../src/math/estimators';
 import { estimatorDiagnostics, heldOutEstimatorDiagnostics } from '../../src/training/estimatorDiagnostics';
 import { SemiSupervisedTrainer } from '../../src/training/trainer';
 import { trainerOptions } from './fixtures';

@@ -49,7 +49,7 @@ export const debiasAlignment: Alignment<MarginalPredictionState> = {
   align: ({ config }, probs, s) => {
     const { lambda, momentum } = options(config);
     const raw = detach(probs);
-    return { probs: debiasProbabilities(raw, s.marginal, { lambda }), state: marginalPredictionUpdate(s, raw, { momentum }) };
+    return { probs: debiasProbabilities({ probs: raw, marginal: s.marginal }, { lambda }), state: marginalPredictionUpdate(s, raw, { momentum }) };
   },
 };
 
@@ -67,7 +67,7 @@ export const debiaspl: Algorithm = {
   masker: fixedThreshold,
   strongLogits: (step, logits, states) => {
     const s = states[state.key] as MarginalPredictionState;
-    return marginalAdjustedLogits(logits, s.marginal, { lambda: options(step.config).lambda });
+    return marginalAdjustedLogits({ logits, marginal: s.marginal }, { lambda: options(step.config).lambda });
   },
   config: section as ConfigSection,
   options: [

@@ -7,7 +7,7 @@ import type { Masker } from './types';
 export const fixedThreshold: Masker<undefined> = {
   name: 'fixed-threshold',
   mask: ({ config }, probs) => tf.tidy(() => ({
-    mask: stopGradient(confidenceMask(probs, config.threshold)), pseudoLabels: hardPseudoLabels(probs).labels,
+    mask: stopGradient(confidenceMask({ probs }, { threshold: config.threshold })), pseudoLabels: hardPseudoLabels(probs).labels,
   })),
 };
 

@@ -37,7 +37,7 @@ const weights = (): tf.Tensor => tf.tensor1d([0.9, 0.7, 0.6, 1]);
 const FUNCTIONS: Fn[] = [
   { fn: 'softmaxProbabilities', args: [{ name: 'logits', kind: 'float2', make: logits }], call: ([a]) => softmaxProbabilities(a as tf.Tensor2D) },
   { fn: 'hardPseudoLabels', args: [{ name: 'probs', kind: 'float2', make: probs }], call: ([a]) => hardPseudoLabels(a as tf.Tensor2D) },
-  { fn: 'confidenceMask', args: [{ name: 'probs', kind: 'float2', make: probs }], call: ([a]) => confidenceMask(a as tf.Tensor2D, 0.9) },
+  { fn: 'confidenceMask', args: [{ name: 'probs', kind: 'float2', make: probs }], call: ([a]) => confidenceMask({ probs: a as tf.Tensor2D }, { threshold: 0.9 }) },
   {
     fn: 'softCrossEntropy', args: [{ name: 'targets', kind: 'float2', make: probs, rows: true }, { name: 'logits', kind: 'float2', make: logits, rows: true }],
     call: ([t, z]) => softCrossEntropy({ targets: t as tf.Tensor2D, logits: z as tf.Tensor2D }),
@@ -55,10 +55,10 @@ const FUNCTIONS: Fn[] = [
     fn: 'estimateUnlabeledLoss', args: [{ name: 'referenceProbs', kind: 'float2', make: probs, rows: true }, { name: 'studentProbs', kind: 'float2', make: probs, rows: true }],
     call: ([a, b]) => estimateUnlabeledLoss({ referenceProbs: a as tf.Tensor2D, studentProbs: b as tf.Tensor2D }),
   },
-  { fn: 'adaplWeights', args: [{ name: 'estimates', kind: 'float1', make: weights }], call: ([e]) => adaplWeights(e as tf.Tensor1D) },
+  { fn: 'adaplWeights', args: [{ name: 'estimates', kind: 'float1', make: weights }], call: ([e]) => adaplWeights({ estimates: e as tf.Tensor1D }) },
   {
     fn: 'relaxPseudoLabels', args: [{ name: 'pseudoLabels', kind: 'int1', make: labels, rows: true }, { name: 'weights', kind: 'float1', make: weights, rows: true }],
-    call: ([l, w]) => relaxPseudoLabels(l as tf.Tensor1D, w as tf.Tensor1D, C),
+    call: ([l, w]) => relaxPseudoLabels({ pseudoLabels: l as tf.Tensor1D, weights: w as tf.Tensor1D }, { numClasses: C }),
   },
   {
     fn: 'adaplLoss',
@@ -67,13 +67,13 @@ const FUNCTIONS: Fn[] = [
   },
   {
     fn: 'clusterPrototypes', args: [{ name: 'features', kind: 'float2', make: features, rows: true }, { name: 'assignments', kind: 'int1', make: labels, rows: true }],
-    call: ([f, a]) => clusterPrototypes(f as tf.Tensor2D, a as tf.Tensor1D, C),
+    call: ([f, a]) => clusterPrototypes({ features: f as tf.Tensor2D, assignments: a as tf.Tensor1D }, { k: C }),
   },
   {
     fn: 'iphLoss', args: [{ name: 'studentFeatures', kind: 'float2', make: features, rows: true }, { name: 'referenceFeatures', kind: 'float2', make: features, rows: true }],
     call: ([s, r]) => iphLoss({ studentFeatures: s as tf.Tensor2D, referenceFeatures: r as tf.Tensor2D }, { numClusters: 2, reference: 'kmeans', seed: 1 }),
   },
-  { fn: 'kmeans', args: [{ name: 'x', kind: 'float2', make: features }], call: ([x]) => kmeans(x as tf.Tensor2D, 2, { seed: 1 }) },
+  { fn: 'kmeans', args: [{ name: 'x', kind: 'float2', make: features }], call: ([x]) => kmeans({ x: x as tf.Tensor2D }, { k: 2, seed: 1 }) },
   {
     fn: 'temporalMemoryRead', args: [{ name: 'indices', kind: 'int1', make: labels }],
     call: ([i]) => { const s = temporalMemoryInit(6, C); try { return temporalMemoryRead(s, i as tf.Tensor1D); } finally { disposeState(s); } },
@@ -128,19 +128,19 @@ export function apiCases(): Case[] {
   const t = <T>(build: () => T, check: (v: T) => string | undefined) => judgeApiOk(() => tf.tidy(() => build() as unknown as tf.TensorContainer) as unknown as T, check);
   const values: Array<[string, () => unknown, string[]]> = [
     ['estimateUnlabeledLoss/negative-probability', () => tf.tidy(() => estimateUnlabeledLoss({ referenceProbs: tf.tensor2d([[0.5, 0.5], [1, -0.1]]), studentProbs: tf.tensor2d([[0.5, 0.5], [0.5, 0.5]]) })), ["'referenceProbs'", 'index [1,1]']],
-    ['relaxPseudoLabels/label-equal-C', () => tf.tidy(() => relaxPseudoLabels(tf.tensor1d([0, 3], 'int32'), tf.tensor1d([0.9, 0.9]), 3)), ["'pseudoLabels'", 'index [1]']],
-    ['relaxPseudoLabels/label-negative', () => tf.tidy(() => relaxPseudoLabels(tf.tensor1d([-2], 'int32'), tf.tensor1d([0.9]), 3)), ["'pseudoLabels'"]],
-    ['relaxPseudoLabels/numClasses-0', () => tf.tidy(() => relaxPseudoLabels(tf.tensor1d([0], 'int32'), tf.tensor1d([0.9]), 0)), ["'numClasses'"]],
-    ['relaxPseudoLabels/numClasses-fraction', () => tf.tidy(() => relaxPseudoLabels(tf.tensor1d([0], 'int32'), tf.tensor1d([0.9]), 2.5)), ["'numClasses'"]],
+    ['relaxPseudoLabels/label-equal-C', () => tf.tidy(() => relaxPseudoLabels({ pseudoLabels: tf.tensor1d([0, 3], 'int32'), weights: tf.tensor1d([0.9, 0.9]) }, { numClasses: 3 })), ["'pseudoLabels'", 'index [1]']],
+    ['relaxPseudoLabels/label-negative', () => tf.tidy(() => relaxPseudoLabels({ pseudoLabels: tf.tensor1d([-2], 'int32'), weights: tf.tensor1d([0.9]) }, { numClasses: 3 })), ["'pseudoLabels'"]],
+    ['relaxPseudoLabels/numClasses-0', () => tf.tidy(() => relaxPseudoLabels({ pseudoLabels: tf.tensor1d([0], 'int32'), weights: tf.tensor1d([0.9]) }, { numClasses: 0 })), ["'numClasses'"]],
+    ['relaxPseudoLabels/numClasses-fraction', () => tf.tidy(() => relaxPseudoLabels({ pseudoLabels: tf.tensor1d([0], 'int32'), weights: tf.tensor1d([0.9]) }, { numClasses: 2.5 })), ["'numClasses'"]],
     ['temporalMemoryRead/index-past-end', () => { const s = temporalMemoryInit(3, 2); try { return tf.tidy(() => temporalMemoryRead(s, tf.tensor1d([0, 3], 'int32'))); } finally { disposeState(s); } }, ["'indices'", 'outside [0, 3)']],
     ['temporalMemoryRead/index-negative', () => { const s = temporalMemoryInit(3, 2); try { return tf.tidy(() => temporalMemoryRead(s, tf.tensor1d([-1], 'int32'))); } finally { disposeState(s); } }, ["'indices'"]],
     ['temporalMemoryInit/zero-samples', () => temporalMemoryInit(0, 2), ["'numSamples'"]],
-    ['confidenceMask/threshold-above-1', () => tf.tidy(() => confidenceMask(tf.tensor2d([[0.5, 0.5]]), 1.5)), ["'threshold'"]],
-    ['confidenceMask/threshold-NaN', () => tf.tidy(() => confidenceMask(tf.tensor2d([[0.5, 0.5]]), Number.NaN)), ["'threshold'"]],
-    ['adaplWeights/gamma-0', () => tf.tidy(() => adaplWeights(tf.tensor1d([1]), { gamma: 0 })), ["'gamma'"]],
-    ['adaplWeights/wMin-2', () => tf.tidy(() => adaplWeights(tf.tensor1d([1]), { wMin: 2 })), ["'wMin'"]],
-    ['kmeans/k-0', () => tf.tidy(() => kmeans(tf.ones([3, 2]) as tf.Tensor2D, 0) as unknown as tf.TensorContainer), ["'k'"]],
-    ['kmeans/non-finite', () => tf.tidy(() => kmeans(tf.tensor2d([[0, 1], [Number.NaN, 1]]), 1) as unknown as tf.TensorContainer), ['kmeans', "'x'"]],
+    ['confidenceMask/threshold-above-1', () => tf.tidy(() => confidenceMask({ probs: tf.tensor2d([[0.5, 0.5]]) }, { threshold: 1.5 })), ["'threshold'"]],
+    ['confidenceMask/threshold-NaN', () => tf.tidy(() => confidenceMask({ probs: tf.tensor2d([[0.5, 0.5]]) }, { threshold: Number.NaN })), ["'threshold'"]],
+    ['adaplWeights/gamma-0', () => tf.tidy(() => adaplWeights({ estimates: tf.tensor1d([1]) }, { gamma: 0 })), ["'gamma'"]],
+    ['adaplWeights/wMin-2', () => tf.tidy(() => adaplWeights({ estimates: tf.tensor1d([1]) }, { wMin: 2 })), ["'wMin'"]],
+    ['kmeans/k-0', () => tf.tidy(() => kmeans({ x: tf.ones([3, 2]) as tf.Tensor2D }, { k: 0 }) as unknown as tf.TensorContainer), ["'k'"]],
+    ['kmeans/non-finite', () => tf.tidy(() => kmeans({ x: tf.tensor2d([[0, 1], [Number.NaN, 1]]) }, { k: 1 }) as unknown as tf.TensorContainer), ['kmeans', "'x'"]],
     ['iphLoss/non-finite', () => tf.tidy(() => iphLoss({ studentFeatures: tf.tensor2d([[0, Number.NaN], [1, 1]]), referenceFeatures: tf.tensor2d([[0, 1], [1, 1]]) }, { numClusters: 1, reference: 'kmeans' }) as unknown as tf.TensorContainer), ["'studentFeatures'", 'NaN']],
     ['iphLoss/numClusters-0', () => tf.tidy(() => iphLoss({ studentFeatures: tf.ones([2, 2]) as tf.Tensor2D, referenceFeatures: tf.ones([2, 2]) as tf.Tensor2D }, { numClusters: 0, reference: 'kmeans' }) as unknown as tf.TensorContainer), ["'numClusters'"]],
     ['makeSplit/label-out-of-range', () => makeSplit(Int32Array.from([0, 1, 5]), { numLabeled: 2, seed: 0, numClasses: 2 }), ['makeSplit', 'labels[2] = 5']],
@@ -169,7 +169,7 @@ export function apiCases(): Case[] {
     },
     {
       id: 'api/relaxPseudoLabels/ok', group: 'api', via: 'api',
-      run: () => t(() => relaxPseudoLabels(tf.tensor1d([2], 'int32'), tf.tensor1d([0.8]), 3), (q) => close(q.dataSync(), [0.1, 0.1, 0.8])),
+      run: () => t(() => relaxPseudoLabels({ pseudoLabels: tf.tensor1d([2], 'int32'), weights: tf.tensor1d([0.8]) }, { numClasses: 3 }), (q) => close(q.dataSync(), [0.1, 0.1, 0.8])),
     },
     {
       id: 'api/temporalMemory/ok', group: 'api', via: 'api',
