@@ -5,7 +5,7 @@ import type { IphReference } from '../math/iphLoss';
 import type { EstimatorDistance } from '../math/lossEstimator';
 import { TRAINING_METHODS, trainerOptions, type DaTarget, type ReferenceKind, type SupervisedLossKind } from '../training/config';
 import type { MethodName } from '../training/algorithms/registry';
-import { acceptsValue, intervalText, type OptionEntry, type OptionKind } from '../training/optionSchema';
+import { acceptsValue, intervalText, kindText, type OptionEntry, type OptionKind } from '../training/optionSchema';
 import { CliUsageError } from './cliError';
 
 export const DATASET_NAMES = ['digits', 'fashion-mnist', 'mnist', 'cifar10', 'isic2018'] as const;
@@ -211,6 +211,11 @@ export function parseOptionValue(spec: OptionSpec, raw: unknown, source: ValueSo
     throw new CliUsageError(`${where(spec, source)} must be ${expected(kind, fromFlag)}, got ${show(raw, source)}`);
   }
   return kind.type === 'enum' && typeof value === 'string' ? (kind.aliases?.[value] ?? value) : value;
+}
+
+/** An option's --help line: its help, and for a number its accepted interval (`(number in [0, 1])`), from the same kind the checks read. */
+export function optionHelp(spec: OptionSpec): string {
+  return spec.kind.type === 'number' || spec.kind.type === 'int' ? `${spec.help} (${kindText(spec.kind)})` : spec.help;
 }
 
 export const optionSpec = (key: string): OptionSpec | undefined => TRAIN_OPTIONS.find((o) => o.key === key);

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfigObject } from '../../src/cli/configFile';
 import { CliUsageError } from '../../src/cli/cliError';
-import { TRAIN_OPTIONS, TRAINER_FLAG_OPTIONS, parseOptionValue, type OptionSpec } from '../../src/cli/trainOptions';
+import { runCli } from '../../src/cli/runCli';
+import { TRAIN_OPTIONS, TRAINER_FLAG_OPTIONS, optionHelp, parseOptionValue, type OptionSpec } from '../../src/cli/trainOptions';
 import { trainerConfig } from '../../src/cli/trainerInputs';
 import { resolveTrainerConfig, trainerOptions, type TrainerConfigInput } from '../../src/training/config';
 import { acceptsValue, defaultValue, getPath, setPath, type OptionEntry, type OptionKind } from '../../src/training/optionSchema';
@@ -150,5 +151,18 @@ describe('one option schema: config, config file and flags agree (issue 18, poin
         }
       }), { numRuns: 60, seed: 18 });
     }
+  });
+
+  it('train --help lists every flag with its schema help and, for numbers, the interval the checks use', async () => {
+    const lines: string[] = [];
+    const code = await runCli(['train', '--help'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const help = lines.join('\n').replace(/\s+/g, ' ');
+    expect(code).toBe(0);
+    for (const spec of TRAIN_OPTIONS) {
+      expect(help).toContain(`--${spec.flag}`);
+      expect(help, spec.flag).toContain(optionHelp(spec).replace(/\s+/g, ' '));
+    }
+    expect(help).toContain('confidence threshold τ for pseudo labels (0 keeps every pseudo label) (number in [0, 1])');
+    expect(help).toContain('--ema-momentum <M> EMA momentum');
   });
 });
