@@ -1,6 +1,6 @@
 import { check } from '../util/checks';
 import { methodNames, parseMethodName, registeredConfigSections, registeredOptions, resolveMethod, type MethodName } from './algorithms/registry';
-import { CORE_OPTIONS, SUPERVISED_OPTIONS, TAIL_OPTIONS } from './configSchema';
+import { CORE_OPTIONS, SUPERVISED_OPTIONS, TAIL_OPTIONS, methodOption } from './configSchema';
 import type { DeepPartial, TrainerConfig } from './configTypes';
 import { checkOption, defaultValue, getPath, setPath, type OptionEntry } from './optionSchema';
 import { resolveOptimizerConfig } from './optimizer';
@@ -25,7 +25,7 @@ export const TRAINING_METHODS: readonly MethodName[] = methodNames();
  * declare (distribution alignment, references, the AdaPL and IPH add-ons, each algorithm's section).
  */
 export function trainerOptions(): readonly OptionEntry[] {
-  return [...CORE_OPTIONS, ...SUPERVISED_OPTIONS, ...registeredOptions(), ...TAIL_OPTIONS];
+  return [methodOption(), ...CORE_OPTIONS, ...SUPERVISED_OPTIONS, ...registeredOptions(), ...TAIL_OPTIONS];
 }
 
 /** The schema entry of a config path ('adapl.gamma'), or undefined. */
@@ -99,8 +99,8 @@ export function resolveTrainerConfig(input: TrainerConfigInput): TrainerConfig {
 
 /** The stored spelling of a method name (an alias such as 'fixmatch+tear' → 'tear'), by the schema's method entry. */
 function canonicalMethod(name: string): MethodName {
-  const kind = CORE_OPTIONS.find((o) => o.path === 'method')?.kind;
-  return ((kind?.type === 'enum' ? kind.aliases?.[name] : undefined) ?? name) as MethodName;
+  const kind = methodOption().kind;
+  return ((kind.type === 'enum' ? kind.aliases?.[name] : undefined) ?? name) as MethodName;
 }
 
 /** Top-level fields that may differ between a checkpoint and the trainer loading it (they change no arithmetic of the step). */

@@ -10,11 +10,20 @@ import type { OptionEntry } from './optionSchema';
  */
 const core = (section: string, entries: ReadonlyArray<Omit<OptionEntry, 'section'>>): OptionEntry[] => entries.map((e) => ({ ...e, section }));
 
-/** The core options, in the config's key order. */
+/**
+ * The method option: its values are read from the registry when called (a test may register an
+ * algorithm at run time; the registry's table is a plain object).
+ */
+export function methodOption(): OptionEntry {
+  return {
+    path: 'method', section: 'core', kind: { type: 'enum', values: methodNames(), aliases: METHOD_ALIASES }, default: 'tear',
+    help: 'training method: an algorithm of the registry alone or with +adapl, +iph, +tear (see "Methods")', cli: { flag: 'method', key: 'method', valueName: 'NAME' },
+  };
+}
+
+/** The core options after `method`, in the config's key order. */
 export const CORE_OPTIONS: readonly OptionEntry[] = [
   ...core('core', [
-    { path: 'method', kind: { type: 'enum', values: methodNames(), aliases: METHOD_ALIASES }, default: 'tear',
-      help: 'training method: an algorithm of the registry alone or with +adapl, +iph, +tear (see "Methods")', cli: { flag: 'method', key: 'method', valueName: 'NAME' } },
     { path: 'numClasses', kind: { type: 'int', min: 2 }, help: 'C, the number of classes (the CLI reads it from the data)' },
     { path: 'totalSteps', kind: { type: 'int', min: 1 }, help: 'K, the length of the schedule; run() stops here', cli: { flag: 'steps', key: 'steps', valueName: 'K' } },
     { path: 'seed', kind: { type: 'int', min: 0, max: 2 ** 32 - 1 }, default: 0, help: 'random seed (splits, weights, batches, augmentations)', cli: { flag: 'seed', key: 'seed', valueName: 'S' } },
