@@ -13,7 +13,7 @@ export {
 } from './training/trainer';
 export {
   resolveTrainerConfig, defaultTrainerConfig, trainerOptions, TRAINING_METHODS, REFERENCES, DA_TARGETS, SUPERVISED_LOSSES,
-  type DaTarget, type SupervisedLossKind, type TrainerConfig, type TrainerConfigInput, type DeepPartial, type TrainingMethod, type ReferenceKind,
+  type DaTarget, type SupervisedLossKind, type TrainerConfig, type TrainerConfigInput, type DeepPartial, type TrainingMethod, type RegisteredNames, type ReferenceKind,
 } from './training/config';
 export {
   fromLayersCallback, isLayersStyleCallback, evaluationLogs,

@@ -65,8 +65,8 @@ export const METHOD_ALIASES: Readonly<Record<string, string>> = SHORT_NAMES;
  */
 export type MethodName = AlgorithmName | `${SemiSupervisedAlgorithmName}+${AddOnName}` | AddOnName;
 
+// The registry's method names type TrainerConfig.method (TrainingMethod), by declaration merging.
 declare module '../configTypes' {
-  /** The registry's method names type TrainerConfig.method (TrainingMethod). */
   interface RegisteredNames { method: MethodName }
 }
 
