@@ -14,6 +14,10 @@
  * - soak/records/*.json (`npm run soak`, scripts/soak.ts): the `generated:soak` block of docs/reliability.md.
  * - studies/fashion-mnist-head/ beside studies/fashion-mnist/: the `generated:head-reproduction` block of
  *   docs/results.md (the HEAD re-run of a slice, cell by cell against the recorded cells).
+ *
+ * Not records but the code's own declarations: the option schema (src/training/optionSchema.ts) gives the
+ * `generated:config-options` block of docs/trainer.md and the `generated:train-options` block of
+ * docs/cli.md (src/cli/optionDocs.ts).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -25,6 +29,7 @@ import { curveSpecs, finishedCells, groupCells, meanStd, pairedDifferences, resu
 import { renderSvg } from '../src/cli/plots';
 import { BUSY_LOAD_PER_CORE } from '../bench/quiet';
 import { writeFileAtomic } from '../src/util/atomicWrite';
+import { configOptionsMarkdown, trainOptionsMarkdown } from '../src/cli/optionDocs';
 import { soakRecords, soakSummaryMarkdown } from './soakRecord';
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -317,6 +322,8 @@ export async function renderAll(root = ROOT, opts: { svg?: boolean } = {}): Prom
       headReproductionMarkdown(finishedCells(recordedStudy.grid, recordedStudy.dir), finishedCells(headStudy.grid, headStudy.dir)), 'docs/results.md'));
   }
   docs.set('docs/reliability.md', replaceBlock(doc('docs/reliability.md'), generatedMarkers('soak'), soakSummaryMarkdown(soakRecords(root)), 'docs/reliability.md'));
+  docs.set('docs/trainer.md', replaceBlock(doc('docs/trainer.md'), generatedMarkers('config-options'), configOptionsMarkdown(), 'docs/trainer.md'));
+  docs.set('docs/cli.md', replaceBlock(doc('docs/cli.md'), generatedMarkers('train-options'), trainOptionsMarkdown(), 'docs/cli.md'));
   docs.set('docs/benchmarks.md', replaceBlock(doc('docs/benchmarks.md'), { begin: '<!-- bench:start -->', end: '<!-- bench:end -->' }, benchBlock(root), 'docs/benchmarks.md'));
   for (const [file, expected] of docs) out.push({ file, what: 'generated blocks', expected });
   return out;

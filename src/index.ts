@@ -12,21 +12,22 @@ export {
   type TrainerOptions, type TrainerSetup, type BatchSource, type ValidationSource, type LabeledSource, type UnlabeledSource,
 } from './training/trainer';
 export {
-  resolveTrainerConfig, defaultTrainerConfig, TRAINING_METHODS, REFERENCES, DA_TARGETS, SUPERVISED_LOSSES,
-  type DaTarget, type SupervisedLossKind, type TrainerConfig, type TrainerConfigInput, type DeepPartial, type TrainingMethod, type ReferenceKind,
+  resolveTrainerConfig, defaultTrainerConfig, trainerOptions, TRAINING_METHODS, REFERENCES, DA_TARGETS, SUPERVISED_LOSSES,
+  type DaTarget, type SupervisedLossKind, type TrainerConfig, type TrainerConfigInput, type DeepPartial, type TrainingMethod, type RegisteredNames, type ReferenceKind,
 } from './training/config';
 export {
   fromLayersCallback, isLayersStyleCallback, evaluationLogs,
   type StepLogs, type EvalMetrics, type TrainerCallbacks, type LayersStyleCallback, type TrainingControl,
 } from './training/callbacks';
 export { DivergenceError } from './training/divergence';
+export { defineSection, type OptionValue, type SectionField } from './training/optionSchema';
 export {
   ALGORITHMS, ADD_ONS, methodNames, canonicalMethodName, describeMethod, resolveMethod, isAlgorithmName, isAddOnName,
   type MethodRecipe, type MethodName, type AlgorithmName, type SemiSupervisedAlgorithmName, type AddOnName, type AddOn,
 } from './training/algorithms/registry';
 export type {
   Algorithm, Alignment, Masker, TargetBuilder, ExtraTerm, ReferenceSource, ComponentState, ComponentContext, ConfigSection, UnlabeledStep,
-  MethodOption, OptionKind, StateMap, WithState, UnlabeledPieces, StepContext, ContextNeed,
+  OptionEntry, OptionFlag, OptionKind, StateMap, WithState, UnlabeledPieces, StepContext, ContextNeed,
 } from './training/algorithms/types';
 export { flexmatchThresholds, FLEXMATCH_MAPPINGS, type FlexmatchOptions } from './training/algorithms/flexmatch';
 export { freematchUpdate, freematchThresholds, freematchFairness, type FreematchOptions, type FreematchState } from './training/algorithms/freematch';

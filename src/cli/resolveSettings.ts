@@ -5,7 +5,7 @@ import { runFolderOf } from './checkpointFiles';
 import { CliUsageError } from './cliError';
 import { readConfigFile } from './configFile';
 import { DATASET_PROFILES } from './datasetProfiles';
-import { COMMON_DEFAULTS, TRAIN_OPTIONS, parseOptionValue, type DatasetName, type TrainSettings } from './trainOptions';
+import { COMMON_DEFAULTS, ISIC_BUDGETS, TRAIN_OPTIONS, parseOptionValue, type DatasetName, type TrainSettings } from './trainOptions';
 
 /**
  * Merges, lowest first: common defaults < the data set's defaults < `recorded` < the config file < the
@@ -33,7 +33,7 @@ export function resolveTrainSettings(flags: Record<string, unknown>, now: Date =
   const merged = { ...COMMON_DEFAULTS, ...profile.defaults, ...base, ...given, dataset } as Omit<TrainSettings, 'out'> & { out?: string };
 
   if (dataset === 'isic2018' && given.labels !== undefined) {
-    throw new CliUsageError(`--labels does not apply to isic2018: pick a TEAR split with --budget (${[350, 600, 800, 1200, 2000].join(', ')})`);
+    throw new CliUsageError(`--labels does not apply to isic2018: pick a TEAR split with --budget (${ISIC_BUDGETS.join(', ')})`);
   }
   if (dataset !== 'isic2018' && given.budget !== undefined) {
     throw new CliUsageError(`--budget only applies to isic2018; use --labels N for ${dataset}`);

@@ -9,7 +9,7 @@ import { stopOnSignals, type StopRequest } from './stopSignals';
 import { DEFAULT_STALE_SECONDS } from './sweep/cellLock';
 import { CELL_INDEX_VARIABLES, runSweepCommand, type SweepCommandOptions } from './sweep/sweepCommand';
 import { trainFromFlags } from './trainCommand';
-import { BACKEND_NAMES, DATASET_NAMES, TRAIN_OPTIONS, parseOptionValue, optionSpec, type BackendName, type DatasetName } from './trainOptions';
+import { BACKEND_NAMES, DATASET_NAMES, TRAIN_OPTIONS, optionHelp, parseOptionValue, optionSpec, type BackendName, type DatasetName } from './trainOptions';
 
 /** Options of {@link runCli}. */
 export interface RunCliOptions {
@@ -47,7 +47,7 @@ function buildProgram(io: CliIo, run: { task?: Promise<void>; code?: number }, o
       train.addOption(new Option(`--${spec.flag}`, spec.help));
       train.addOption(new Option(`--no-${spec.flag}`).hideHelp());
     } else {
-      train.addOption(new Option(`--${spec.flag} <${spec.valueName ?? spec.key.toUpperCase()}>`, spec.help));
+      train.addOption(new Option(`--${spec.flag} <${spec.valueName ?? spec.key.toUpperCase()}>`, optionHelp(spec)));
     }
   }
   train.action((opts: Record<string, unknown>) => {

@@ -1,24 +1,22 @@
-import { IPH_REFERENCES } from '../math/iphLoss';
 import { LONG_TAIL_PRESET_NAMES, type LongTailPresetName } from '../data/longTail';
-import { DA_TARGETS, SUPERVISED_LOSSES, type DaTarget, type SupervisedLossKind } from '../training/config';
-import { ADAPL_ESTIMATORS, type AdaplEstimator } from '../math/estimators';
-import { ESTIMATOR_DISTANCES } from '../math/lossEstimator';
-import { REFERENCES, TRAINING_METHODS, type ReferenceKind } from '../training/config';
-import { registeredOptions, type MethodName } from '../training/algorithms/registry';
-import type { OptionKind } from '../training/algorithms/types';
+import { ISIC2018_BUDGETS } from '../data/isicBudgets';
+import type { AdaplEstimator } from '../math/estimators';
 import type { IphReference } from '../math/iphLoss';
 import type { EstimatorDistance } from '../math/lossEstimator';
+import { TRAINING_METHODS, trainerOptions, type DaTarget, type ReferenceKind, type SupervisedLossKind } from '../training/config';
+import type { MethodName } from '../training/algorithms/registry';
+import { acceptsValue, intervalText, kindText, type OptionEntry, type OptionKind } from '../training/optionSchema';
 import { CliUsageError } from './cliError';
 
 export const DATASET_NAMES = ['digits', 'fashion-mnist', 'mnist', 'cifar10', 'isic2018'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
-/** The trainer's methods, read from the algorithm registry. */
-export const METHOD_NAMES = TRAINING_METHODS;
+/** The trainer's methods, read from the algorithm registry (TRAINING_METHODS under the CLI's name). */
+export const METHOD_NAMES: readonly MethodName[] = TRAINING_METHODS;
 export type { MethodName };
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
-/** The labeled budgets the TEAR release ships split files for (ISIC 2018). */
-export const ISIC_BUDGETS = [350, 600, 800, 1200, 2000] as const;
+/** The labeled budgets the TEAR release ships split files for (ISIC 2018): ISIC2018_BUDGETS of the data loader. */
+export const ISIC_BUDGETS = ISIC2018_BUDGETS;
 
 /** Everything `tear-ssl train` needs, after defaults, config file and flags are merged and checked. */
 export interface TrainSettings {
@@ -98,7 +96,24 @@ export interface OptionSpec {
   valueName?: string;
 }
 
-/** One table drives the flags, the config file keys (the camelCase `key`), and the checks of both. */
+/** A CLI option of a trainer config option: its schema entry's flag, key, kind and help. */
+function fromSchema(entry: OptionEntry & { cli: NonNullable<OptionEntry['cli']> }): OptionSpec {
+  return { key: entry.cli.key, flag: entry.cli.flag, config: entry.path, kind: entry.kind, help: entry.help, ...(entry.cli.valueName ? { valueName: entry.cli.valueName } : {}) };
+}
+
+/**
+ * The options of `tear-ssl train` that set the trainer config: every option of the trainer's option
+ * schema with a CLI flag (trainerOptions(): the core options, distribution alignment, references, the
+ * AdaPL and IPH add-ons, each registered algorithm), in the schema's order.
+ */
+export const TRAINER_FLAG_OPTIONS: readonly OptionSpec[] = trainerOptions()
+  .filter((e): e is OptionEntry & { cli: NonNullable<OptionEntry['cli']> } => e.cli !== undefined).map(fromSchema);
+
+/**
+ * One table drives the flags, the config file keys (the camelCase `key`), the checks of both and
+ * --help: the CLI's own options (data, batches, output) and, from the trainer's option schema, every
+ * trainer option with a flag.
+ */
 export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { key: 'dataset', flag: 'dataset', kind: { type: 'enum', values: DATASET_NAMES }, help: `data set: ${DATASET_NAMES.join(', ')}`, valueName: 'NAME' },
   { key: 'data', flag: 'data', kind: { type: 'string' }, help: 'folder with the data set files (not needed for digits; ISIC: the images folder)', valueName: 'DIR' },
@@ -108,38 +123,15 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { key: 'test', flag: 'test', kind: { type: 'int', min: 1 }, help: 'class-balanced test images held out (digits only: it has no test set)', valueName: 'N' },
   { key: 'classCounts', flag: 'class-counts', kind: { type: 'intList', min: 0 }, help: 'long-tailed pool: training images per class, comma-separated, one per class (0 drops the class from training and test; drawn from the seed); labeled and validation sets become stratified', valueName: 'N,N,…' },
   { key: 'longTail', flag: 'long-tail', kind: { type: 'enum', values: LONG_TAIL_PRESET_NAMES }, help: `named long-tailed pool: ${LONG_TAIL_PRESET_NAMES.join(', ')} (isic2018: fashion-mnist in ISIC 2018's class proportions, docs/data.md)`, valueName: 'NAME' },
-  { key: 'method', flag: 'method', config: 'method', kind: { type: 'enum', values: METHOD_NAMES }, help: `training method: ${METHOD_NAMES.join(', ')}`, valueName: 'NAME' },
-  { key: 'steps', flag: 'steps', config: 'totalSteps', kind: { type: 'int', min: 1 }, help: 'training steps (iterations)', valueName: 'K' },
   { key: 'batchSize', flag: 'batch-size', kind: { type: 'int', min: 1 }, help: 'labeled batch size B', valueName: 'B' },
   { key: 'mu', flag: 'mu', kind: { type: 'int', min: 1 }, help: 'unlabeled batch is mu·B', valueName: 'M' },
-  { key: 'lr', flag: 'lr', config: 'learningRate', kind: { type: 'number', min: 0, minOpen: true }, help: 'learning rate (cosine-decayed: lr·cos(7πk/16K))', valueName: 'LR' },
-  { key: 'weightDecay', flag: 'weight-decay', config: 'optimizer.weightDecay', kind: { type: 'number', min: 0 }, help: 'weight decay (not on batch-norm parameters; default 5e-4)', valueName: 'WD' },
-  { key: 'threshold', flag: 'threshold', config: 'threshold', kind: { type: 'number', min: 0, max: 1, minOpen: true }, help: 'confidence threshold τ for pseudo labels', valueName: 'TAU' },
-  { key: 'lambdaU', flag: 'lambda-u', config: 'lambdaU', kind: { type: 'number', min: 0 }, help: 'weight λ_u of the unlabeled loss', valueName: 'W' },
-  { key: 'lambdaIph', flag: 'lambda-iph', config: 'lambdaIph', kind: { type: 'number', min: 0 }, help: 'weight λ_IPH of the IPH loss', valueName: 'W' },
-  { key: 'emaMomentum', flag: 'ema-momentum', config: 'ema.momentum', kind: { type: 'number', min: 0, max: 1, maxOpen: true }, help: 'EMA momentum of the reference model', valueName: 'M' },
-  { key: 'emaWarmup', flag: 'ema-warmup', config: 'ema.warmup', kind: { type: 'boolean' }, help: 'EMA warm-up min(m, (1+k)/(10+k)) (use for short runs; --no-ema-warmup to turn off)' },
-  { key: 'reference', flag: 'reference', config: 'reference', kind: { type: 'enum', values: REFERENCES }, help: 'temporal reference: ema, previous (last step\'s model), memory (per-sample, AdaPL only)', valueName: 'R' },
-  { key: 'distributionAlignment', flag: 'distribution-alignment', config: 'distributionAlignment.enabled', kind: { type: 'boolean' }, help: 'distribution alignment of the weak probabilities (--no-distribution-alignment to turn off)' },
-  { key: 'daTarget', flag: 'da-target', config: 'distributionAlignment.target', kind: { type: 'enum', values: DA_TARGETS }, help: 'distribution-alignment target: uniform (the TEAR release\'s) or labeled (the labeled set\'s class marginal, ReMixMatch)', valueName: 'T' },
-  { key: 'supervisedLoss', flag: 'supervised-loss', config: 'supervisedLoss.kind', kind: { type: 'enum', values: SUPERVISED_LOSSES }, help: 'supervised loss: cross-entropy, or logit-adjusted (CE of z + τ·log π with the labeled class prior π, Menon et al. 2021)', valueName: 'L' },
-  { key: 'logitAdjustmentTau', flag: 'logit-adjustment-tau', config: 'supervisedLoss.tau', kind: { type: 'number', min: 0 }, help: 'τ of the logit-adjusted supervised loss (default 1)', valueName: 'TAU' },
-  { key: 'clusters', flag: 'clusters', config: 'iph.numClusters', kind: { type: 'int', min: 1 }, help: 'IPH clusters K (default: one per class)', valueName: 'K' },
-  { key: 'iphReference', flag: 'iph-reference', config: 'iph.reference', kind: { type: 'enum', values: IPH_REFERENCES }, help: 'IPH reference groups: prediction (reference argmax) or kmeans', valueName: 'R' },
-  { key: 'adaplGamma', flag: 'adapl-gamma', config: 'adapl.gamma', kind: { type: 'number', min: 0, minOpen: true }, help: 'AdaPL sigmoid temperature γ of the confidence weights', valueName: 'G' },
-  { key: 'adaplWMin', flag: 'adapl-w-min', config: 'adapl.wMin', kind: { type: 'number', min: 0, max: 1 }, help: 'AdaPL minimum weight w_min', valueName: 'W' },
-  { key: 'distance', flag: 'distance', config: 'adapl.distance', kind: { type: 'enum', values: ESTIMATOR_DISTANCES }, help: `loss estimator distance: ${ESTIMATOR_DISTANCES.join(', ')}`, valueName: 'D' },
-  { key: 'adaplEstimator', flag: 'adapl-estimator', config: 'adapl.estimator', kind: { type: 'enum', values: ADAPL_ESTIMATORS }, help: `AdaPL loss estimator: temporal (D(p̃,p) + H(p̃), default), ensemble (−log ½(p̃+p)_ŷ) or confidence (−log max p), docs/method.md`, valueName: 'E' },
-  { key: 'entropy', flag: 'entropy', config: 'adapl.entropy', kind: { type: 'boolean' }, help: 'add the entropy term to the loss estimator (--no-entropy to drop it)' },
-  { key: 'seed', flag: 'seed', config: 'seed', kind: { type: 'int', min: 0, max: 2 ** 32 - 1 }, help: 'random seed (splits, weights, batches, augmentations)', valueName: 'S' },
+  ...TRAINER_FLAG_OPTIONS,
   { key: 'backend', flag: 'backend', kind: { type: 'enum', values: BACKEND_NAMES }, help: `tfjs backend: ${BACKEND_NAMES.join(', ')}`, valueName: 'NAME' },
   { key: 'out', flag: 'out', kind: { type: 'string' }, help: 'output folder (metrics.jsonl, checkpoints, report.md, plots)', valueName: 'DIR' },
   { key: 'checkpointEvery', flag: 'checkpoint-every', kind: { type: 'int', min: 0 }, help: 'save a checkpoint every N steps (0: only at the end)', valueName: 'N' },
   { key: 'resume', flag: 'resume', kind: { type: 'string' }, help: 'resume from a checkpoint (a checkpoint folder, or an out folder: its latest)', valueName: 'PATH' },
-  { key: 'evalEvery', flag: 'eval-every', config: 'evalEvery', kind: { type: 'int', min: 0 }, help: 'evaluate on the validation set every N steps (0: only at the end)', valueName: 'N' },
   { key: 'logEvery', flag: 'log-every', kind: { type: 'int', min: 1 }, help: 'without a terminal, print a progress line every N steps', valueName: 'N' },
   { key: 'progress', flag: 'progress', kind: { type: 'boolean' }, help: 'live progress bar on a terminal (--no-progress: plain lines)' },
-  ...registeredOptions(),
   { key: 'tensorboard', flag: 'tensorboard', kind: { type: 'string' }, help: 'also write TensorBoard scalars (losses, mask rate, lr, validation metrics) into DIR; needs @tensorflow/tfjs-node and --backend tensorflow', valueName: 'DIR' },
 ];
 
@@ -174,60 +166,56 @@ function show(value: unknown, source: ValueSource): string {
 }
 
 /**
+ * A flag's text as a value of its kind ('64' → 64, '6000,0,983' → [6000, 0, 983]); text that is not
+ * one stays text, and the kind's check refuses it. Config-file values are JSON and are not converted.
+ */
+function fromFlagText(kind: OptionKind, raw: string): unknown {
+  switch (kind.type) {
+    case 'int': return /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+    case 'number': return raw.trim() !== '' ? Number(raw) : raw;
+    case 'enum': return typeof kind.values[0] === 'number' && /^\d+$/.test(raw) ? Number(raw) : raw;
+    case 'intList': return raw.split(',').map((x) => x.trim()).map((x) => (/^[+-]?\d+$/.test(x) ? Number(x) : x));
+    default: return raw;
+  }
+}
+
+/** What a kind accepts, in a CLI message: 'a positive integer', 'in (0, 1]', 'one of a, b'. */
+function expected(kind: OptionKind, fromFlag: boolean): string {
+  switch (kind.type) {
+    case 'boolean': return 'true or false';
+    case 'string': return 'a non-empty string';
+    case 'enum': return `one of ${kind.values.join(', ')}`;
+    case 'intList': return `a non-empty list of integers ≥ ${kind.min}${fromFlag ? ', comma-separated' : ' (a JSON array)'}`;
+    case 'int': return kind.min === 1 && kind.max === undefined ? 'a positive integer'
+      : kind.max === undefined ? `an integer ≥ ${kind.min}` : `an integer in [${kind.min}, ${kind.max}]`;
+    case 'number': return `in ${intervalText(kind)}`;
+    case 'distribution': return 'a list of class probabilities';
+  }
+}
+
+/**
  * Checks and converts one value. Flags arrive as strings ('64'); config files as JSON values (64).
- * Throws CliUsageError naming the flag or the file and key.
+ * The check is the trainer's (acceptsValue of the option schema), so a flag, a config-file key and the
+ * trainer config accept and refuse the same values. Throws CliUsageError naming the flag or the file and key.
  */
 export function parseOptionValue(spec: OptionSpec, raw: unknown, source: ValueSource): unknown {
-  const at = where(spec, source);
   const kind = spec.kind;
   const fromFlag = source.kind === 'flag';
-  switch (kind.type) {
-    case 'boolean':
-      if (typeof raw !== 'boolean') throw new CliUsageError(`${at} must be true or false, got ${show(raw, source)}`);
-      return raw;
-    case 'intList': {
-      const items = fromFlag && typeof raw === 'string' ? raw.split(',').map((x) => x.trim()) : raw;
-      const ok = Array.isArray(items) && items.length > 0 && items.every((x) => {
-        const v = typeof x === 'string' && /^[+-]?\d+$/.test(x) ? Number(x) : x;
-        return typeof v === 'number' && Number.isInteger(v) && v >= kind.min;
-      });
-      if (!ok) throw new CliUsageError(`${at} must be a non-empty list of integers ≥ ${kind.min}${fromFlag ? ', comma-separated' : ' (a JSON array)'}, got ${show(raw, source)}`);
-      return (items as unknown[]).map((x) => Number(x));
-    }
-    case 'string':
-      if (typeof raw !== 'string' || raw === '') throw new CliUsageError(`${at} must be a non-empty string, got ${show(raw, source)}`);
-      return raw;
-    case 'enum': {
-      const numeric = typeof kind.values[0] === 'number';
-      const value = numeric && fromFlag && typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
-      if (!kind.values.includes(value as string | number)) {
-        throw new CliUsageError(`${at} must be one of ${kind.values.join(', ')}, got ${show(raw, source)}`);
-      }
-      return value;
-    }
-    case 'int': {
-      const value = fromFlag && typeof raw === 'string' && /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : raw;
-      const range = kind.max === undefined ? `an integer ≥ ${kind.min}` : `an integer in [${kind.min}, ${kind.max}]`;
-      const label = kind.min === 1 && kind.max === undefined ? 'a positive integer' : range;
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < kind.min || (kind.max !== undefined && value > kind.max)) {
-        throw new CliUsageError(`${at} must be ${label}, got ${show(raw, source)}`);
-      }
-      return value;
-    }
-    case 'number': {
-      const value = fromFlag && typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw new CliUsageError(`${at} must be a number, got ${show(raw, source)}`);
-      const { min, max, minOpen, maxOpen } = kind;
-      const tooLow = min !== undefined && (minOpen ? value <= min : value < min);
-      const tooHigh = max !== undefined && (maxOpen ? value >= max : value > max);
-      if (tooLow || tooHigh) {
-        const lo = min === undefined ? '(-∞' : `${minOpen ? '(' : '['}${min}`;
-        const hi = max === undefined ? '∞)' : `${max}${maxOpen ? ')' : ']'}`;
-        throw new CliUsageError(`${at} must be in ${lo}, ${hi}, got ${show(raw, source)}`);
-      }
-      return value;
-    }
+  const value = fromFlag && typeof raw === 'string' ? fromFlagText(kind, raw)
+    // a config file's list may spell its integers as strings ("10"), as it always could
+    : kind.type === 'intList' && Array.isArray(raw) ? raw.map((x) => (typeof x === 'string' && /^[+-]?\d+$/.test(x.trim()) ? Number(x) : x)) : raw;
+  if (kind.type === 'number' && (typeof value !== 'number' || !Number.isFinite(value))) {
+    throw new CliUsageError(`${where(spec, source)} must be a number, got ${show(raw, source)}`);
   }
+  if (!acceptsValue(kind, value) || kind.type === 'distribution' || (kind.type === 'number' && value === null)) {
+    throw new CliUsageError(`${where(spec, source)} must be ${expected(kind, fromFlag)}, got ${show(raw, source)}`);
+  }
+  return kind.type === 'enum' && typeof value === 'string' ? (kind.aliases?.[value] ?? value) : value;
+}
+
+/** An option's --help line: its help, and for a number its accepted interval (`(number in [0, 1])`), from the same kind the checks read. */
+export function optionHelp(spec: OptionSpec): string {
+  return spec.kind.type === 'number' || spec.kind.type === 'int' ? `${spec.help} (${kindText(spec.kind)})` : spec.help;
 }
 
 export const optionSpec = (key: string): OptionSpec | undefined => TRAIN_OPTIONS.find((o) => o.key === key);

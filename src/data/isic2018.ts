@@ -11,6 +11,7 @@ import { readDataFile } from './readFile';
 import { ISIC2018_CLASS_NAMES, imagePathInside, readIsicSplitFile, type IsicSplitEntry } from './isicSplitFile';
 import { ISIC2018_POOL_FILE, deriveIsicUnlabeledSplit } from './isicUnlabeledSplit';
 import type { ImageDataset } from './types';
+import { ISIC2018_BUDGETS, type Isic2018Budget } from './isicBudgets';
 
 /** Per-channel (R, G, B) mean and std of the ISIC 2018 images in [0, 1], as used by TEAR: x̂ = (x − mean)/std. */
 export const ISIC2018_NORMALIZATION = {
@@ -18,10 +19,7 @@ export const ISIC2018_NORMALIZATION = {
   std: [0.3269, 0.3270, 0.3273] as const,
 };
 
-/** Labeled budgets that TEAR's split files exist for. */
-export const ISIC2018_BUDGETS = [350, 600, 800, 1200, 2000] as const;
-/** A labeled budget TEAR's ISIC 2018 split files exist for. */
-export type Isic2018Budget = (typeof ISIC2018_BUDGETS)[number];
+export { ISIC2018_BUDGETS, type Isic2018Budget } from './isicBudgets';
 
 /** Options of loadIsic2018. */
 export interface LoadIsic2018Options {

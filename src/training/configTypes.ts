@@ -11,8 +11,14 @@ import type { OptimizerConfig } from './optimizer';
  * cycle (an import-cycle check in the tests keeps it so).
  */
 
-/** A method name: one of TRAINING_METHODS (checked against the algorithm registry; `MethodName` is its union type). */
-export type TrainingMethod = string;
+/**
+ * Names the algorithm registry declares (registry.ts adds `method: MethodName` by declaration merging):
+ * the components under algorithms/ import this file, so it cannot import the registry without a cycle.
+ */
+export interface RegisteredNames {}
+
+/** A method name: `MethodName`, the union type derived from the algorithm registry (one of TRAINING_METHODS). */
+export type TrainingMethod = RegisteredNames extends { method: infer M } ? M : string;
 
 /** Temporal references for AdaPL/IPH: the EMA teacher, the previous-step model, or a per-sample memory (docs/method.md §6). */
 export const REFERENCES = ['ema', 'previous', 'memory'] as const;

@@ -17,6 +17,7 @@ import { createTearEncoder } from '../../src/models/tearEncoder';
 import { createWideResNet } from '../../src/models/wideResNet';
 import { Random } from '../../src/state/random';
 import { SemiSupervisedTrainer } from '../../src/training/trainer';
+import type { MethodName } from '../../src/training/algorithms/registry';
 
 export const CLASSES = 3;
 
@@ -103,7 +104,7 @@ export async function twoSteps(method: string, backbone: string, augmentation: A
     validation: () => evaluationBatches(data, [0, 1, 2], 3),
     weakAugment: weak,
     strongAugment: strong,
-    config: { method, numClasses: CLASSES, totalSteps: 10, seed: 3, threshold: 0.3, iph: { numClusters: CLASSES }, memory: { numSamples: data.labels.length } },
+    config: { method: method as MethodName, numClasses: CLASSES, totalSteps: 10, seed: 3, threshold: 0.3, iph: { numClusters: CLASSES }, memory: { numSamples: data.labels.length } },
   });
   try {
     const before = await Promise.all(model.trainableWeights.map((w) => w.read().data()));

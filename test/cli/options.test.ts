@@ -47,7 +47,8 @@ describe('resolveTrainSettings: flags', () => {
   });
 
   it('rejects out-of-range numbers with the interval', () => {
-    expect(usage(() => resolveTrainSettings({ threshold: '1.5' }))).toBe("option --threshold must be in (0, 1], got '1.5'");
+    expect(usage(() => resolveTrainSettings({ threshold: '1.5' }))).toBe("option --threshold must be in [0, 1], got '1.5'");
+    expect(resolveTrainSettings({ threshold: '0' }).threshold).toBe(0); // τ = 0 keeps every pseudo label, as the trainer config always allowed
     expect(usage(() => resolveTrainSettings({ lr: '0' }))).toBe("option --lr must be in (0, ∞), got '0'");
     expect(usage(() => resolveTrainSettings({ method: 'mixmatch' })))
       .toBe(`option --method must be one of ${methodNames().join(', ')}, got 'mixmatch'`);

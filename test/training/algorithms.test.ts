@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { everySample, fixedThreshold } from '../../src/training/algorithms/fixedThreshold';
 import {
-  canonicalMethodName, describeMethod, methodNames, parseMethodName, resolveMethod,
+  canonicalMethodName, describeMethod, methodNames, parseMethodName, resolveMethod, type MethodName,
 } from '../../src/training/algorithms/registry';
 import type { ComponentContext, UnlabeledStep } from '../../src/training/algorithms/types';
 import { resolveTrainerConfig, type TrainerConfigInput } from '../../src/training/config';
@@ -27,7 +27,7 @@ describe('algorithm registry', () => {
 
   it('rejects unknown names, add-ons on supervised, and doubled add-ons, listing the valid names', () => {
     for (const bad of ['mixmatch', 'supervised+iph', 'fixmatch+iph+adapl', 'fixmatch+foo', '']) {
-      expect(() => config({ method: bad }), bad).toThrow(/option 'method': unknown method .*; methods: supervised, fixmatch, /);
+      expect(() => config({ method: bad as MethodName }), bad).toThrow(/option 'method': unknown method .*; methods: supervised, fixmatch, /);
     }
   });
 
@@ -55,7 +55,7 @@ describe('component states round-trip through JSON', () => {
   it('DA queue, previous-step weights and temporal memory: init → toJSON → fromJSON → toJSON is the identity; bad JSON names the field', () => expectNoLeak(async () => {
     const variables = [tf.tensor2d([[1, 2], [3, 4]]), tf.tensor1d([5, 6, 7])];
     for (const input of [
-      { method: 'fixmatch' }, { method: 'tear', reference: 'previous' as const }, { method: 'adapl', reference: 'memory' as const, memory: { numSamples: 4 } },
+      { method: 'fixmatch' as const }, { method: 'tear' as const, reference: 'previous' as const }, { method: 'adapl' as const, reference: 'memory' as const, memory: { numSamples: 4 } },
     ]) {
       const c = config(input);
       const ctx: ComponentContext = { config: c, studentVariables: variables };

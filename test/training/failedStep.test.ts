@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { ALGORITHMS } from '../../src/training/algorithms/registry';
+import { ALGORITHMS, type MethodName } from '../../src/training/algorithms/registry';
 import type { Algorithm } from '../../src/training/algorithms/types';
 import { SemiSupervisedTrainer } from '../../src/training/trainer';
 import { trainerOptions } from './fixtures';
@@ -16,7 +16,7 @@ describe('a step whose objective throws', () => {
     const table = ALGORITHMS as Record<string, Algorithm>;
     table.failing = failing;
     try {
-      const options = trainerOptions({ config: { method: 'failing' } });
+      const options = trainerOptions({ config: { method: 'failing' as MethodName } });
       const before = tf.memory().numTensors;
       const trainer = await SemiSupervisedTrainer.create(options);
       const created = tf.memory().numTensors;

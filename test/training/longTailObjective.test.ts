@@ -193,7 +193,7 @@ describe('semiSupervisedObjective with the new components (float64 references)',
     });
     const maxes = aligned.map((r) => Math.max(...r)).sort((a, b) => a - b);
     const threshold = (maxes[1] + maxes[2]) / 2;
-    const common = { numClasses: C, totalSteps: 10, method: 'fixmatch', threshold };
+    const common = { numClasses: C, totalSteps: 10, method: 'fixmatch' as const, threshold };
     const labeled = resolveTrainerConfig({ ...common, classPrior: prior, distributionAlignment: { target: 'labeled' } });
     const uniformWithPrior = resolveTrainerConfig({ ...common, classPrior: prior, distributionAlignment: { target: 'uniform' } });
     const plain = resolveTrainerConfig(common);
@@ -225,7 +225,7 @@ describe('semiSupervisedObjective with the new components (float64 references)',
     const s = setup(13, 1);
     const prior = [0.7, 0.2, 0.1];
     const tau = 1.5;
-    const common = { numClasses: C, totalSteps: 10, method: 'supervised' };
+    const common = { numClasses: C, totalSteps: 10, method: 'supervised' as const };
     const adjusted = resolveTrainerConfig({ ...common, classPrior: prior, supervisedLoss: { kind: 'logit-adjusted', tau } });
     const inputs = inputsOf(s, adjusted, {});
     const { grads, outputs } = objectiveGradients(inputs);

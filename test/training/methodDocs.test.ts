@@ -17,6 +17,6 @@ describe('docs read the registry', () => {
   it('the rendered block names every algorithm, every method name and every option flag', () => {
     const md = methodsMarkdown();
     for (const name of methodNames()) expect(md).toContain(`\`${name}\``);
-    for (const a of Object.values(ALGORITHMS)) for (const o of a.options ?? []) expect(md).toContain(`--${o.flag}`);
+    for (const a of Object.values(ALGORITHMS)) for (const o of a.config?.options ?? []) expect(md).toContain(`--${o.cli?.flag}`);
   });
 });

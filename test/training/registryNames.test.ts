@@ -17,7 +17,7 @@ describe('registry names as types', () => {
       expect(() => parseMethodName(`fixmatch+${bad}`), bad).toThrow(/unknown method/);
     }
     for (const bad of ['constructor', 'toString', 'fixmatch', 'adapl+iph']) expect(isAddOnName(bad), bad).toBe(false);
-    expect(() => resolveTrainerConfig({ numClasses: 3, totalSteps: 5, method: 'constructor' })).toThrow(/option 'method': unknown method 'constructor'/);
+    expect(() => resolveTrainerConfig({ numClasses: 3, totalSteps: 5, method: 'constructor' as MethodName })).toThrow(/option 'method': unknown method 'constructor'/);
   });
 
   it('Dash and AdaMatch are methods with every add-on; the name types follow the table', () => {

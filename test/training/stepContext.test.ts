@@ -6,7 +6,7 @@ import { deriveSeed } from '../../src/state/random';
 import { disposeState } from '../../src/state/serialize';
 import { fixedThreshold } from '../../src/training/algorithms/fixedThreshold';
 import { hardTargets } from '../../src/training/algorithms/hardTargets';
-import { ALGORITHMS, methodNames, resolveMethod } from '../../src/training/algorithms/registry';
+import { ALGORITHMS, methodNames, resolveMethod, type MethodName } from '../../src/training/algorithms/registry';
 import type { Algorithm, Alignment, Masker, StepContext, TargetBuilder } from '../../src/training/algorithms/types';
 import { resolveTrainerConfig, type TrainerConfigInput } from '../../src/training/config';
 import { SEED_PURPOSE, SemiSupervisedTrainer } from '../../src/training/trainer';
@@ -64,7 +64,7 @@ describe('the step context a component reads', () => {
     const run = async (seed: number): Promise<{ seen: Seen[]; logs: Awaited<ReturnType<SemiSupervisedTrainer['run']>> }> => {
       const seen: Seen[] = [];
       table.recording = probe('recording', recorder(seen, purposes));
-      const options = trainerOptions({ config: { method: 'recording', totalSteps: 17, seed } as Partial<TrainerConfigInput> });
+      const options = trainerOptions({ config: { method: 'recording', totalSteps: 17, seed } as unknown as Partial<TrainerConfigInput> });
       const trainer = await SemiSupervisedTrainer.create(options);
       const logs = await trainer.run(3);
       trainer.dispose();
@@ -205,8 +205,8 @@ describe('components declare what they need', () => {
   it('\'labeledIds\' with labeled batches that carry no ids: the step fails before it runs, naming the component, and leaks nothing', () => expectNoLeak(async () => {
     const seen: Seen[] = [];
     register(probe('needs-ids', { ...recorder(seen, []), name: 'id-reader', needs: ['labeledIds'] }));
-    expect(resolveMethod(resolveTrainerConfig({ numClasses: 3, totalSteps: 5, method: 'needs-ids' })).needs).toEqual({ labeledIds: 'id-reader' });
-    const options = trainerOptions({ config: { method: 'needs-ids' } as Partial<TrainerConfigInput> });
+    expect(resolveMethod(resolveTrainerConfig({ numClasses: 3, totalSteps: 5, method: 'needs-ids' as MethodName })).needs).toEqual({ labeledIds: 'id-reader' });
+    const options = trainerOptions({ config: { method: 'needs-ids' } as unknown as Partial<TrainerConfigInput> });
     const trainer = await SemiSupervisedTrainer.create(options);
     const model = options.model as tf.LayersModel;
     const before = await variableValues(model.weights.map((w) => w.read() as tf.Variable));
@@ -224,7 +224,7 @@ describe('components declare what they need', () => {
   it('\'labeledIds\' with a labeled source that gives ids (labeledBatches + batchIndicesAt, as the error advises): labeled.ids are the batch\'s sample ids', () => expectNoLeak(async () => {
     const seen: Seen[] = [];
     register(probe('needs-ids', { ...recorder(seen, []), name: 'id-reader', needs: ['labeledIds'] }));
-    const options = trainerOptions({ config: { method: 'needs-ids' } as Partial<TrainerConfigInput>, labeled: labeledWithIds });
+    const options = trainerOptions({ config: { method: 'needs-ids' } as unknown as Partial<TrainerConfigInput>, labeled: labeledWithIds });
     const trainer = await SemiSupervisedTrainer.create(options);
     await trainer.run(3);
     expect(seen.map((s) => s.ids)).toEqual([0, 1, 2].map((k) => Array.from(batchIndicesAt(LABELED, 4, 5, k))));
@@ -241,7 +241,7 @@ describe('components declare what they need', () => {
       align: (_step, probs, state) => ({ probs: probs.clone(), state }),
     };
     register(probe('aligns-by-id', fixedThreshold, { alignment: alignment as Alignment }));
-    const cfg = (method: string, numSamples = 0) => resolveTrainerConfig({ numClasses: 3, totalSteps: 5, method, memory: { numSamples } });
+    const cfg = (method: string, numSamples = 0) => resolveTrainerConfig({ numClasses: 3, totalSteps: 5, method: method as MethodName, memory: { numSamples } });
     expect(() => cfg('needs-uids')).toThrow(
       "method 'needs-uids': component 'uid-masker' needs unlabeled sample ids: set memory.numSamples (the size of the unlabeled index space)");
     expect(() => cfg('needs-uids+tear')).toThrow(/component 'uid-masker' needs unlabeled sample ids/);
@@ -259,9 +259,9 @@ describe('components declare what they need', () => {
         return fixedThreshold.mask(step, probs, undefined);
       },
     }));
-    const recipe = resolveMethod(resolveTrainerConfig({ numClasses: 3, totalSteps: 5, method: 'needs-reference' }));
+    const recipe = resolveMethod(resolveTrainerConfig({ numClasses: 3, totalSteps: 5, method: 'needs-reference' as MethodName }));
     expect([recipe.reference?.name, recipe.needs]).toEqual(['ema', { referenceModel: 'reference-reader' }]);
-    const options = trainerOptions({ config: { method: 'needs-reference' } as Partial<TrainerConfigInput> });
+    const options = trainerOptions({ config: { method: 'needs-reference' } as unknown as Partial<TrainerConfigInput> });
     const trainer = await SemiSupervisedTrainer.create(options);
     await trainer.run(2);
     expect(sums.length).toBe(2);
@@ -277,7 +277,7 @@ describe('two producers of targets are an error, never a silent choice', () => {
   it('an algorithm with its own targets + adapl or + tear: resolve throws naming both; + iph keeps the algorithm\'s targets', () => {
     register(probe('targeted', fixedThreshold, { targets: ownTargets }));
     expect(methodNames()).toContain('targeted+adapl');
-    const cfg = (method: string) => resolveTrainerConfig({ numClasses: 3, totalSteps: 5, method });
+    const cfg = (method: string) => resolveTrainerConfig({ numClasses: 3, totalSteps: 5, method: method as MethodName });
     for (const addOn of ['adapl', 'tear']) {
       expect(() => cfg(`targeted+${addOn}`)).toThrow(
         `method 'targeted+${addOn}': algorithm 'targeted' and add-on '${addOn}' both produce the unlabeled targets; combine them in one TargetBuilder or register the combination as its own algorithm`);

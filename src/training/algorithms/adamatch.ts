@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { hardPseudoLabels } from '../../math/pseudoLabels';
 import { deserializeTensor, serializeTensor, type SerializedTensor } from '../../state/serialize';
-import { check, checkNumber, shapeString } from '../../util/checks';
+import { check, shapeString } from '../../util/checks';
 import { detach, stopGradient } from '../../util/numerics';
-import type { TrainerConfig } from '../configTypes';
-import type { Algorithm, Alignment, ComponentState, ConfigSection, Masker } from './types';
+import { defineSection } from '../optionSchema';
+import type { Algorithm, Alignment, ComponentState, Masker } from './types';
 
 /** AdaMatch's options (config section `adamatch`). */
 export interface AdamatchOptions {
@@ -15,13 +15,12 @@ export interface AdamatchOptions {
 /** EMAs of the mean labeled prediction (target) and mean unlabeled prediction (model), [C] each. */
 export type RelativeAlignmentState = { target: tf.Tensor1D; model: tf.Tensor1D };
 
-const section: ConfigSection<AdamatchOptions> = {
-  key: 'adamatch',
-  defaults: () => ({ momentum: 0.999 }),
-  check: (s, fn) => checkNumber(s.momentum, 'adamatch.momentum', fn, { min: 0, max: 1, maxOpen: true }),
-};
+const section = defineSection<AdamatchOptions>('adamatch', 'AdaMatch', {
+  momentum: { kind: { type: 'number', min: 0, max: 1, maxOpen: true }, default: 0.999,
+    help: 'AdaMatch EMA momentum of the class distributions of relative alignment', cli: { flag: 'adamatch-momentum', key: 'adamatchMomentum', valueName: 'M' } },
+});
 
-const options = (config: TrainerConfig): AdamatchOptions => (config as unknown as { adamatch: AdamatchOptions }).adamatch;
+const options = section.read;
 
 /** Rows summing to 1 of q·(target + ε)/(model + ε), ε = 1e-6 (USB's guard for an empty class). */
 export function relativeAlignment(probs: tf.Tensor2D, s: RelativeAlignmentState): tf.Tensor2D {
@@ -105,9 +104,5 @@ export const adamatch: Algorithm = {
   unlabeled: true,
   alignment: relativeAlignmentComponent as Alignment,
   masker: relativeThreshold,
-  config: section as ConfigSection,
-  options: [
-    { key: 'adamatchMomentum', flag: 'adamatch-momentum', config: 'adamatch.momentum', kind: { type: 'number', min: 0, max: 1, maxOpen: true },
-      help: 'AdaMatch EMA momentum of the class distributions of relative alignment', valueName: 'M' },
-  ],
+  config: section,
 };

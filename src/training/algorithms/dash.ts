@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { hardPseudoLabels } from '../../math/pseudoLabels';
 import { deserializeTensor, serializeTensor, type SerializedTensor } from '../../state/serialize';
-import { check, checkNumber } from '../../util/checks';
+import { check } from '../../util/checks';
 import { detach, stopGradient } from '../../util/numerics';
-import type { TrainerConfig } from '../configTypes';
-import type { Algorithm, ComponentState, ConfigSection, Masker } from './types';
+import { defineSection } from '../optionSchema';
+import type { Algorithm, ComponentState, Masker } from './types';
 
 /** Dash's options (config section `dash`). */
 export interface DashOptions {
@@ -23,19 +23,17 @@ export interface DashOptions {
 /** ρ̂'s running sum: the supervised losses of the warm-up steps (a scalar). */
 export type DashState = { lossSum: tf.Scalar };
 
-const section: ConfigSection<DashOptions> = {
-  key: 'dash',
-  defaults: () => ({ gamma: 1.27, c: 1.0001, rhoMin: 0.05, warmupFraction: 0.05, periodFraction: 0.1 }),
-  check: (s, fn) => {
-    checkNumber(s.gamma, 'dash.gamma', fn, { min: 1, minOpen: true });
-    checkNumber(s.c, 'dash.c', fn, { min: 1 });
-    checkNumber(s.rhoMin, 'dash.rhoMin', fn, { min: 0 });
-    checkNumber(s.warmupFraction, 'dash.warmupFraction', fn, { min: 0, max: 1, minOpen: true, maxOpen: true });
-    checkNumber(s.periodFraction, 'dash.periodFraction', fn, { min: 0, max: 1, minOpen: true });
-  },
-};
+const section = defineSection<DashOptions>('dash', 'Dash', {
+  gamma: { kind: { type: 'number', min: 1, minOpen: true }, default: 1.27, help: 'Dash shrink factor γ of the loss threshold', cli: { flag: 'dash-gamma', key: 'dashGamma', valueName: 'G' } },
+  c: { kind: { type: 'number', min: 1 }, default: 1.0001, help: 'Dash constant C ≥ 1 of the loss threshold C·γ^(−n)·ρ̂', cli: { flag: 'dash-c', key: 'dashC', valueName: 'C' } },
+  rhoMin: { kind: { type: 'number', min: 0 }, default: 0.05, help: 'Dash floor ρ_min of the loss threshold', cli: { flag: 'dash-rho-min', key: 'dashRhoMin', valueName: 'R' } },
+  warmupFraction: { kind: { type: 'number', min: 0, max: 1, minOpen: true, maxOpen: true }, default: 0.05,
+    help: 'Dash supervised-only warm-up, as a fraction of the steps (ρ̂ = its mean supervised loss)', cli: { flag: 'dash-warmup', key: 'dashWarmup', valueName: 'F' } },
+  periodFraction: { kind: { type: 'number', min: 0, minOpen: true }, default: 0.1,
+    help: 'Dash shrinks its threshold by 1/γ every this fraction of the steps', cli: { flag: 'dash-period', key: 'dashPeriod', valueName: 'F' } },
+});
 
-const options = (config: TrainerConfig): DashOptions => (config as unknown as { dash: DashOptions }).dash;
+const options = section.read;
 
 /** W = max(1, round(warmupFraction·K)) warm-up steps and P = max(1, round(periodFraction·K)) steps per shrink. */
 export function dashSchedule(totalSteps: number, o: Pick<DashOptions, 'warmupFraction' | 'periodFraction'>): { warmupSteps: number; period: number } {
@@ -101,12 +99,5 @@ export const dash: Algorithm = {
   unlabeled: true,
   alignment: 'none', // the paper (and USB) align nothing: the loss threshold is the whole selection
   masker: dashMasker as Masker,
-  config: section as ConfigSection,
-  options: [
-    { key: 'dashGamma', flag: 'dash-gamma', config: 'dash.gamma', kind: { type: 'number', min: 1, minOpen: true }, help: 'Dash shrink factor γ of the loss threshold', valueName: 'G' },
-    { key: 'dashC', flag: 'dash-c', config: 'dash.c', kind: { type: 'number', min: 1 }, help: 'Dash constant C ≥ 1 of the loss threshold C·γ^(−n)·ρ̂', valueName: 'C' },
-    { key: 'dashRhoMin', flag: 'dash-rho-min', config: 'dash.rhoMin', kind: { type: 'number', min: 0 }, help: 'Dash floor ρ_min of the loss threshold', valueName: 'R' },
-    { key: 'dashWarmup', flag: 'dash-warmup', config: 'dash.warmupFraction', kind: { type: 'number', min: 0, max: 1, minOpen: true, maxOpen: true }, help: 'Dash supervised-only warm-up, as a fraction of the steps (ρ̂ = its mean supervised loss)', valueName: 'F' },
-    { key: 'dashPeriod', flag: 'dash-period', config: 'dash.periodFraction', kind: { type: 'number', min: 0, minOpen: true }, help: 'Dash shrinks its threshold by 1/γ every this fraction of the steps', valueName: 'F' },
-  ],
+  config: section,
 };

@@ -3,11 +3,11 @@ import {
   marginalPredictionFromJSON, marginalPredictionInit, marginalPredictionToJSON, marginalPredictionUpdate,
   type MarginalPredictionJSON, type MarginalPredictionState,
 } from '../../state/marginalPrediction';
-import { check, checkNumber } from '../../util/checks';
+import { check } from '../../util/checks';
 import { detach } from '../../util/numerics';
-import type { TrainerConfig } from '../configTypes';
+import { defineSection } from '../optionSchema';
 import { fixedThreshold } from './fixedThreshold';
-import type { Algorithm, Alignment, ComponentState, ConfigSection } from './types';
+import type { Algorithm, Alignment, ComponentState } from './types';
 
 /** DebiasPL's options (config section `debiaspl`). */
 export interface DebiasplOptions {
@@ -17,16 +17,14 @@ export interface DebiasplOptions {
   momentum: number;
 }
 
-const section: ConfigSection<DebiasplOptions> = {
-  key: 'debiaspl',
-  defaults: () => ({ lambda: 0.4, momentum: 0.999 }),
-  check: (s, fn) => {
-    checkNumber(s.lambda, 'debiaspl.lambda', fn, { min: 0 });
-    checkNumber(s.momentum, 'debiaspl.momentum', fn, { min: 0, max: 1, maxOpen: true });
-  },
-};
+const section = defineSection<DebiasplOptions>('debiaspl', 'DebiasPL', {
+  lambda: { kind: { type: 'number', min: 0 }, default: 0.4,
+    help: 'DebiasPL λ of the debiasing and of the adaptive marginal loss', cli: { flag: 'debiaspl-lambda', key: 'debiasplLambda', valueName: 'L' } },
+  momentum: { kind: { type: 'number', min: 0, max: 1, maxOpen: true }, default: 0.999,
+    help: 'DebiasPL momentum of the marginal estimate p̄', cli: { flag: 'debiaspl-momentum', key: 'debiasplMomentum', valueName: 'M' } },
+});
 
-const options = (config: TrainerConfig): DebiasplOptions => (config as unknown as { debiaspl: DebiasplOptions }).debiaspl;
+const options = section.read;
 
 const state: ComponentState<MarginalPredictionState> = {
   key: 'debiaspl',
@@ -69,11 +67,5 @@ export const debiaspl: Algorithm = {
     const s = states[state.key] as MarginalPredictionState;
     return marginalAdjustedLogits({ logits, marginal: s.marginal }, { lambda: options(step.config).lambda });
   },
-  config: section as ConfigSection,
-  options: [
-    { key: 'debiasplLambda', flag: 'debiaspl-lambda', config: 'debiaspl.lambda', kind: { type: 'number', min: 0 },
-      help: 'DebiasPL λ of the debiasing and of the adaptive marginal loss', valueName: 'L' },
-    { key: 'debiasplMomentum', flag: 'debiaspl-momentum', config: 'debiaspl.momentum', kind: { type: 'number', min: 0, max: 1, maxOpen: true },
-      help: 'DebiasPL momentum of the marginal estimate p̄', valueName: 'M' },
-  ],
+  config: section,
 };

@@ -4,7 +4,19 @@ import {
 } from '../../state/distributionAlignment';
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../../util/checks';
+import { DA_TARGETS, type TrainerConfig } from '../configTypes';
+import { defineSection } from '../optionSchema';
 import type { Alignment, ComponentState } from './types';
+
+/** The options of the DA queue (config section `distributionAlignment`). */
+export const DISTRIBUTION_ALIGNMENT_SECTION = defineSection<TrainerConfig['distributionAlignment']>('distributionAlignment', 'distribution alignment', {
+  enabled: { kind: { type: 'boolean' }, default: true, help: 'distribution alignment of the weak probabilities (--no-distribution-alignment to turn off)',
+    cli: { flag: 'distribution-alignment', key: 'distributionAlignment' } },
+  capacity: { kind: { type: 'int', min: 1 }, default: 32, help: 'batch means the DA FIFO holds (the new mean is pushed first, then the batch is aligned)' },
+  target: { kind: { type: 'enum', values: DA_TARGETS }, default: 'uniform',
+    help: 'distribution-alignment target: uniform (q̂ ∝ q / mean(queue), the TEAR release\'s) or labeled (q̂ ∝ q · π / mean(queue), π = classPrior, ReMixMatch)',
+    cli: { flag: 'da-target', key: 'daTarget', valueName: 'T' } },
+});
 
 const state: ComponentState<DistributionAlignmentState> = {
   key: 'distributionAlignment',

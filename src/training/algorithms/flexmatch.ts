@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { hardPseudoLabels } from '../../math/pseudoLabels';
 import { deserializeTensor, serializeTensor, type SerializedTensor } from '../../state/serialize';
-import { check, checkOneOf, shapeString } from '../../util/checks';
+import { check, shapeString } from '../../util/checks';
 import { detach, stopGradient } from '../../util/numerics';
-import type { TrainerConfig } from '../configTypes';
-import type { Algorithm, ComponentState, ConfigSection, Masker } from './types';
+import { defineSection } from '../optionSchema';
+import type { Algorithm, ComponentState, Masker } from './types';
 
 /** How the learning effect β ∈ [0,1] becomes a threshold factor: convex β/(2 − β) (the paper's choice) or linear β. */
 export const FLEXMATCH_MAPPINGS = ['convex', 'linear'] as const;
@@ -22,16 +22,14 @@ export interface FlexmatchState {
   predictions: tf.Tensor1D;
 }
 
-const section: ConfigSection<FlexmatchOptions> = {
-  key: 'flexmatch',
-  defaults: () => ({ warmup: true, mapping: 'convex' }),
-  check: (s, fn) => {
-    check(typeof s.warmup === 'boolean', fn, () => `option 'flexmatch.warmup' must be a boolean, got ${String(s.warmup)}`);
-    checkOneOf(s.mapping, FLEXMATCH_MAPPINGS, 'flexmatch.mapping', fn);
-  },
-};
+const section = defineSection<FlexmatchOptions>('flexmatch', 'FlexMatch', {
+  warmup: { kind: { type: 'boolean' }, default: true,
+    help: 'FlexMatch threshold warm-up: unused samples count, thresholds start at 0 (--no-flexmatch-warmup to turn off)', cli: { flag: 'flexmatch-warmup', key: 'flexmatchWarmup' } },
+  mapping: { kind: { type: 'enum', values: FLEXMATCH_MAPPINGS }, default: 'convex',
+    help: `FlexMatch threshold mapping M(β): ${FLEXMATCH_MAPPINGS.join(', ')}`, cli: { flag: 'flexmatch-mapping', key: 'flexmatchMapping', valueName: 'M' } },
+});
 
-const options = (config: TrainerConfig): FlexmatchOptions => (config as unknown as { flexmatch: FlexmatchOptions }).flexmatch;
+const options = section.read;
 
 /**
  * Class-wise thresholds T_c = M(β_c)·τ (Zhang et al., FlexMatch, NeurIPS 2021, eqs. 6, 7, 11).
@@ -104,14 +102,8 @@ export const flexmatch: Algorithm = {
   unlabeled: true,
   alignment: 'none',
   masker: flexmatchMasker as Masker,
-  config: section as ConfigSection,
+  config: section,
   usesSampleIds: true,
   check: (config, fn) => check(config.memory.numSamples > 0, fn, () =>
     `method '${config.method}' keeps a prediction per unlabeled sample: it needs option 'memory.numSamples' (the number of unlabeled sample ids)`),
-  options: [
-    { key: 'flexmatchWarmup', flag: 'flexmatch-warmup', config: 'flexmatch.warmup', kind: { type: 'boolean' },
-      help: 'FlexMatch threshold warm-up: unused samples count, thresholds start at 0 (--no-flexmatch-warmup to turn off)' },
-    { key: 'flexmatchMapping', flag: 'flexmatch-mapping', config: 'flexmatch.mapping', kind: { type: 'enum', values: FLEXMATCH_MAPPINGS },
-      help: `FlexMatch threshold mapping M(β): ${FLEXMATCH_MAPPINGS.join(', ')}`, valueName: 'M' },
-  ],
 };

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { hardPseudoLabels } from '../../math/pseudoLabels';
 import { deserializeTensor, serializeTensor, type SerializedTensor } from '../../state/serialize';
-import { check, checkNumber, shapeString } from '../../util/checks';
+import { check, shapeString } from '../../util/checks';
 import { detach, stopGradient } from '../../util/numerics';
-import type { TrainerConfig } from '../configTypes';
-import type { Algorithm, ComponentState, ConfigSection, ExtraTerm, Masker } from './types';
+import { defineSection } from '../optionSchema';
+import type { Algorithm, ComponentState, ExtraTerm, Masker } from './types';
 
 /** FreeMatch's options (config section `freematch`): EMA momentum and the fairness weight. */
 export interface FreematchOptions {
@@ -21,16 +21,14 @@ export type FreematchState = {
   histogram: tf.Tensor1D;
 };
 
-const section: ConfigSection<FreematchOptions> = {
-  key: 'freematch',
-  defaults: () => ({ momentum: 0.999, fairnessWeight: 0.01 }),
-  check: (s, fn) => {
-    checkNumber(s.momentum, 'freematch.momentum', fn, { min: 0, max: 1, maxOpen: true });
-    checkNumber(s.fairnessWeight, 'freematch.fairnessWeight', fn, { min: 0 });
-  },
-};
+const section = defineSection<FreematchOptions>('freematch', 'FreeMatch', {
+  momentum: { kind: { type: 'number', min: 0, max: 1, maxOpen: true }, default: 0.999, help: 'FreeMatch EMA momentum λ of the threshold statistics',
+    cli: { flag: 'freematch-momentum', key: 'freematchMomentum', valueName: 'M' } },
+  fairnessWeight: { kind: { type: 'number', min: 0 }, default: 0.01, help: 'FreeMatch weight w_f of the self-adaptive fairness term',
+    cli: { flag: 'fairness-weight', key: 'fairnessWeight', valueName: 'W' } },
+});
 
-const options = (config: TrainerConfig): FreematchOptions => (config as unknown as { freematch: FreematchOptions }).freematch;
+const options = section.read;
 
 /**
  * One EMA step of FreeMatch's statistics from this batch's probabilities q [U,C] (Wang et al., ICLR 2023, eqs. 5, 7, 11):
@@ -167,11 +165,5 @@ export const freematch: Algorithm = {
   alignment: 'none',
   masker: freematchMasker as Masker,
   terms: [fairnessTerm as ExtraTerm],
-  config: section as ConfigSection,
-  options: [
-    { key: 'freematchMomentum', flag: 'freematch-momentum', config: 'freematch.momentum', kind: { type: 'number', min: 0, max: 1, maxOpen: true },
-      help: 'FreeMatch EMA momentum λ of the threshold statistics', valueName: 'M' },
-    { key: 'fairnessWeight', flag: 'fairness-weight', config: 'freematch.fairnessWeight', kind: { type: 'number', min: 0 },
-      help: 'FreeMatch weight w_f of the self-adaptive fairness term', valueName: 'W' },
-  ],
+  config: section,
 };

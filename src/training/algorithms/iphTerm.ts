@@ -1,9 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
-import { iphLoss } from '../../math/iphLoss';
+import { IPH_REFERENCES, iphLoss } from '../../math/iphLoss';
 import { hardPseudoLabels } from '../../math/pseudoLabels';
 import { check, NonFiniteArgumentError } from '../../util/checks';
 import { valueChecksDeferred } from '../../util/valueChecks';
+import type { OptionEntry } from '../optionSchema';
 import type { ExtraTerm } from './types';
+
+/** The IPH add-on's options (config section `iph`; its weight λ_IPH is the core option `lambdaIph`). */
+export const IPH_OPTIONS: readonly OptionEntry[] = ([
+  { path: 'iph.numClusters', kind: { type: 'int', min: 1 }, default: (numClasses: number) => numClasses, defaultText: 'C',
+    help: 'IPH student clusters K (default: one per class)', cli: { flag: 'clusters', key: 'clusters', valueName: 'K' } },
+  { path: 'iph.reference', kind: { type: 'enum', values: IPH_REFERENCES }, default: 'prediction',
+    help: 'IPH reference groups: prediction (argmax p̃, the release) or kmeans (k-means on f̃)', cli: { flag: 'iph-reference', key: 'iphReference', valueName: 'R' } },
+  { path: 'iph.kmeans.restarts', kind: { type: 'int', min: 1 }, default: 3, help: 'k-means restarts (seeded per step)' },
+  { path: 'iph.kmeans.maxIterations', kind: { type: 'int', min: 1 }, default: 20, help: 'k-means iterations at most (the standalone kmeans caps at 50; features move little between steps)' },
+  { path: 'iph.kmeans.tolerance', kind: { type: 'number', min: 0 }, default: 1e-4, help: 'k-means convergence tolerance' },
+] satisfies ReadonlyArray<Omit<OptionEntry, 'section'>>).map((e) => ({ ...e, section: 'IPH (add-on)' }));
 
 /**
  * TEAR's IPH term λiph·L_IPH (docs/iph.md): student clusters of f(weak(u)) matched to the reference's

@@ -1,3 +1,4 @@
+import { defaultValue } from '../optionSchema';
 import { ADD_ONS, ALGORITHMS, methodNames, parseMethodName } from './registry';
 
 /**
@@ -11,11 +12,10 @@ export function methodsMarkdown(): string {
     return `| \`${a.name}\` | ${a.description}${a.reference ? ` (${a.reference})` : ''} | ${combined.map((n) => `\`${n}\``).join(', ') || '–'} |`;
   });
   const addOns = Object.entries(ADD_ONS).map(([name, a]) => `\`+${name}\`: ${a.description}`).join('; ');
-  const options = Object.values(ALGORITHMS).flatMap((a) => (a.options ?? []).map((o) => {
-    const [section, field] = o.config.split('.');
-    const defaults = a.config && a.config.key === section ? (a.config.defaults(10) as Record<string, unknown>) : {};
-    const flag = o.kind.type === 'boolean' ? `\`--${o.flag}\` / \`--no-${o.flag}\`` : `\`--${o.flag}\``;
-    return `| ${flag} | \`${o.key}\` | \`${o.config}\` | \`${JSON.stringify(defaults[field])}\` | ${o.help} |`;
+  const options = Object.values(ALGORITHMS).flatMap((a) => (a.config?.options ?? []).flatMap((o) => {
+    if (o.cli === undefined) return [];
+    const flag = o.kind.type === 'boolean' ? `\`--${o.cli.flag}\` / \`--no-${o.cli.flag}\`` : `\`--${o.cli.flag}\``;
+    return [`| ${flag} | \`${o.cli.key}\` | \`${o.path}\` | \`${JSON.stringify(defaultValue(o, 10))}\` | ${o.help} |`];
   }));
   return [
     '| method | what it does | with TEAR\'s parts |',

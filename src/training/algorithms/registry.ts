@@ -1,19 +1,20 @@
-import { adaplTargets } from './adaplTargets';
+import { ADAPL_SECTION, adaplTargets } from './adaplTargets';
 import { adamatch } from './adamatch';
 import { dash } from './dash';
 import { debiaspl } from './debiaspl';
-import { queueAlignment } from './distributionAlignment';
+import { DISTRIBUTION_ALIGNMENT_SECTION, queueAlignment } from './distributionAlignment';
 import { everySample } from './fixedThreshold';
 import { fixmatch } from './fixmatch';
 import { flexmatch } from './flexmatch';
 import { freematch } from './freematch';
 import { softmatch } from './softmatch';
 import { hardTargets } from './hardTargets';
-import { iphTerm } from './iphTerm';
+import { IPH_OPTIONS, iphTerm } from './iphTerm';
+import { REFERENCE_OPTIONS } from './referenceOptions';
 import { REFERENCE_SOURCES } from './references';
 import { supervised } from './supervised';
 import type {
-  Alignment, Algorithm, ContextNeed, ComponentState, ConfigSection, ExtraTerm, Masker, MethodOption, ReferenceSource, TargetBuilder,
+  Alignment, Algorithm, ContextNeed, ComponentState, ConfigSection, ExtraTerm, Masker, OptionEntry, ReferenceSource, TargetBuilder,
 } from './types';
 import type { TrainerConfig } from '../configTypes';
 
@@ -42,18 +43,20 @@ export type SemiSupervisedAlgorithmName = { [K in AlgorithmName]: (typeof ALGORI
  * one-hot targets for AdaPL's relaxed ones, `+iph` adds the IPH term, `+tear` does both.
  */
 export const ADD_ONS = {
-  adapl: { targets: adaplTargets, description: 'AdaPL relaxed pseudo labels' } as AddOn,
-  iph: { terms: [iphTerm], description: 'IPH prototype term' } as AddOn,
+  adapl: { targets: adaplTargets, description: 'AdaPL relaxed pseudo labels', options: ADAPL_SECTION.options } as AddOn,
+  iph: { terms: [iphTerm], description: 'IPH prototype term', options: IPH_OPTIONS } as AddOn,
   tear: { targets: adaplTargets, terms: [iphTerm], description: 'AdaPL + IPH' } as AddOn,
 } as const;
 
-/** What an add-on brings to an algorithm: targets (replacing one-hot ŷ) and/or extra terms. */
-export interface AddOn { targets?: TargetBuilder; terms?: readonly ExtraTerm[]; description: string }
+/** What an add-on brings to an algorithm: targets (replacing one-hot ŷ) and/or extra terms, and the options they read. */
+export interface AddOn { targets?: TargetBuilder; terms?: readonly ExtraTerm[]; description: string; options?: readonly OptionEntry[] }
 /** The name of an add-on (a key of ADD_ONS). */
 export type AddOnName = keyof typeof ADD_ONS;
 
 /** FixMatch's combinations keep their historical short names (they are stored in checkpoints). */
-const SHORT_NAMES: Readonly<Record<string, AddOnName>> = { 'fixmatch+adapl': 'adapl', 'fixmatch+iph': 'iph', 'fixmatch+tear': 'tear' };
+const SHORT_NAMES: Readonly<Record<string, AddOnName>> = Object.fromEntries(Object.keys(ADD_ONS).map((a) => [`fixmatch+${a}`, a as AddOnName]));
+/** The long spellings the trainer and the CLI accept and store as the short name: `fixmatch+tear` → `tear`. */
+export const METHOD_ALIASES: Readonly<Record<string, string>> = SHORT_NAMES;
 
 /**
  * Every method name the trainer accepts, as a type derived from the registry: each algorithm, each
@@ -61,6 +64,11 @@ const SHORT_NAMES: Readonly<Record<string, AddOnName>> = { 'fixmatch+adapl': 'ad
  * which are the add-on names).
  */
 export type MethodName = AlgorithmName | `${SemiSupervisedAlgorithmName}+${AddOnName}` | AddOnName;
+
+// The registry's method names type TrainerConfig.method (TrainingMethod), by declaration merging.
+declare module '../configTypes' {
+  interface RegisteredNames { method: MethodName }
+}
 
 /** Every method name the trainer accepts, canonical spelling: each algorithm, and each semi-supervised one with each add-on. */
 export function methodNames(): MethodName[] {
@@ -77,6 +85,8 @@ export function methodNames(): MethodName[] {
 }
 
 /** The canonical name of a method: 'fixmatch+tear' → 'tear'; other names are returned unchanged. */
+export function canonicalMethodName(name: MethodName | `fixmatch+${AddOnName}`): MethodName;
+export function canonicalMethodName(name: string): string;
 export function canonicalMethodName(name: string): string {
   return SHORT_NAMES[name] ?? name;
 }
@@ -93,14 +103,22 @@ export function describeMethod(name: string): { unlabeled: boolean; terms: strin
   };
 }
 
-/** Config sections the registered components add to TrainerConfig (e.g. `flexmatch`). */
+/** Config sections the registered algorithms add to TrainerConfig (e.g. `flexmatch`). */
 export function registeredConfigSections(): ConfigSection[] {
   return Object.values(ALGORITHMS).flatMap((a) => (a.config ? [a.config] : []));
 }
 
-/** Command-line options every registered algorithm adds. */
-export function registeredOptions(): MethodOption[] {
-  return Object.values(ALGORITHMS).flatMap((a) => [...(a.options ?? [])]);
+/**
+ * The options the registered components declare, in the config's order: distribution alignment, the
+ * temporal references, the add-ons' (AdaPL, IPH), then each algorithm's section. The trainer's core
+ * options (configSchema.ts) come before them.
+ */
+export function registeredOptions(): OptionEntry[] {
+  const addOns = [...new Set(Object.values(ADD_ONS).flatMap((a) => [...(a.options ?? [])]))];
+  return [
+    ...DISTRIBUTION_ALIGNMENT_SECTION.options, ...REFERENCE_OPTIONS, ...addOns,
+    ...registeredConfigSections().flatMap((s) => [...s.options]),
+  ];
 }
 
 /** A method resolved against a config: the components one step runs, and every state they carry. */

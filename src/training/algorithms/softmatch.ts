@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { hardPseudoLabels } from '../../math/pseudoLabels';
 import { deserializeTensor, serializeTensor, type SerializedTensor } from '../../state/serialize';
-import { check, checkNumber, shapeString } from '../../util/checks';
+import { check, shapeString } from '../../util/checks';
 import { detach, stopGradient } from '../../util/numerics';
-import type { TrainerConfig } from '../configTypes';
-import type { Algorithm, Alignment, ComponentState, ConfigSection, Masker } from './types';
+import { defineSection } from '../optionSchema';
+import type { Algorithm, Alignment, ComponentState, Masker } from './types';
 
 /** SoftMatch's options (config section `softmatch`): EMA momentum, Gaussian width, uniform alignment. */
 export interface SoftmatchOptions {
@@ -21,17 +21,16 @@ export type SoftmatchState = { mean: tf.Scalar; variance: tf.Scalar };
 /** Running mean E[q] [C] of the student's weak-view probabilities, for uniform alignment. */
 export type UniformAlignmentState = { classProbs: tf.Tensor1D };
 
-const section: ConfigSection<SoftmatchOptions> = {
-  key: 'softmatch',
-  defaults: () => ({ momentum: 0.999, nSigma: 2, uniformAlignment: true }),
-  check: (s, fn) => {
-    checkNumber(s.momentum, 'softmatch.momentum', fn, { min: 0, max: 1, maxOpen: true });
-    checkNumber(s.nSigma, 'softmatch.nSigma', fn, { min: 0, minOpen: true });
-    check(typeof s.uniformAlignment === 'boolean', fn, () => `option 'softmatch.uniformAlignment' must be a boolean, got ${String(s.uniformAlignment)}`);
-  },
-};
+const section = defineSection<SoftmatchOptions>('softmatch', 'SoftMatch', {
+  momentum: { kind: { type: 'number', min: 0, max: 1, maxOpen: true }, default: 0.999,
+    help: 'SoftMatch EMA momentum of the confidence mean/variance and of uniform alignment', cli: { flag: 'softmatch-momentum', key: 'softmatchMomentum', valueName: 'M' } },
+  nSigma: { kind: { type: 'number', min: 0, minOpen: true }, default: 2,
+    help: 'SoftMatch Gaussian width in standard deviations', cli: { flag: 'softmatch-n-sigma', key: 'softmatchNSigma', valueName: 'N' } },
+  uniformAlignment: { kind: { type: 'boolean' }, default: true,
+    help: 'SoftMatch uniform alignment of the weak probabilities (--no-uniform-alignment to turn off)', cli: { flag: 'uniform-alignment', key: 'uniformAlignment' } },
+});
 
-const options = (config: TrainerConfig): SoftmatchOptions => (config as unknown as { softmatch: SoftmatchOptions }).softmatch;
+const options = section.read;
 
 function readTensors<T extends Record<string, tf.Tensor>>(json: unknown, key: string, shapes: Record<keyof T & string, number[]>): T {
   const j = json as Record<string, SerializedTensor> | null;
@@ -133,13 +132,5 @@ export const softmatch: Algorithm = {
   unlabeled: true,
   alignment: uniformAlignment as Alignment,
   masker: softmatchMasker as Masker,
-  config: section as ConfigSection,
-  options: [
-    { key: 'softmatchMomentum', flag: 'softmatch-momentum', config: 'softmatch.momentum', kind: { type: 'number', min: 0, max: 1, maxOpen: true },
-      help: 'SoftMatch EMA momentum of the confidence mean/variance and of uniform alignment', valueName: 'M' },
-    { key: 'softmatchNSigma', flag: 'softmatch-n-sigma', config: 'softmatch.nSigma', kind: { type: 'number', min: 0, minOpen: true },
-      help: 'SoftMatch Gaussian width in standard deviations', valueName: 'N' },
-    { key: 'uniformAlignment', flag: 'uniform-alignment', config: 'softmatch.uniformAlignment', kind: { type: 'boolean' },
-      help: 'SoftMatch uniform alignment of the weak probabilities (--no-uniform-alignment to turn off)' },
-  ],
+  config: section,
 };

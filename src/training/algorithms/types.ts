@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TrainerConfig } from '../configTypes';
+import type { ConfigSection } from '../optionSchema';
 
 /**
  * What a component may read when it builds or restores its state: the run's config and the student's
@@ -186,41 +187,15 @@ export interface Algorithm {
    * `states` are the component states after this step's alignment and masking. Default: z as it is.
    */
   strongLogits?(step: UnlabeledStep, logits: tf.Tensor2D, states: StateMap): tf.Tensor2D;
-  /** Config sections this algorithm adds, with defaults and checks (see ConfigSection). */
+  /**
+   * The config section this algorithm adds (`defineSection`): its options with defaults, bounds, help
+   * and CLI flags, from which the config checks, the CLI and the docs tables derive.
+   */
   readonly config?: ConfigSection;
   /** Checks across the whole config when this algorithm is the method's (e.g. a required sample count). */
   check?(config: TrainerConfig, fn: string): void;
   /** Whether its state is per unlabeled sample id: the config then needs `memory.numSamples` (the CLI sets it). */
   readonly usesSampleIds?: boolean;
-  /** Command-line options for that section (the CLI appends them to its own table). */
-  readonly options?: readonly MethodOption[];
 }
 
-/** How a command-line value is checked and converted. */
-export type OptionKind =
-  | { type: 'int'; min: number; max?: number }
-  | { type: 'number'; min?: number; max?: number; minOpen?: boolean; maxOpen?: boolean }
-  | { type: 'enum'; values: readonly (string | number)[] }
-  | { type: 'string' }
-  | { type: 'boolean' }
-  /** Integers ≥ min: a comma-separated flag ('6000,0,983') or a JSON array in a config file. */
-  | { type: 'intList'; min: number };
-
-/** A command-line option of a method: `--<flag>`, config-file key `key`, written to the trainer config at `config` (dotted). */
-export interface MethodOption {
-  key: string;
-  flag: string;
-  config: string;
-  kind: OptionKind;
-  help: string;
-  valueName?: string;
-}
-
-/** A config section a component owns: `config[key]`, filled from `defaults` and checked by `check`. */
-export interface ConfigSection<T extends object = object> {
-  readonly key: string;
-  /** The section's defaults for a problem with numClasses classes. */
-  defaults(numClasses: number): T;
-  /** Throws TearArgumentError naming the option (`option '<key>.<field>' …`). */
-  check(section: T, fn: string): void;
-}
+export type { ConfigSection, OptionEntry, OptionFlag, OptionKind } from '../optionSchema';
