@@ -105,7 +105,7 @@ export { evaluateModels, predictProbabilities, type Classifier, type Predictions
 // training (browser-safe): the trainer, its config and callbacks, in-memory checkpoint payloads
 export {
   SemiSupervisedTrainer, SEED_PURPOSE,
-  type TrainerOptions, type TrainerSetup, type BatchSource, type ValidationSource, type LabeledSource, type UnlabeledSource,
+  type TrainerOptions, type TrainerSetup, type ResumeSetup, type BatchSource, type ValidationSource, type LabeledSource, type UnlabeledSource,
 } from './training/trainer';
 export {
   CheckpointError, NonFiniteCheckpointError, CHECKPOINT_KIND, buildCheckpointPayload, readCheckpointPayload, restoreCheckpointState,

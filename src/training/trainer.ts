@@ -92,8 +92,8 @@ interface BuiltModel {
 
 const identity = (x: tf.Tensor4D): tf.Tensor4D => x;
 
-/** Where a file-path checkpoint method reads a payload from or writes it to: the file's name names it in errors. */
-type ResumeSetup = TrainerSetup & { config?: { evalEvery?: number } };
+/** What continuing a saved run needs: the setup (model, data, augmentations) and, optionally, another `evalEvery`. */
+export type ResumeSetup = TrainerSetup & { config?: { evalEvery?: number } };
 
 /**
  * FixMatch / AdaPL / IPH / TEAR training of a model on labeled and unlabeled batch streams.
