@@ -29,7 +29,7 @@ class CollectingLogger extends Logger {
 }
 
 const ENTRIES: Array<{ module: string; title: string; intro: string }> = [
-  { module: 'core', title: '`tear-ssl/core`', intro: 'Browser-safe: math, state, models, augmentations, metrics. Also exported by `tear-ssl`.' },
+  { module: 'core', title: '`tear-ssl/core`', intro: 'Browser-safe: math, state, models, augmentations, metrics, and the trainer with in-memory checkpoints. Also exported by `tear-ssl`.' },
   { module: 'index', title: '`tear-ssl`', intro: 'Node: everything in `tear-ssl/core`, plus the following.' },
   { module: 'wasm', title: '`tear-ssl/wasm`', intro: 'Training kernels for the tfjs wasm backend (browser and Node).' },
 ];

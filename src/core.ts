@@ -1,6 +1,7 @@
 /**
  * tear-ssl/core: the browser-safe part of tear-ssl (no Node built-ins): TEAR's math as pure tensor
- * functions, Optax-style temporal state, backbones, augmentations and metrics.
+ * functions, Optax-style temporal state, backbones, augmentations, metrics, and the trainer with
+ * in-memory checkpoints (`trainer.checkpoint()`, `SemiSupervisedTrainer.fromCheckpoint(payload, setup)`).
  */
 
 // math: FixMatch pieces
@@ -112,6 +113,20 @@ export {
 export { type ProbabilityRows } from './metrics/probabilityRows';
 export { type NumberArray } from './metrics/labelChecks';
 export { evaluateModels, predictProbabilities, type Classifier, type Predictions } from './training/evaluateModels';
+
+// training (browser-safe): the trainer, its config and callbacks, in-memory checkpoint payloads
+export {
+  SemiSupervisedTrainer, SEED_PURPOSE,
+  type TrainerOptions, type TrainerSetup, type ResumeSetup, type BatchSource, type ValidationSource, type LabeledSource, type UnlabeledSource,
+} from './training/trainer';
+export {
+  CheckpointError, NonFiniteCheckpointError, CHECKPOINT_KIND, buildCheckpointPayload, readCheckpointPayload, restoreCheckpointState,
+  type CheckpointPayload, type CheckpointSource, type CheckpointTarget, type RestoredState,
+} from './training/checkpointPayload';
+export { setCheckpointStorage, type CheckpointStorage } from './training/checkpointStorage';
+export { DivergenceError } from './training/divergence';
+export type { TrainerConfig, TrainerConfigInput } from './training/config';
+export type { StepLogs, EvalMetrics, TrainerCallbacks, LayersStyleCallback } from './training/callbacks';
 
 // backends (browser-safe)
 export { describeWebgpuAdapter, type WebgpuAdapterDescription, type GpuLike } from './backends/webgpuAdapter';

@@ -4,7 +4,15 @@
  * augmentations, metrics) plus the trainer and checkpoints, data readers and backend selection.
  */
 
+import { fileCheckpointStorage } from './training/checkpoint';
+import { setCheckpointStorage } from './training/checkpointStorage';
+
 export * from './core';
+
+// The trainer's file-path checkpoint methods (save(file), load(file), resume(file, …)) use the Node
+// checkpoint files. checkpoint.ts installs them when it loads; installed here too, so that a bundler
+// dropping modules whose exports go unused keeps them (package.json lists dist/index.* as side effects).
+setCheckpointStorage(fileCheckpointStorage);
 
 // training
 export {
@@ -27,7 +35,7 @@ export {
 } from './training/algorithms/registry';
 export type {
   Algorithm, Alignment, Masker, TargetBuilder, ExtraTerm, ReferenceSource, ComponentState, ComponentContext, ConfigSection, UnlabeledStep,
-  OptionEntry, OptionFlag, OptionKind, StateMap, WithState, UnlabeledPieces, StepContext, ContextNeed,
+  OptionEntry, OptionFlag, OptionKind, StateMap, WithState, UnlabeledPieces, StepContext, ContextNeed, ReferenceModels,
 } from './training/algorithms/types';
 export { flexmatchThresholds, FLEXMATCH_MAPPINGS, type FlexmatchOptions } from './training/algorithms/flexmatch';
 export { freematchUpdate, freematchThresholds, freematchFairness, type FreematchOptions, type FreematchState } from './training/algorithms/freematch';

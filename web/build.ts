@@ -13,40 +13,18 @@ const webDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(webDir, '..');
 
 /**
- * Files that import Node built-ins but whose Node-only functions the page never calls: the trainer's
- * checkpoint files (save/load), the atomic file writer they use, and split files on disk (makeSplit,
- * which the page calls, is pure). Their `node:*` imports resolve to stubs that throw if called. Any
- * other file importing a Node built-in fails the build, so the page cannot silently grow Node code.
+ * Refuses every Node built-in (`node:*`): the page's files, the trainer among them, are browser-safe
+ * (file checkpoints and split files are Node-only modules the page does not import), so a `node:*`
+ * import fails the build, naming the file that imports it, and the page cannot silently grow Node code.
  */
-export const NODE_ONLY_IMPORTERS = ['src/training/checkpoint.ts', 'src/util/atomicWrite.ts', 'src/data/splits.ts'];
-
-/** Names the stubs export (what those files import); calling any of them throws. */
-const STUB_EXPORTS = [
-  'createHash', 'randomBytes', 'promises', 'readFile', 'resolve', 'dirname', 'join', 'basename',
-  // the atomic writer's synchronous half (metrics log, folder creation, whole-or-nothing appends)
-  'closeSync', 'existsSync', 'fstatSync', 'fsyncSync', 'ftruncateSync', 'mkdirSync', 'openSync', 'renameSync', 'rmSync', 'statSync', 'writeSync',
-];
-
-export function nodeStubs(): Plugin {
+export function browserSafe(): Plugin {
   return {
-    name: 'tear-ssl-node-stubs',
+    name: 'tear-ssl-browser-safe',
     setup(b) {
       b.onResolve({ filter: /^node:/ }, (args) => {
         const importer = relative(repoRoot, args.importer).split('\\').join('/');
-        if (!NODE_ONLY_IMPORTERS.includes(importer)) {
-          return { errors: [{ text: `${importer} imports ${args.path}: the page must stay browser-safe (web/build.ts allows Node built-ins only in ${NODE_ONLY_IMPORTERS.join(', ')})` }] };
-        }
-        return { path: args.path, namespace: 'node-stub' };
+        return { errors: [{ text: `${importer} imports ${args.path}: the page must stay browser-safe (no Node built-ins)` }] };
       });
-      b.onLoad({ filter: /.*/, namespace: 'node-stub' }, (args) => ({
-        loader: 'js',
-        contents: [
-          `const unavailable = () => { throw new Error(${JSON.stringify(`tear-ssl web: ${args.path} is not available in the browser (checkpoint and split files are Node-only)`)}); };`,
-          ...STUB_EXPORTS.map((name) => name === 'promises'
-            ? 'export const promises = new Proxy({}, { get: () => unavailable });'
-            : `export const ${name} = unavailable;`),
-        ].join('\n'),
-      }));
     },
   };
 }
@@ -66,7 +44,7 @@ export async function buildWeb(outDir = join(webDir, 'dist')): Promise<string> {
     minify: true,
     sourcemap: true,
     logLevel: 'warning',
-    plugins: [nodeStubs()],
+    plugins: [browserSafe()],
   });
   for (const file of ['index.html', 'styles.css']) await copyFile(join(webDir, file), join(outDir, file));
   await copyFile(join(repoRoot, 'data', 'digits.csv.gz'), join(outDir, 'data', 'digits.csv.gz'));

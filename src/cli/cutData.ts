@@ -1,5 +1,5 @@
 import type { ImageDataset } from '../data/types';
-import { makeSplit, type SplitAllocation } from '../data/splits';
+import { makeSplit, type SplitAllocation } from '../data/makeSplit';
 import { deriveSeed } from '../state/random';
 
 /** Some samples of a data set. */

@@ -9,6 +9,7 @@ export interface StepLogs {
   loss: number;
   supervised: number;
   unlabeled: number;
+  /** The IPH term's value, logged by the IPH component (ExtraTerm.logWhenAbsent: 0 in methods without it). */
   iph: number;
   /** Fraction of unlabeled samples whose pseudo label passed the threshold (mask mean). */
   maskRate: number;

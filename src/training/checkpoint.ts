@@ -2,6 +2,17 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { SerializedTensor } from '../state/serialize';
 import { writeFileAtomic } from '../util/atomicWrite';
+import { CheckpointError, NonFiniteCheckpointError } from './checkpointPayload';
+import { setCheckpointStorage } from './checkpointStorage';
+
+/*
+ * Checkpoint files (Node only): the binary file format below, atomic writes and reads. The payload
+ * itself (what a trainer's state becomes, its checks and older layouts) is checkpointPayload.ts, which
+ * is pure. Loading this module installs these files as the trainer's checkpoint storage, so
+ * `trainer.save(file)`, `trainer.load(file)` and `SemiSupervisedTrainer.resume(file, setup)` work.
+ */
+
+export { CheckpointError, NonFiniteCheckpointError };
 
 /**
  * Checkpoint file format, version 1 (all integers little-endian):
@@ -22,20 +33,6 @@ export const CHECKPOINT_MAGIC = 'TEARCKPT';
 export const CHECKPOINT_FORMAT_VERSION = 1;
 const PREAMBLE_BYTES = 24;
 const DIGEST_BYTES = 32;
-
-/** A checkpoint could not be read: the message names the file and the field or byte range at fault. */
-export class CheckpointError extends Error {
-  override name = 'CheckpointError';
-
-  constructor(file: string, message: string) {
-    super(`tear-ssl.checkpoint: ${file}: ${message}`);
-  }
-}
-
-/** A payload to be written holds NaN or ±Inf: nothing is written. */
-export class NonFiniteCheckpointError extends Error {
-  override name = 'NonFiniteCheckpointError';
-}
 
 interface TensorRef {
   $tensor: { shape: number[]; dtype: SerializedTensor['dtype']; offset: number; length: number };
@@ -184,3 +181,7 @@ export async function readCheckpoint(file: string): Promise<unknown> {
   }
   return decodeCheckpoint(bytes, file);
 }
+
+/** The file storage of file-path checkpoint methods: installed when this module loads (`tear-ssl` loads it). */
+export const fileCheckpointStorage = { read: readCheckpoint, write: writeCheckpoint };
+setCheckpointStorage(fileCheckpointStorage);

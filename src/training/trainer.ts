@@ -4,32 +4,32 @@ import { asLabeledSource, asUnlabeledSource, type XsYs } from '../data/fromDatas
 import type { LabeledBatch, UnlabeledBatch } from '../data/types';
 import { maskRate, pseudoLabelAccuracy, pseudoLabelClassCountLogs, pseudoLabelClassCounts } from '../metrics/sslDiagnostics';
 import { estimatorDiagnostics } from './estimatorDiagnostics';
-import { softmaxProbabilities } from '../math/probabilities';
-import { emaFromJSON, emaInit, emaMomentum, emaToJSON, emaUpdate, type EmaJSON, type EmaState } from '../state/ema';
+import { emaMomentum, type EmaState } from '../state/ema';
 import { withDropoutSeed } from '../models/seededDropout';
 import { deriveSeed } from '../state/random';
-import { deserializeTensor, disposeState, serializeTensor, type SerializedTensor } from '../state/serialize';
+import { disposeState } from '../state/serialize';
 import { check, checkValuesInRange } from '../util/checks';
 import { deferValueChecks } from '../util/valueChecks';
-import { resolveMethod, type MethodRecipe } from './algorithms/registry';
-import type { ComponentContext } from './algorithms/types';
+import { resolveMethod, stepLogDefaults, type MethodRecipe } from './algorithms/registry';
+import type { ComponentContext, ComponentState, ReferenceModels } from './algorithms/types';
 import {
   dispatchCallbacks, fromLayersCallback, isLayersStyleCallback,
   type EvalMetrics, type LayersStyleCallback, type StepLogs, type TrainerCallbacks,
 } from './callbacks';
-import { CheckpointError, readCheckpoint, writeCheckpoint } from './checkpoint';
-import { configDifferences, resolveTrainerConfig, type TrainerConfig, type TrainerConfigInput } from './config';
+import {
+  buildCheckpointPayload, checkpointConfig, PAYLOAD_SOURCE, readCheckpointPayload, restoreCheckpointState, type CheckpointPayload,
+} from './checkpointPayload';
+import { checkpointStorage } from './checkpointStorage';
+import { resolveTrainerConfig, type TrainerConfig, type TrainerConfigInput } from './config';
 import { clipGradientValues } from './gradientClipping';
 import { evaluateModels } from './evaluateModels';
-import {
-  optimizerInit, optimizerStateFromJSON, optimizerStateToJSON, optimizerUpdate,
-  type OptimizerState, type OptimizerStateJSON,
-} from './optimizer';
+import type { OptimizerState, optimizerUpdate } from './optimizer';
 import { constantLearningRate, cosineLearningRate } from './schedules';
 import { buildTeacher, disposeModel, modelHandle, type ModelHandle, type TeacherFactory, type TrainableModel } from './trainableModel';
 import { DivergenceError, firstNonFinite } from './divergence';
 import { objectiveGradients } from './trainStep';
-import { appliesWeightDecay, isBatchNormStatistic } from './weightDecay';
+import { emaComponent, optimizerComponent, weightsByKey, type EmaComponent, type OptimizerComponent } from './trainerStates';
+import { appliesWeightDecay } from './weightDecay';
 
 /** A batch stream, or a factory that starts the stream at batch `startStep` (used on resume). */
 export type BatchSource<T> = AsyncIterable<T> | ((startStep: number) => AsyncIterable<T>);
@@ -85,36 +85,21 @@ export interface TrainerOptions extends TrainerSetup {
 /** Purposes for deriveSeed(seed, step, purpose): every random draw of step k is a function of (seed, k). */
 export const SEED_PURPOSE = { weakLabeled: 1, weakUnlabeled: 2, strongUnlabeled: 3, kmeans: 4, dropout: 5 } as const;
 
-const CHECKPOINT_KIND = 'tear-ssl/SemiSupervisedTrainer';
-
-interface CheckpointPayload {
-  kind: string;
-  config: TrainerConfig;
-  step: number;
-  variables: { names: string[]; values: SerializedTensor[] };
-  optimizer: OptimizerStateJSON;
-  ema: EmaJSON;
-  /** Every component state by key (MethodRecipe.states): DA queue, reference snapshot or memory, masker statistics, … */
-  states: Record<string, unknown>;
-  random: { seed: number; scheme: string };
-  /** The caller's JSON data about the run (the CLI: its data settings and data fingerprint); not read by the trainer. */
-  metadata?: Record<string, unknown>;
-}
-
-/** Checkpoints written before the component map kept these three states at the top level. */
-const LEGACY_STATE_FIELDS = ['distributionAlignment', 'previous', 'memory'] as const;
-
-interface ReferenceModel {
+interface BuiltModel {
   model: TrainableModel;
   handle: ModelHandle;
 }
 
 const identity = (x: tf.Tensor4D): tf.Tensor4D => x;
 
+/** What continuing a saved run needs: the setup (model, data, augmentations) and, optionally, another `evalEvery`. */
+export type ResumeSetup = TrainerSetup & { config?: { evalEvery?: number } };
+
 /**
  * FixMatch / AdaPL / IPH / TEAR training of a model on labeled and unlabeled batch streams.
- * Build with `SemiSupervisedTrainer.create(options)`, continue a saved run with
- * `SemiSupervisedTrainer.resume(file, setup)`. See docs/trainer.md.
+ * Build with `SemiSupervisedTrainer.create(options)`; continue a saved run with
+ * `SemiSupervisedTrainer.fromCheckpoint(payload, setup)` (any environment) or
+ * `SemiSupervisedTrainer.resume(file, setup)` (Node, `tear-ssl`). See docs/trainer.md.
  */
 export class SemiSupervisedTrainer {
   readonly config: TrainerConfig;
@@ -132,22 +117,24 @@ export class SemiSupervisedTrainer {
   /** Keys of the variables the forward pass updates itself (batch-norm moving statistics). */
   private readonly nonTrainableKeys: string[];
   private readonly nameOfKey: Map<string, string>;
-  private readonly ema: ReferenceModel;
-  /** The model a reference source with its own weights (the previous-step model) runs on; undefined otherwise. */
-  private readonly referenceCopy: ReferenceModel | undefined;
+  /** The EMA teacher model (its weights: state 'ema'). */
+  private readonly teacher: BuiltModel;
+  /** The spare model a reference source that asked for one (the previous-step model) runs its forward on. */
+  private readonly spare: BuiltModel | undefined;
   /** The method's components, resolved once from the config. */
   private readonly recipe: MethodRecipe;
-  private emaState: EmaState;
-  private optimizerState: OptimizerState;
+  /** The trainer's own state components: the EMA teacher's weights and the optimizer's slots. */
+  private readonly emaComponent: EmaComponent;
+  private readonly optimizerComponent: OptimizerComponent;
+  /** Every state component: 'ema', 'optimizer', then the method's (alignment, masker, terms, reference source). */
+  private readonly components: ComponentState<unknown>[];
   /** Every component state by key; the trainer saves, restores, swaps and disposes them without knowing what they are. */
   private states: Record<string, unknown>;
   private stepCount = 0;
   private iterators: { labeled?: AsyncIterator<LabeledBatch>; unlabeled?: AsyncIterator<UnlabeledBatch> } = {};
   private disposed = false;
 
-  private constructor(
-    setup: TrainerSetup, config: TrainerConfig, recipe: MethodRecipe, ema: ReferenceModel, referenceCopy: ReferenceModel | undefined,
-  ) {
+  private constructor(setup: TrainerSetup, config: TrainerConfig, recipe: MethodRecipe, teacher: BuiltModel, spare: BuiltModel | undefined) {
     this.setup = setup;
     this.config = config;
     const given = setup.callbacks === undefined ? [] : Array.isArray(setup.callbacks) ? setup.callbacks : [setup.callbacks];
@@ -159,48 +146,60 @@ export class SemiSupervisedTrainer {
     this.trainableKeys = this.keys.filter((_, i) => trainableIds.has(this.student.variables[i].id));
     this.nonTrainableKeys = this.keys.filter((_, i) => !trainableIds.has(this.student.variables[i].id));
     this.nameOfKey = new Map(this.keys.map((k, i) => [k, this.student.variables[i].name]));
-    this.ema = ema;
-    this.referenceCopy = referenceCopy;
+    this.teacher = teacher;
+    this.spare = spare;
     this.recipe = recipe;
-    this.emaState = emaInit(this.studentWeights());
-    this.optimizerState = optimizerInit(config.optimizer, this.trainableParams());
+    const names = { keys: this.keys, trainableKeys: this.trainableKeys, nameOfKey: this.nameOfKey };
+    this.emaComponent = emaComponent(names);
+    this.optimizerComponent = optimizerComponent(names);
+    this.components = [this.emaComponent, this.optimizerComponent, ...recipe.states] as ComponentState<unknown>[];
+    const taken = recipe.states.find((c) => c.key === 'ema' || c.key === 'optimizer');
+    check(taken === undefined, 'SemiSupervisedTrainer', () => `method '${config.method}': a component keeps state under '${taken?.key}', the trainer's own key`);
     this.states = {};
-    for (const component of recipe.states) this.states[component.key] = component.init(this.componentContext());
+    const ctx = this.componentContext();
+    for (const component of this.components) this.states[component.key] = component.init(ctx);
   }
 
-  /** Checks the options, builds the EMA teacher (and the previous-step model for reference 'previous'). */
+  /** Checks the options, builds the EMA teacher (and a spare model when the reference source asks for one). */
   static async create(options: TrainerOptions): Promise<SemiSupervisedTrainer> {
     const fn = 'SemiSupervisedTrainer';
     check(options !== null && typeof options === 'object', fn, () => 'argument \'options\' must be an object');
     const config = resolveTrainerConfig(options.config);
-    checkSetup(options, config);
     const recipe = resolveMethod(config);
-    const ema = await buildTeacher(options.model, options.createTeacher);
-    const referenceCopy = recipe.reference?.weights ? await buildTeacher(options.model, options.createTeacher) : undefined;
-    return new SemiSupervisedTrainer(normalizeSources(options, config), config, recipe, ema, referenceCopy);
+    checkSetup(options, config, recipe);
+    const teacher = await buildTeacher(options.model, options.createTeacher);
+    const spare = recipe.reference?.spareModel ? await buildTeacher(options.model, options.createTeacher) : undefined;
+    return new SemiSupervisedTrainer(normalizeSources(options, config), config, recipe, teacher, spare);
   }
 
   /**
-   * Continues the run saved in `file`: the config comes from the checkpoint (only `evalEvery` may be
-   * overridden); `setup` supplies the model (any weights: they are overwritten), data factories and
-   * augmentations. Data factories are called with the saved step.
+   * Continues the run a checkpoint payload holds (`trainer.checkpoint()`'s result, or one read from
+   * anywhere): the config comes from the payload (only `evalEvery` may be overridden); `setup` supplies
+   * the model (any weights: they are overwritten), data factories and augmentations. Data factories are
+   * called with the saved step. Errors are CheckpointError naming `opts.source` (default 'checkpoint
+   * payload') and the field at fault.
    */
-  static async resume(file: string, setup: TrainerSetup & { config?: { evalEvery?: number } }): Promise<SemiSupervisedTrainer> {
-    const payload = checkPayloadShape(await readCheckpoint(file), file);
-    let config: TrainerConfig;
-    try {
-      config = resolveTrainerConfig({ ...payload.config, ...(setup.config ?? {}) });
-    } catch (e) {
-      throw new CheckpointError(file, `field 'config': ${(e as Error).message}`);
-    }
+  static async fromCheckpoint(payload: unknown, setup: ResumeSetup, opts: { source?: string } = {}): Promise<SemiSupervisedTrainer> {
+    const source = opts.source ?? PAYLOAD_SOURCE;
+    const checked = readCheckpointPayload(payload, source);
+    const config = checkpointConfig(checked, setup.config ?? {}, source);
     const trainer = await SemiSupervisedTrainer.create({ ...setup, config });
     try {
-      trainer.restore(payload, file);
+      trainer.restore(checked, source);
     } catch (e) {
       trainer.dispose();
       throw e;
     }
     return trainer;
+  }
+
+  /**
+   * Continues the run saved in `file` (Node: `tear-ssl` installs the file storage; see checkpointStorage.ts):
+   * `SemiSupervisedTrainer.fromCheckpoint` of the payload read from it, errors naming the file.
+   */
+  static async resume(file: string, setup: ResumeSetup): Promise<SemiSupervisedTrainer> {
+    const payload = await checkpointStorage('SemiSupervisedTrainer.resume').read(file);
+    return SemiSupervisedTrainer.fromCheckpoint(payload, setup, { source: file });
   }
 
   /** Steps completed so far (the next step's index). */
@@ -210,7 +209,7 @@ export class SemiSupervisedTrainer {
 
   /** The EMA model (inference copy whose weights are the EMA state). */
   get emaModel(): TrainableModel {
-    return this.ema.model;
+    return this.teacher.model;
   }
 
   /** Learning rate of step k under the configured schedule. */
@@ -269,11 +268,7 @@ export class SemiSupervisedTrainer {
         strongUnlabeled: unlabeled && prep(strong(unlabeled.images, seed(SEED_PURPOSE.strongUnlabeled))),
       }));
       for (const t of [views.weakLabeled, views.weakUnlabeled, views.strongUnlabeled]) if (t !== undefined) owned.push(t);
-      const referenceModel = this.referenceModel();
-      const reference = referenceModel && tf.tidy(() => {
-        const out = referenceModel.forward(views.weakUnlabeled as tf.Tensor4D, false);
-        return { probs: softmaxProbabilities(out.logits), features: out.features };
-      });
+      const reference = this.referenceForward(views.weakUnlabeled);
       if (reference) owned.push(reference.probs, reference.features);
 
       // Statistics the training forward updates in place (BN moving mean/variance): restored if the step diverges.
@@ -338,69 +333,88 @@ export class SemiSupervisedTrainer {
     check(source !== undefined, 'SemiSupervisedTrainer.evaluate', () => 'no \'validation\' source was given');
     const batches = (typeof source === 'function' ? source() : source) as AsyncIterable<LabeledBatch>;
     const [student, ema] = await evaluateModels(
-      [(x) => this.student.forward(x, false).logits, (x) => this.ema.handle.forward(x, false).logits],
+      [(x) => this.student.forward(x, false).logits, (x) => this.teacher.handle.forward(x, false).logits],
       batches, this.config.numClasses, { preprocess: this.setup.preprocess },
     );
     return { student, ema };
   }
 
   /**
-   * Writes every piece of the run's state to `file` atomically (see docs/trainer.md, "Checkpoints").
-   * `metadata` (JSON) is stored as the payload's `metadata` field for the caller to read back
-   * (`readCheckpoint(file).metadata`). Refuses (NonFiniteCheckpointError) a state holding NaN or ±Inf.
+   * Every piece of the run's state as a JSON-safe payload (tensors as SerializedTensor): what a
+   * checkpoint file stores (see docs/trainer.md, "Checkpoints"). `metadata` (JSON) is stored as its
+   * `metadata` field for the caller to read back. `SemiSupervisedTrainer.fromCheckpoint(payload, setup)`
+   * continues the run, `restoreCheckpoint(payload)` loads it into this trainer.
    */
-  async save(file: string, opts: { metadata?: Record<string, unknown> } = {}): Promise<void> {
+  async checkpoint(opts: { metadata?: Record<string, unknown> } = {}): Promise<CheckpointPayload> {
     this.checkAlive();
-    const payload: CheckpointPayload = {
-      kind: CHECKPOINT_KIND,
-      config: this.config,
-      step: this.stepCount,
-      variables: {
-        names: this.student.variables.map((v) => v.name),
-        values: await Promise.all(this.student.variables.map((v) => serializeTensor(v))),
-      },
-      optimizer: await optimizerStateToJSON(this.optimizerState),
-      ema: await emaToJSON(this.emaState),
-      states: Object.fromEntries(await Promise.all(
-        this.recipe.states.map(async (component) => [component.key, await component.toJSON(this.states[component.key])]))),
-      random: { seed: this.config.seed, scheme: 'deriveSeed(seed, step, purpose)' },
-      ...(opts.metadata === undefined ? {} : { metadata: opts.metadata }),
-    };
-    await writeCheckpoint(file, payload);
+    return buildCheckpointPayload({
+      config: this.config, step: this.stepCount, variables: this.student.variables,
+      components: this.components, states: this.states, metadata: opts.metadata,
+    });
   }
 
   /**
-   * Loads `file` into this trainer; its config must equal this trainer's (except `evalEvery`).
-   * On any error the trainer is left unchanged. The data streams restart at the loaded step.
+   * Loads a checkpoint payload into this trainer; its config must equal this trainer's (except `evalEvery`).
+   * On any error (CheckpointError naming `opts.source` and the field) the trainer is left unchanged.
+   * The data streams restart at the loaded step.
+   */
+  restoreCheckpoint(payload: unknown, opts: { source?: string } = {}): void {
+    this.checkAlive();
+    const source = opts.source ?? PAYLOAD_SOURCE;
+    this.restore(readCheckpointPayload(payload, source), source);
+  }
+
+  /**
+   * Writes `checkpoint(opts)` to `file` atomically (Node: `tear-ssl` installs the file storage).
+   * `metadata` is read back with `readCheckpoint(file).metadata`. Refuses (NonFiniteCheckpointError)
+   * a state holding NaN or ±Inf, leaving whatever `file` held.
+   */
+  async save(file: string, opts: { metadata?: Record<string, unknown> } = {}): Promise<void> {
+    this.checkAlive();
+    const storage = checkpointStorage('SemiSupervisedTrainer.save');
+    await storage.write(file, await this.checkpoint(opts));
+  }
+
+  /**
+   * Loads the checkpoint in `file` into this trainer (Node: `tear-ssl` installs the file storage):
+   * `restoreCheckpoint` of its payload, errors naming the file.
    */
   async load(file: string): Promise<void> {
     this.checkAlive();
-    const payload = checkPayloadShape(await readCheckpoint(file), file);
-    this.restore(payload, file);
+    const payload = await checkpointStorage('SemiSupervisedTrainer.load').read(file);
+    this.restoreCheckpoint(payload, { source: file });
   }
 
-  /** Frees the EMA and previous-step models and every state tensor (not the student model). */
+  /** Frees the EMA teacher, the spare model and every state tensor (not the student model). */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     void this.closeIterators();
-    disposeModel(this.ema.model);
-    if (this.referenceCopy) disposeModel(this.referenceCopy.model);
-    disposeState([this.emaState, this.optimizerState.slots, this.states]);
+    disposeModel(this.teacher.model);
+    if (this.spare) disposeModel(this.spare.model);
+    disposeState(this.states);
   }
 
   private componentContext(): ComponentContext {
     return { config: this.config, studentVariables: this.student.variables };
   }
 
-  /** The model whose forward gives p̃, f̃ this step: the EMA teacher, or the copy loaded with the reference's own weights. */
-  private referenceModel(): ModelHandle | undefined {
+  /** p̃, f̃ of this step from the method's reference source, when it reads a model (new tensors), else undefined. */
+  private referenceForward(weakUnlabeled: tf.Tensor4D | undefined): { probs: tf.Tensor2D; features: tf.Tensor2D } | undefined {
     const source = this.recipe.reference;
-    if (!source?.usesModel) return undefined;
-    if (!source.weights || !this.referenceCopy) return this.ema.handle;
-    const weights = source.weights(this.states[source.state?.key as string]);
-    this.referenceCopy.handle.variables.forEach((v, i) => v.assign(weights[i]));
-    return this.referenceCopy.handle;
+    if (source?.forward === undefined || weakUnlabeled === undefined) return undefined;
+    const models: ReferenceModels = { teacher: this.teacher.handle, spare: this.spare?.handle };
+    return source.forward(weakUnlabeled, models, this.states[source.state?.key as string]);
+  }
+
+  /** The EMA teacher's state. */
+  private get emaState(): EmaState {
+    return this.states.ema as EmaState;
+  }
+
+  /** The optimizer's state. */
+  private get optimizerState(): OptimizerState {
+    return this.states.optimizer as OptimizerState;
   }
 
   /** Takes the components' next states, disposing the ones they replace. */
@@ -412,12 +426,7 @@ export class SemiSupervisedTrainer {
   }
 
   private studentWeights(): Record<string, tf.Tensor> {
-    return Object.fromEntries(this.keys.map((k, i) => [k, this.student.variables[i]]));
-  }
-
-  private trainableParams(): Record<string, tf.Tensor> {
-    const all = this.studentWeights();
-    return Object.fromEntries(this.trainableKeys.map((k) => [k, all[k]]));
+    return weightsByKey(this.keys, this.student.variables);
   }
 
   /** Clip and optimizer update: the new parameters and optimizer state, not yet applied (commitUpdate does). */
@@ -429,7 +438,7 @@ export class SemiSupervisedTrainer {
       if (g !== undefined) byKey[k] = g;
     });
     const grads = c.clipGradients === null ? byKey : clipGradientValues(byKey, c.clipGradients);
-    const update = optimizerUpdate(c.optimizer, this.optimizerState, this.trainableParams(), grads, {
+    const update = this.optimizerComponent.update(this.optimizerState, this.componentContext(), grads, {
       learningRate: lr, decays: (key) => appliesWeightDecay(this.nameOfKey.get(key) as string),
     });
     if (grads !== byKey) tf.dispose(Object.values(grads));
@@ -442,22 +451,19 @@ export class SemiSupervisedTrainer {
     for (const [k, value] of Object.entries(update.params)) variables[k].assign(value);
     tf.dispose(Object.values(update.params));
     disposeState(this.optimizerState.slots);
-    this.optimizerState = update.state;
+    this.states.optimizer = update.state;
   }
 
   /** EMA update over every student variable (BN moving statistics copied), then the teacher takes the EMA weights. */
   private updateEma(): void {
-    const c = this.config;
-    const next = emaUpdate(this.emaState, this.studentWeights(), {
-      momentum: c.ema.momentum, warmup: c.ema.warmup, copy: (key) => isBatchNormStatistic(this.nameOfKey.get(key) as string),
-    });
+    const next = this.emaComponent.update(this.emaState, this.student.variables, this.config);
     disposeState(this.emaState);
-    this.emaState = next;
+    this.states.ema = next;
     this.assignTeacher();
   }
 
   private assignTeacher(): void {
-    this.ema.handle.variables.forEach((v, i) => v.assign(this.emaState.weights[this.keys[i]]));
+    this.teacher.handle.variables.forEach((v, i) => v.assign(this.emaState.weights[this.keys[i]]));
   }
 
   private async stepLogs(
@@ -475,9 +481,10 @@ export class SemiSupervisedTrainer {
     const [loss, supervised, unl] = numbers;
     const terms = Object.fromEntries(termNames.map((name, i) => [name, numbers[3 + i]]));
     const mask = outputs.mask ? numbers.subarray(3 + termNames.length) : undefined;
-    const logs: StepLogs = {
-      loss, supervised, unlabeled: unl, iph: 0, ...terms, maskRate: mask ? maskRate(mask) : 0, lr, emaMomentum: emaMomentumUsed,
-    };
+    // each extra term logs its own value under its name; stepLogDefaults gives those every method's logs carry (StepLogs.iph)
+    const logs = {
+      loss, supervised, unlabeled: unl, ...stepLogDefaults(), ...terms, maskRate: mask ? maskRate(mask) : 0, lr, emaMomentum: emaMomentumUsed,
+    } as StepLogs;
     if (unlabeled?.labels && outputs.pseudoLabels && mask) {
       const hidden = await unlabeled.labels.data();
       const pseudo = await outputs.pseudoLabels.data();
@@ -530,88 +537,23 @@ export class SemiSupervisedTrainer {
     for (const it of its) await it?.return?.();
   }
 
-  /** Builds every state from `payload` first, then swaps them in: an error leaves the trainer as it was. */
-  private restore(payload: CheckpointPayload, file: string): void {
-    let saved: TrainerConfig;
-    try {
-      saved = resolveTrainerConfig(payload.config);
-    } catch (e) {
-      throw new CheckpointError(file, `field 'config': ${(e as Error).message}`);
-    }
-    const differing = configDifferences(this.config, saved);
-    if (differing.length > 0) {
-      throw new CheckpointError(file, `field 'config' differs from this trainer's config at ${differing.map((d) => `'${d}'`).join(', ')}`);
-    }
-    const made: unknown[] = [];
-    const field = <T>(name: string, build: () => T): T => {
-      try {
-        const value = build();
-        made.push(value);
-        return value;
-      } catch (e) {
-        disposeState(made);
-        throw e instanceof CheckpointError ? e : new CheckpointError(file, `field '${name}': ${(e as Error).message}`);
-      }
-    };
-    const vars = this.student.variables;
-    const values = field('variables', () => {
-      check(payload.variables.values.length === vars.length, 'checkpoint', () =>
-        `holds ${payload.variables.values.length} variables, the model has ${vars.length}`);
-      return payload.variables.values.map((s, i) => {
-        const t = deserializeTensor(s, `variables[${i}]`);
-        made.push(t);
-        checkShape(t, vars[i], `variables[${i}] ('${payload.variables.names[i]}')`);
-        return t;
-      });
-    });
-    const ema = field('ema', () => {
-      const state = emaFromJSON(payload.ema);
-      made.push(state);
-      this.keys.forEach((k, i) => {
-        check(state.weights[k] !== undefined, 'checkpoint', () => `has no EMA weight '${k}'`);
-        checkShape(state.weights[k], vars[i], `ema.weights.${k}`);
-      });
-      return state;
-    });
-    const optimizer = field('optimizer', () => {
-      const state = optimizerStateFromJSON(payload.optimizer);
-      made.push(state.slots);
-      this.trainableKeys.forEach((k) => {
-        const slot = state.slots[k];
-        check(slot !== undefined, 'checkpoint', () => `has no optimizer slots for '${k}'`);
-        const expected = this.config.optimizer.type === 'sgd' ? ['momentum'] : ['m', 'v'];
-        check(expected.every((s) => slot[s] !== undefined), 'checkpoint', () => `slots of '${k}' must be ${expected.join(', ')}`);
-        for (const [s, t] of Object.entries(slot)) checkShape(t, vars[this.keys.indexOf(k)], `optimizer.slots.${k}.${s}`);
-      });
-      return state;
-    });
-    const legacy = payload as unknown as Record<string, unknown>;
-    const states: Record<string, unknown> = {};
-    for (const component of this.recipe.states) {
-      const key = component.key;
-      const json = payload.states?.[key] ?? ((LEGACY_STATE_FIELDS as readonly string[]).includes(key) ? legacy[key] : undefined);
-      states[key] = field(`states.${key}`, () => component.fromJSON(json, this.componentContext()));
-    }
-
-    vars.forEach((v, i) => v.assign(values[i]));
-    tf.dispose(values);
-    disposeState([this.emaState, this.optimizerState.slots, this.states]);
-    this.emaState = ema;
-    this.optimizerState = optimizer;
-    this.states = states;
+  /** Builds every state from `payload` first (checkpointPayload.ts), then swaps them in: an error leaves the trainer as it was. */
+  private restore(payload: CheckpointPayload, source: string): void {
+    const restored = restoreCheckpointState(payload, {
+      config: this.config, variables: this.student.variables, components: this.components, context: this.componentContext(),
+    }, source);
+    this.student.variables.forEach((v, i) => v.assign(restored.variables[i]));
+    tf.dispose(restored.variables);
+    disposeState(this.states);
+    this.states = restored.states;
     this.assignTeacher();
-    this.stepCount = payload.step;
+    this.stepCount = restored.step;
     void this.closeIterators();
   }
 
   private checkAlive(): void {
     check(!this.disposed, 'SemiSupervisedTrainer', () => 'this trainer has been disposed');
   }
-}
-
-function checkShape(t: tf.Tensor, v: tf.Variable, field: string): void {
-  check(t.dtype === v.dtype && t.shape.length === v.shape.length && t.shape.every((d, i) => d === v.shape[i]), 'checkpoint', () =>
-    `${field} is ${t.dtype} [${t.shape.join(',')}], the model's '${v.name}' is ${v.dtype} [${v.shape.join(',')}]`);
 }
 
 /** Sources given as tf.data Datasets or iterables of `{xs, ys}` become batch sources the trainer iterates (src/data/fromDataset.ts). */
@@ -627,7 +569,7 @@ function normalizeSources(options: TrainerSetup, config: TrainerConfig): Trainer
   };
 }
 
-function checkSetup(options: TrainerSetup, config: TrainerConfig): void {
+function checkSetup(options: TrainerSetup, config: TrainerConfig, recipe: MethodRecipe): void {
   const fn = 'SemiSupervisedTrainer';
   const isDataset = (s: object): boolean => s instanceof tf.data.Dataset
     || (typeof (s as { iterator?: unknown }).iterator === 'function' && typeof (s as { batch?: unknown }).batch === 'function');
@@ -639,7 +581,7 @@ function checkSetup(options: TrainerSetup, config: TrainerConfig): void {
     check(isSource(v) || (v !== null && typeof v === 'object' && typeof (v as Iterable<unknown>)[Symbol.iterator] === 'function'), fn,
       () => 'option \'validation\' must be an (async) iterable of batches, a tf.data.Dataset, or a factory returning one');
   }
-  if (resolveMethod(config).unlabeled) {
+  if (recipe.unlabeled) {
     check(isSource(options.unlabeled), fn, () => `method '${config.method}' needs option 'unlabeled' (an AsyncIterable of UnlabeledBatch or {xs}, a tf.data.Dataset, or a factory)`);
     check(typeof options.strongAugment === 'function', fn, () => `method '${config.method}' needs option 'strongAugment' (images, seed) => images`);
   }
@@ -647,19 +589,4 @@ function checkSetup(options: TrainerSetup, config: TrainerConfig): void {
     const f = options[name];
     check(f === undefined || typeof f === 'function', fn, () => `option '${name}' must be a function`);
   }
-}
-
-function checkPayloadShape(payload: unknown, file: string): CheckpointPayload {
-  const p = payload as CheckpointPayload;
-  if (p === null || typeof p !== 'object' || p.kind !== CHECKPOINT_KIND) {
-    throw new CheckpointError(file, `field 'kind' must be '${CHECKPOINT_KIND}'`);
-  }
-  if (!Number.isInteger(p.step) || p.step < 0) throw new CheckpointError(file, `field 'step' must be a non-negative integer, got ${String(p.step)}`);
-  if (p.variables === null || typeof p.variables !== 'object' || !Array.isArray(p.variables.values) || !Array.isArray(p.variables.names)) {
-    throw new CheckpointError(file, 'field \'variables\' must be { names, values }');
-  }
-  for (const key of ['config', 'optimizer', 'ema'] as const) {
-    if (p[key] === null || typeof p[key] !== 'object') throw new CheckpointError(file, `field '${key}' is missing`);
-  }
-  return p;
 }

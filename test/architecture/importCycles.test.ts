@@ -48,6 +48,47 @@ function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
   return found;
 }
 
+/** Every file reachable from `entry` by relative imports, with the Node built-ins each imports (`node:*`, or a bare built-in name). */
+function nodeImportsReachable(entry: string, read: (file: string) => string, files: readonly string[]): Map<string, string[]> {
+  const graph = importGraph(files, read);
+  const builtins = new Set(['fs', 'fs/promises', 'path', 'os', 'crypto', 'child_process', 'worker_threads', 'url', 'module', 'util', 'http', 'net', 'stream', 'zlib']);
+  const found = new Map<string, string[]>();
+  const seen = new Set<string>();
+  const stack = [entry];
+  while (stack.length > 0) {
+    const file = stack.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const node = ts.preProcessFile(read(file), true, true).importedFiles.map((f) => f.fileName)
+      .filter((name) => name.startsWith('node:') || builtins.has(name));
+    if (node.length > 0) found.set(file, node);
+    stack.push(...(graph.get(file) ?? []));
+  }
+  return found;
+}
+
+describe('tear-ssl/core is browser-safe (issue 18, point 3)', () => {
+  const files = tsFiles(join(repo, 'src'));
+  const read = (f: string): string => readFileSync(f, 'utf8');
+
+  it('no file reachable from src/core.ts imports a Node built-in; the trainer and the checkpoint payload codec are among them', () => {
+    const found = nodeImportsReachable(join(repo, 'src', 'core.ts'), read, files);
+    expect([...found].map(([f, names]) => `${relative(repo, f)}: ${names.join(', ')}`)).toEqual([]);
+    const reachable = new Set<string>();
+    const graph = importGraph(files, read);
+    const walk = (f: string): void => { if (!reachable.has(f)) { reachable.add(f); (graph.get(f) ?? []).forEach(walk); } };
+    walk(join(repo, 'src', 'core.ts'));
+    for (const file of ['training/trainer.ts', 'training/checkpointPayload.ts', 'training/trainerStates.ts', 'training/algorithms/references.ts']) {
+      expect(reachable.has(join(repo, 'src', file)), file).toBe(true);
+    }
+  });
+
+  it('the check can fail: the Node root entry reaches the checkpoint file module and its node:fs', () => {
+    const found = nodeImportsReachable(join(repo, 'src', 'index.ts'), read, files);
+    expect(found.get(join(repo, 'src', 'training', 'checkpoint.ts'))).toEqual(expect.arrayContaining(['node:fs', 'node:crypto']));
+  });
+});
+
 describe('import graph', () => {
   it('src/ and web/src/ have no import cycle, type-only imports included (a type import that becomes a value import must not break loading)', () => {
     const files = [join(repo, 'src'), join(repo, 'web', 'src')].filter(existsSync).flatMap(tsFiles);

@@ -1,13 +1,13 @@
 /**
  * Bundles the backend checks: for the browser (page.ts + an index.html, served by web/serve.ts) or for
  * Node (the device script's entry, scripts/device/webgpuCheck.ts). Uses the web page's esbuild set-up,
- * including its stubs for the Node built-ins that the trainer's checkpoint files import.
+ * which refuses Node built-ins.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { nodeStubs } from '../../web/build';
+import { browserSafe } from '../../web/build';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -25,7 +25,7 @@ export async function buildCheckPage(outDir = resolve(here, '..', '..', 'test-ou
     minify: false,
     sourcemap: true,
     logLevel: 'warning',
-    plugins: [nodeStubs()],
+    plugins: [browserSafe()],
   });
   await writeFile(join(outDir, 'index.html'),
     '<!doctype html><html><head><meta charset="utf-8"><title>backend checks</title></head><body>starting…<script type="module" src="checks.js"></script></body></html>\n');

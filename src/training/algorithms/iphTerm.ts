@@ -24,6 +24,8 @@ export const IPH_OPTIONS: readonly OptionEntry[] = ([
 export const iphTerm: ExtraTerm<undefined> = {
   name: 'iph',
   usesReferenceModel: true,
+  // StepLogs.iph: every method's logs carry it (0 without this term), as they always have
+  logWhenAbsent: 0,
   weight: (config) => config.lambdaIph,
   loss: ({ config, reference, studentFeatures, kmeansSeed }) => {
     check(reference !== undefined, 'iphTerm', () => 'needs the reference model outputs');

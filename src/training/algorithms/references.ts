@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { softmaxProbabilities } from '../../math/probabilities';
 import { deserializeTensor, serializeTensor, type SerializedTensor } from '../../state/serialize';
 import {
   temporalMemoryFromJSON, temporalMemoryInit, temporalMemoryRead, temporalMemoryToJSON, temporalMemoryUpdate,
@@ -6,6 +7,7 @@ import {
 } from '../../state/temporalMemory';
 import { check, shapeString } from '../../util/checks';
 import type { ReferenceKind } from '../configTypes';
+import type { ModelHandle } from '../trainableModel';
 import type { ComponentContext, ReferenceSource } from './types';
 
 const modelProbs = (step: { reference?: { probs: tf.Tensor2D } }): tf.Tensor2D => {
@@ -13,8 +15,19 @@ const modelProbs = (step: { reference?: { probs: tf.Tensor2D } }): tf.Tensor2D =
   return step.reference.probs;
 };
 
-/** The EMA teacher (the trainer's own EMA state): stateless here. */
-const ema: ReferenceSource<undefined> = { name: 'ema', usesModel: true, probs: (step) => modelProbs(step) };
+/** p̃ = softmax(z), f̃ of `model` on weak(u), in inference mode. */
+const modelOutputs = (model: ModelHandle, weakUnlabeled: tf.Tensor4D): { probs: tf.Tensor2D; features: tf.Tensor2D } => tf.tidy(() => {
+  const out = model.forward(weakUnlabeled, false);
+  return { probs: softmaxProbabilities(out.logits), features: out.features };
+});
+
+/** The EMA teacher (its weights are the trainer's 'ema' state): no state of its own. */
+const ema: ReferenceSource<undefined> = {
+  name: 'ema',
+  usesModel: true,
+  forward: (weakUnlabeled, models) => modelOutputs(models.teacher, weakUnlabeled),
+  probs: (step) => modelProbs(step),
+};
 
 /** The student's weights θ_{k−1} of the step before, in variable order. */
 export interface PreviousWeightsState {
@@ -52,7 +65,14 @@ const previous: ReferenceSource<PreviousWeightsState> = {
       return { weights };
     },
   },
-  weights: (s) => s.weights,
+  spareModel: true,
+  // the spare model takes θ_{k−1} and runs the forward
+  forward: (weakUnlabeled, models, s) => {
+    check(models.spare !== undefined, 'reference', () => 'the previous-step reference needs a spare model');
+    const spare = models.spare;
+    spare.variables.forEach((v, i) => v.assign(s.weights[i]));
+    return modelOutputs(spare, weakUnlabeled);
+  },
   probs: (step) => modelProbs(step),
   // θ_k with the batch-norm statistics before this step's training forward changes them.
   beforeForward: (studentVariables) => ({ weights: studentVariables.map((v) => v.clone()) }),

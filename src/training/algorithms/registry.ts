@@ -103,6 +103,17 @@ export function describeMethod(name: string): { unlabeled: boolean; terms: strin
   };
 }
 
+/**
+ * The StepLogs fields every method's logs carry, whatever its terms: each registered extra term that
+ * declares `logWhenAbsent` (IPH: `iph: 0`). A step's own term values are written over them.
+ */
+export function stepLogDefaults(): Record<string, number> {
+  const terms = [...Object.values(ALGORITHMS).flatMap((a: Algorithm) => a.terms ?? []), ...Object.values(ADD_ONS).flatMap((a) => a.terms ?? [])];
+  const out: Record<string, number> = {};
+  for (const term of terms) if (term.logWhenAbsent !== undefined) out[term.name] ??= term.logWhenAbsent;
+  return out;
+}
+
 /** Config sections the registered algorithms add to TrainerConfig (e.g. `flexmatch`). */
 export function registeredConfigSections(): ConfigSection[] {
   return Object.values(ALGORITHMS).flatMap((a) => (a.config ? [a.config] : []));
@@ -160,8 +171,24 @@ export function isAddOnName(name: string): name is AddOnName {
   return Object.prototype.hasOwnProperty.call(ADD_ONS, name);
 }
 
-/** The components of `config.method` under `config` (alignment, masker, targets, terms, reference) and their states. */
+/** The last recipe resolved for a config object, with the config's JSON then (a changed config resolves again). */
+const resolvedRecipes = new WeakMap<TrainerConfig, { json: string; recipe: MethodRecipe }>();
+
+/**
+ * The components of `config.method` under `config` (alignment, masker, targets, terms, reference) and their states.
+ * Resolved once per config: another call with the same, unchanged config object returns the same recipe
+ * (resolveTrainerConfig's check and the trainer share it).
+ */
 export function resolveMethod(config: TrainerConfig): MethodRecipe {
+  const json = JSON.stringify(config);
+  const known = config !== null && typeof config === 'object' ? resolvedRecipes.get(config) : undefined;
+  if (known !== undefined && known.json === json) return known.recipe;
+  const recipe = resolveRecipe(config);
+  resolvedRecipes.set(config, { json, recipe });
+  return recipe;
+}
+
+function resolveRecipe(config: TrainerConfig): MethodRecipe {
   const { algorithm, addOn } = parseMethodName(config.method);
   const extra = addOn === undefined ? undefined : ADD_ONS[addOn];
   if (extra?.targets !== undefined && algorithm.targets !== undefined) {

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TrainerConfig } from '../configTypes';
 import type { ConfigSection } from '../optionSchema';
+import type { ModelHandle } from '../trainableModel';
 
 /**
  * What a component may read when it builds or restores its state: the run's config and the student's
@@ -130,6 +131,11 @@ export interface UnlabeledPieces {
 export interface ExtraTerm<S = unknown> {
   /** Its name in StepLogs (e.g. 'iph'). */
   readonly name: string;
+  /**
+   * The value its StepLogs field takes in methods without this term; undefined: the field is absent
+   * there (IPH gives 0, so `StepLogs.iph` is in every method's logs). See stepLogDefaults.
+   */
+  readonly logWhenAbsent?: number;
   /** Step-context fields it reads beyond the always-present ones. */
   readonly needs?: readonly ContextNeed[];
   readonly state?: ComponentState<S>;
@@ -141,18 +147,31 @@ export interface ExtraTerm<S = unknown> {
   loss(step: UnlabeledStep, pieces: UnlabeledPieces, state: S): WithState<{ loss: tf.Scalar }, S>;
 }
 
+/** The models a reference source may run its forward on: the EMA teacher, and a spare copy of the student when it asked for one. */
+export interface ReferenceModels {
+  /** The EMA teacher (its weights are the 'ema' state). */
+  teacher: ModelHandle;
+  /** A model of the student's architecture the source loads its own weights into (present when `spareModel` is true). */
+  spare?: ModelHandle;
+}
+
 /**
  * The temporal reference p̃ (and f̃): the EMA teacher, the previous-step model, or a per-sample memory.
- * A model reference runs a forward pass on weak(u) before the objective; `weights` names the weights
- * that forward uses (undefined: the EMA teacher's).
+ * A source that reads a model runs its own forward on weak(u) before the objective (`forward`): the
+ * trainer asks it for p̃, f̃ without knowing which kind it is, and builds a spare model when it asks.
  */
 export interface ReferenceSource<S = unknown> {
   readonly name: string;
   readonly state?: ComponentState<S>;
-  /** Whether p̃, f̃ come from a model forward (false: from the state alone). */
+  /** Whether p̃, f̃ come from a model forward (`forward` is defined; false: from the state alone). */
   readonly usesModel: boolean;
-  /** The weights for the reference forward, in variable order; undefined = the EMA teacher. */
-  weights?(state: S): readonly tf.Tensor[];
+  /** Whether its forward needs a spare model of the student's architecture (ReferenceModels.spare). */
+  readonly spareModel?: boolean;
+  /**
+   * p̃ = softmax(z) [U,C] and f̃ [U,d] on weak(u) in inference mode, as new tensors (the trainer
+   * disposes them after the step); defined when `usesModel`.
+   */
+  forward?(weakUnlabeled: tf.Tensor4D, models: ReferenceModels, state: S): { probs: tf.Tensor2D; features: tf.Tensor2D };
   /** p̃ [U,C] for this step. */
   probs(step: UnlabeledStep, state: S): tf.Tensor2D;
   /** The next state from the student's variables before this step's training forward (which moves batch-norm statistics). */
