@@ -231,12 +231,12 @@ function gitCommit(): string {
 const MODEL_TITLES: Record<BenchModel, string> = { small: 'small CNN 28×28×1', wrn: 'WRN-28-2 32×32×3' };
 const sumOf = (t: Tally, k: keyof Count): number => Object.values(t.phases).reduce((s, c) => s + c[k], 0);
 
-function tables(results: ChildResult[]): string[] {
+function tables(results: ChildResult[], commit: string): string[] {
   const out: string[] = [];
   const say = (s = '') => out.push(s);
   say('# Kernels per training step');
   say();
-  say(`Commit: ${gitCommit()}; Node ${process.version}; tfjs ${tf.version.tfjs}; \`npm run bench:kernels -- ${argv.filter((a) => a !== '--record').join(' ')}\``);
+  say(`Commit: ${commit}; Node ${process.version}; tfjs ${tf.version.tfjs}; \`npm run bench:kernels -- ${argv.filter((a) => a !== '--record').join(' ')}\``);
   say(`Trainer steps: B = ${B}, μ = ${MU} (U = ${B * MU}), weakAugment() + strongAugment(), default config (distribution alignment on), EMA reference; raw step: batch ${RAW_B}, softmax cross-entropy, tf.train.sgd.`);
   say('One warm-up step, then one counted step. kernels: engine dispatches (nested ones included); TF ops: libtensorflow ops run by tfjs-node; uploads: TF tensors made from JavaScript values; reads: device reads.');
   for (const r of results) {
@@ -299,6 +299,8 @@ async function main(): Promise<void> {
     return;
   }
   const here = fileURLToPath(import.meta.url);
+  // Taken before the children load the sources: what they count is this commit (plus the changes, if any).
+  const commit = gitCommit();
   const results: ChildResult[] = [];
   for (const backend of BACKENDS) {
     process.stderr.write(`counting on ${backend} …\n`);
@@ -309,10 +311,10 @@ async function main(): Promise<void> {
     if (r.status !== 0 || line === undefined) throw new Error(`the ${backend} child failed (status ${r.status})`);
     results.push(JSON.parse(line.slice('@@RESULT@@'.length)) as ChildResult);
   }
-  const lines = tables(results);
+  const lines = tables(results, commit);
   console.log(lines.join('\n'));
   if (argv.includes('--record')) {
-    const sha = gitCommit().split(' ')[0];
+    const sha = commit.split(' ')[0];
     const file = path.join(path.dirname(here), 'results', `kernel-counts-${sha}.md`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, `${lines.join('\n')}\n`);
