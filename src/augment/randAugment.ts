@@ -5,12 +5,9 @@ import { checkImages } from './checkImages';
 import { adjustBrightness, adjustColor, adjustContrast, adjustSharpness, autoContrast } from './colorOps';
 import { cutout } from './cutout';
 import { equalize } from './equalize';
-import { fusedUpdates } from '../util/fusedUpdates';
-import { rotationMap, shearXMap, shearYMap, translationMap } from './affineMaps';
-import { FILL_VALUE, rotate, shearX, shearY, translateX, translateY } from './geometricOps';
+import { rotate, shearX, shearY, translateX, translateY } from './geometricOps';
 import { posterize, solarize } from './tonalOps';
-import { warpNearest } from './warpNearest';
-import type { AffineMap, Augment } from './types';
+import type { Augment } from './types';
 import { weakAugment, type WeakAugmentOptions } from './weakAugment';
 
 /** The 14 operations of FixMatch's RandAugment pool. */
@@ -78,8 +75,7 @@ export function applyRandAugmentOp(op: RandAugmentOp, images: tf.Tensor4D, param
  * RandAugment as in FixMatch: per image, `numOps` operations drawn uniformly from `ops`, each at its own
  * magnitude and sign, then a Cutout square (grey 0.5) of side round(cutout · min(H, W)) centred at a uniform
  * pixel (clipped at the borders). Output clipped to [0, 1]. Images sharing an operation in a slot are
- * processed together (gather → op → scatter back); the images of the geometric operations and Identity of a
- * slot take one nearest-neighbour warp together.
+ * processed together (gather → op → scatter back).
  */
 export function randAugment(options: RandAugmentOptions = {}): Augment {
   const fn = 'randAugment';
@@ -126,17 +122,6 @@ function applySlot(images: tf.Tensor4D, steps: ReadonlyArray<{ op: RandAugmentOp
   }
   const order: number[] = [];
   const parts: tf.Tensor4D[] = [];
-  const [, height, width] = images.shape;
-  // The geometric ops and Identity are all one nearest-neighbour read of the input (grey fill): their
-  // images take one warp straight from the batch instead of a gather and a warp per op (same pixels).
-  const merged = fusedUpdates() ? [...groups.keys()].filter((op) => GEOMETRIC_MAPS[op] !== undefined) : [];
-  if (merged.length > 1) {
-    const ids = merged.flatMap((op) => groups.get(op) as number[]).sort((a, b) => a - b);
-    const maps = ids.map((i) => (GEOMETRIC_MAPS[steps[i].op] as GeometricMap)(steps[i].param, height, width));
-    order.push(...ids);
-    parts.push(warpNearest(images, maps, FILL_VALUE, undefined, ids));
-    for (const op of merged) groups.delete(op);
-  }
   for (const [op, indices] of groups) {
     order.push(...indices);
     parts.push(applyRandAugmentOp(op, tf.gather(images, indices), indices.map((i) => steps[i].param)));
@@ -145,18 +130,6 @@ function applySlot(images: tf.Tensor4D, steps: ReadonlyArray<{ op: RandAugmentOp
   order.forEach((original, position) => { inverse[original] = position; });
   return tf.gather(tf.concat(parts, 0), inverse) as tf.Tensor4D;
 }
-
-type GeometricMap = (param: number, height: number, width: number) => AffineMap;
-
-/** The affine map of each operation that is a nearest-neighbour warp (as rotate, shearX, … and Identity build them). */
-const GEOMETRIC_MAPS: Partial<Record<RandAugmentOp, GeometricMap>> = {
-  Identity: () => [1, 0, 0, 0, 1, 0],
-  Rotate: (d, h, w) => rotationMap(d, h, w),
-  ShearX: (s, h, w) => shearXMap(s, h, w),
-  ShearY: (s, h, w) => shearYMap(s, h, w),
-  TranslateX: (p) => translationMap(p, 0),
-  TranslateY: (p) => translationMap(0, p),
-};
 
 /** Options of strongAugment: RandAugment's options plus those of the weak view it starts from. */
 export interface StrongAugmentOptions extends RandAugmentOptions {

@@ -5,8 +5,7 @@ import type { AffineMap } from './types';
 /**
  * Resamples each image through its own affine map with nearest-neighbour lookup:
  * out[n, y, x, :] = images[n, ⌊y_in + ½⌋, ⌊x_in + ½⌋, :], or `fillValue` where that pixel lies outside.
- * `outputShape` [h, w] defaults to the input's. With `sources`, output image b reads input image
- * sources[b] through maps[b] (a gather and a warp in one kernel); without, image b through maps[b].
+ * `outputShape` [h, w] defaults to the input's.
  *
  * The source pixel of every output pixel is computed in JavaScript (the maps are host numbers), with
  * each product and sum rounded to float32 as the earlier tensor-op version did (x_in =
@@ -17,38 +16,36 @@ import type { AffineMap } from './types';
  * every backend (tfjs 4.22's cpu `Transform` kernel only transforms the first image of a batch).
  */
 export function warpNearest(
-  images: tf.Tensor4D, maps: readonly AffineMap[], fillValue: number, outputShape?: [number, number], sources?: readonly number[],
+  images: tf.Tensor4D, maps: readonly AffineMap[], fillValue: number, outputShape?: [number, number],
 ): tf.Tensor4D {
   const [n, height, width, channels] = images.shape;
-  if (sources === undefined) check(maps.length === n, 'warpNearest', () => `got ${maps.length} affine maps for ${n} images`);
-  else check(sources.length === maps.length && sources.every((s) => Number.isInteger(s) && s >= 0 && s < n), 'warpNearest', () => `got ${sources.length} source images for ${maps.length} affine maps (each in [0, ${n}))`);
+  check(maps.length === n, 'warpNearest', () => `got ${maps.length} affine maps for ${n} images`);
   const [outH, outW] = outputShape ?? [height, width];
-  const indices = sourcePixelIndices(maps, n, height, width, outH, outW, sources);
+  const indices = sourcePixelIndices(maps, height, width, outH, outW);
   return tf.tidy(() => {
     const flat = tf.reshape(images, [n * height * width, channels]);
     // Row n·h·w is the fill value: pixels read from outside the image point there.
     const withFill = tf.concat([flat, tf.fill([1, channels], fillValue)], 0);
     const pixels = tf.gather(withFill, tf.tensor1d(indices, 'int32'));
-    return tf.reshape(pixels, [maps.length, outH, outW, channels]) as tf.Tensor4D;
+    return tf.reshape(pixels, [n, outH, outW, channels]) as tf.Tensor4D;
   });
 }
 
 const f32 = Math.fround;
 
 /**
- * For each image b and output pixel (y, x): the flat row s·h·w + y_in·w + x_in of its source pixel (s = sources[b], default b),
+ * For each image b and output pixel (y, x): the flat row b·h·w + y_in·w + x_in of its source pixel,
  * or n·h·w (the fill row) when that pixel lies outside the h×w image. Coordinates in float32:
  * x_in = ⌊f32(f32(f32(f32(a0·x) + f32(a1·y)) + a2) + ½)⌋, likewise y_in with b0, b1, b2.
  */
-function sourcePixelIndices(
-  maps: readonly AffineMap[], n: number, height: number, width: number, outH: number, outW: number, sources?: readonly number[],
-): Int32Array {
+function sourcePixelIndices(maps: readonly AffineMap[], height: number, width: number, outH: number, outW: number): Int32Array {
+  const n = maps.length;
   const fillRow = n * height * width;
-  const out = new Int32Array(maps.length * outH * outW);
+  const out = new Int32Array(n * outH * outW);
   let i = 0;
-  for (let b = 0; b < maps.length; b++) {
+  for (let b = 0; b < n; b++) {
     const [a0, a1, a2, b0, b1, b2] = maps[b].map(f32);
-    const base = (sources === undefined ? b : sources[b]) * height * width;
+    const base = b * height * width;
     for (let y = 0; y < outH; y++) {
       const a1y = f32(a1 * y);
       const b1y = f32(b1 * y);

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkTensor, shapeString } from '../util/checks';
-import { groupedElementwise, type GroupedItem } from '../util/fusedUpdates';
 import { deserializeTensor, serializeTensor, type SerializedTensor } from './serialize';
 
 /** Exponential moving average of named weights; `step` counts the updates applied so far. */
@@ -69,17 +68,17 @@ export function emaUpdate(state: EmaState, student: Record<string, tf.Tensor>, o
     check(current.shape.length === average.shape.length && current.shape.every((d, i) => d === average.shape[i]), fn,
       () => `'student.${name}' ${shapeString(current.shape)} and 'state.weights.${name}' ${shapeString(average.shape)} must have the same shape`);
   }
-  // Averaged weights whose shapes agree after the first axis run as one batch (groupedElementwise: same bits).
-  const averaged: GroupedItem[] = [];
-  const next: Record<string, tf.Tensor> = {};
-  for (const name of names) {
-    const average = state.weights[name];
-    const current = student[name];
-    if (copy(name) || momentum === 0 || average.dtype !== 'float32') next[name] = current.clone();
-    else averaged.push({ key: name, inputs: [average, current] });
-  }
-  const results = groupedElementwise(averaged, ([average, current]) => [tf.add(tf.mul(average, momentum), tf.mul(current, 1 - momentum))]);
-  const weights = Object.fromEntries(names.map((name) => [name, next[name] ?? results[name][0]]));
+  const weights = tf.tidy(() => {
+    const next: Record<string, tf.Tensor> = {};
+    for (const name of names) {
+      const average = state.weights[name];
+      const current = student[name];
+      next[name] = copy(name) || momentum === 0 || average.dtype !== 'float32'
+        ? current.clone()
+        : tf.add(tf.mul(average, momentum), tf.mul(current, 1 - momentum));
+    }
+    return next;
+  });
   return { weights, step: state.step + 1 };
 }
 

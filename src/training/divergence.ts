@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { fusedUpdates } from '../util/fusedUpdates';
 
 /**
  * Training diverged: a step's loss or its updated weights are NaN or ±Inf. Thrown before anything of
@@ -17,23 +16,11 @@ export class DivergenceError extends Error {
 
 /**
  * The name of the first tensor in `tensors` (in key order) holding NaN or ±Inf, or undefined when all
- * are finite. One read (a single sync): the sum of every tensor, one kernel each. A sum is finite when
- * its tensor is (NaN and ±Inf propagate through a sum); a non-finite sum of finite values (overflow)
- * is told apart by the exact per-tensor check, which then runs (a second read, only then).
+ * are finite. One read of one boolean per tensor (a single sync).
  */
 export async function firstNonFinite(tensors: Record<string, tf.Tensor>): Promise<string | undefined> {
   const names = Object.keys(tensors).filter((k) => tensors[k].dtype === 'float32' && tensors[k].size > 0);
   if (names.length === 0) return undefined;
-  if (!fusedUpdates()) return exactFirstNonFinite(tensors, names);
-  const sums = tf.tidy(() => tf.stack(names.map((k) => tf.sum(tensors[k]))));
-  const values = await sums.data();
-  sums.dispose();
-  if (values.every((v) => Number.isFinite(v))) return undefined;
-  return exactFirstNonFinite(tensors, names);
-}
-
-/** One boolean per tensor: all elements finite. */
-async function exactFirstNonFinite(tensors: Record<string, tf.Tensor>, names: string[]): Promise<string | undefined> {
   const flags = tf.tidy(() => tf.stack(names.map((k) => tf.all(tf.isFinite(tensors[k])).toInt())));
   const finite = await flags.data();
   flags.dispose();

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkNumber, checkOneOf, checkSameDim, checkTensor } from '../util/checks';
 import { deserializeTensor, serializeTensor, type SerializedTensor } from '../state/serialize';
-import { groupedElementwise, type GroupedItem } from '../util/fusedUpdates';
 
 /**
  * An explicit optimizer (Optax style): `optimizerInit` builds the slot state, `optimizerUpdate`
@@ -85,8 +84,7 @@ export interface OptimizerUpdateOptions {
  *          m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ), t = step + 1;
  * - adamw: as adam with g' = g, then p ← p − η(m̂/(√v̂ + ε) + λp).
  * Parameters without a gradient keep their value and slots (both returned as new tensors).
- * Parameters whose shapes agree after the first axis run as one batch (see groupedElementwise: the
- * same bits as one by one, fewer kernels). Returns new tensors only; the caller owns them and still owns its inputs.
+ * Returns new tensors only; the caller owns them and still owns its inputs.
  */
 export function optimizerUpdate(
   config: OptimizerConfig, state: OptimizerState, params: Record<string, tf.Tensor>,
@@ -98,9 +96,6 @@ export function optimizerUpdate(
   const t = state.step + 1;
   const newParams: Record<string, tf.Tensor> = {};
   const newSlots: Record<string, Record<string, tf.Tensor>> = {};
-  const slotNames = config.type === 'sgd' ? ['momentum'] : ['m', 'v'];
-  // Variables that decay and those that do not, each updated in batches (groupedElementwise: same bits as one by one).
-  const byLambda = new Map<number, GroupedItem[]>();
   for (const [name, p] of Object.entries(params)) {
     const slot = state.slots[name];
     check(slot !== undefined, fn, () => `no optimizer slots for parameter '${name}'`);
@@ -112,45 +107,27 @@ export function optimizerUpdate(
     }
     checkSameDim(g, `grads.${name}`, p, `params.${name}`, fn);
     const lambda = decays(name) ? config.weightDecay : 0;
-    const items = byLambda.get(lambda) ?? [];
-    items.push({ key: name, inputs: [p, g, ...slotNames.map((k) => slot[k])] });
-    byLambda.set(lambda, items);
-  }
-  for (const [lambda, items] of byLambda) {
-    const results = groupedElementwise(items, ([p, g, ...slots]) => {
-      const out = updateOne(config, opts.learningRate, lambda, t, p, g, slots);
-      return [out.p, ...out.slots];
+    const out = tf.tidy((): { p: tf.Tensor; slots: Record<string, tf.Tensor> } => {
+      const lr = tf.scalar(opts.learningRate);
+      if (config.type === 'sgd') {
+        const gd = lambda > 0 ? g.add(p.mul(lambda)) : g;
+        const b = slot.momentum.mul(config.momentum).add(gd);
+        const direction = config.nesterov ? gd.add(b.mul(config.momentum)) : b;
+        return { p: p.sub(direction.mul(lr)), slots: { momentum: b } };
+      }
+      const gd = config.type === 'adam' && lambda > 0 ? g.add(p.mul(lambda)) : g;
+      const m = slot.m.mul(config.beta1).add(gd.mul(1 - config.beta1));
+      const v = slot.v.mul(config.beta2).add(gd.square().mul(1 - config.beta2));
+      const mHat = m.div(1 - config.beta1 ** t);
+      const vHat = v.div(1 - config.beta2 ** t);
+      let direction = mHat.div(vHat.sqrt().add(config.epsilon));
+      if (config.type === 'adamw' && lambda > 0) direction = direction.add(p.mul(lambda));
+      return { p: p.sub(direction.mul(lr)), slots: { m, v } };
     });
-    for (const [name, [p, ...slots]] of Object.entries(results)) {
-      newParams[name] = p;
-      newSlots[name] = Object.fromEntries(slotNames.map((k, i) => [k, slots[i]]));
-    }
+    newParams[name] = out.p;
+    newSlots[name] = out.slots;
   }
-  // Same key order as `params`, as before the batching.
-  const ordered = Object.fromEntries(Object.keys(params).map((k) => [k, newParams[k]]));
-  const orderedSlots = Object.fromEntries(Object.keys(params).map((k) => [k, newSlots[k]]));
-  return { params: ordered, state: { step: t, slots: orderedSlots } };
-}
-
-/** One parameter's (or one batch of parameters') update: the new value and the new slots (`[momentum]` or `[m, v]`). */
-function updateOne(
-  config: OptimizerConfig, learningRate: number, lambda: number, t: number, p: tf.Tensor, g: tf.Tensor, slots: tf.Tensor[],
-): { p: tf.Tensor; slots: tf.Tensor[] } {
-  const lr = tf.scalar(learningRate);
-  if (config.type === 'sgd') {
-    const gd = lambda > 0 ? g.add(p.mul(lambda)) : g;
-    const b = slots[0].mul(config.momentum).add(gd);
-    const direction = config.nesterov ? gd.add(b.mul(config.momentum)) : b;
-    return { p: p.sub(direction.mul(lr)), slots: [b] };
-  }
-  const gd = config.type === 'adam' && lambda > 0 ? g.add(p.mul(lambda)) : g;
-  const m = slots[0].mul(config.beta1).add(gd.mul(1 - config.beta1));
-  const v = slots[1].mul(config.beta2).add(gd.square().mul(1 - config.beta2));
-  const mHat = m.div(1 - config.beta1 ** t);
-  const vHat = v.div(1 - config.beta2 ** t);
-  let direction = mHat.div(vHat.sqrt().add(config.epsilon));
-  if (config.type === 'adamw' && lambda > 0) direction = direction.add(p.mul(lambda));
-  return { p: p.sub(direction.mul(lr)), slots: [m, v] };
+  return { params: newParams, state: { step: t, slots: newSlots } };
 }
 
 /** JSON-safe form of the optimizer state. */
