@@ -26,7 +26,7 @@ import { selectBackend, type SelectedBackend } from '../src/backends/selectBacke
 import { installWasmTrainingKernels } from '../src/wasm';
 import { kmeans } from '../src/math/kmeans';
 import { benchLoss, createBenchModel, INPUT_SHAPES, NUM_CLASSES, sslBenchTrainer, type BenchModel } from './benchModels';
-import { BUSY_LOAD_PER_CORE } from './quiet';
+import { BUSY_LOAD_PER_CORE, waitForQuiet } from './quiet';
 import { kernelTable, median, timeCalls } from './timing';
 
 type Backend = 'tensorflow' | 'wasm';
@@ -62,8 +62,8 @@ function parseFlags(argv: string[]): Flags {
 const BATCH = 64;
 /** When this run started: its Date line and its record's name. */
 const STARTED = new Date().toISOString();
-/** The 1-minute load average when the run started (before any work of its own). */
-const LOAD_AT_START = os.loadavg()[0];
+/** The 1-minute load average when the run started (before any work of its own; with --record, after waiting for a quiet machine). */
+let LOAD_AT_START = os.loadavg()[0];
 const lines: string[] = [];
 const say = (s = ''): void => {
   console.log(s);
@@ -268,6 +268,7 @@ async function leakCheck(steps: number): Promise<void> {
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   tf.env().set('IS_TEST', false);
+  if (flags.record) LOAD_AT_START = (await waitForQuiet(240)).load; // e.g. the previous run's own load decaying
   say(`Machine: ${machine()}`);
   say(`Date: ${STARTED}; Node ${process.version}; tfjs ${tf.version.tfjs}; training-step batch ${BATCH}; median of ${flags.steps} steps after ${flags.warmup} warm-up`);
 
@@ -422,7 +423,11 @@ async function main(): Promise<void> {
     }
   }
 
-  say(`\nLoad average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join('/')}.`);
+  // The run's own work keeps the 1-minute load up for a while: judge the end after a cool-down (bench/quiet.ts).
+  const ownLoad = os.loadavg().map((l) => l.toFixed(1)).join('/');
+  const { waitedSeconds } = flags.record ? await waitForQuiet(240) : { waitedSeconds: 0 };
+  say(`\nLoad average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join('/')}.` +
+    (flags.record ? ` (The run's own load when it finished: ${ownLoad}; measured again after ${waitedSeconds} s idle.)` : ''));
   if (flags.record) {
     // a busy machine's times say little: refuse to record them unless asked, and then the docs mark them
     const busy = [LOAD_AT_START, os.loadavg()[0]].some((l) => l > BUSY_LOAD_PER_CORE * os.cpus().length);
