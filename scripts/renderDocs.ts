@@ -123,7 +123,8 @@ export function studySummaryMarkdown(grid: SweepGrid, results: readonly CellResu
 /**
  * README's summary of the ISIC-shaped long-tail study: per method (every group but the label budget),
  * balanced accuracy and minority recall (grid.minorityClasses) at each budget, mean ± std over the seeds
- * finished so far, and the paired difference in balanced accuracy from the baseline on the same seed.
+ * finished so far, and the paired difference in balanced accuracy on the same seed from the baseline and
+ * from the first of `moreBaselines`.
  */
 export function longTailSummaryMarkdown(grid: SweepGrid, results: readonly CellResult[], studyDir: string): string {
   const groups = groupCells(grid, results);
@@ -132,7 +133,8 @@ export function longTailSummaryMarkdown(grid: SweepGrid, results: readonly CellR
   const nameOf = (g: GroupSummary): string => Object.entries(g.axes).filter(([k]) => k !== 'labels')
     .map(([k, v]) => (k === 'method' ? `\`${v}\`` : `${k} ${v}`)).join(', ');
   const methods = [...new Set(groups.map(nameOf))];
-  const baselines = [grid.baseline, ...(grid.moreBaselines ?? [])].filter((b) => b !== undefined);
+  // The grid's baseline and its first further baseline (results.md has a paired table for every one).
+  const baselines = [grid.baseline, ...(grid.moreBaselines ?? [])].filter((b) => b !== undefined).slice(0, 2);
   const paireds = baselines.map((b) => pairedDifferences(grid, results, b));
   const baselineName = (b: Record<string, unknown>): string => Object.entries(b)
     .map(([k, v]) => (k === 'method' ? `\`${String(v)}\`` : `${k} ${String(v)}`)).join(', ');
