@@ -7,10 +7,12 @@ import { repo, trackedFiles } from './trackedFiles';
  * Studies commit small text records (run.json, result.json, metrics.jsonl, report.md, SVG curves,
  * configs), never models or checkpoints: those stay on the machine that trained them (.gitignore).
  * Every byte committed under studies/ stays in the history for every clone, so the budget is checked.
- * 32 MiB: the Fashion-MNIST study (45 runs, ≈ 12 MB) and the ISIC-shaped one (60 runs, ≈ 14 MB with its
- * per-class pseudo-label counts), text that git packs to a fraction of that; a third study needs a decision.
+ * 48 MiB (raised from 32 on 2026-12-07, when the third study landed): the Fashion-MNIST study (45 runs,
+ * ≈ 12 MB), the ISIC-shaped one (78 runs, ≈ 23 MB with its per-class pseudo-label counts) and the HEAD
+ * re-run of a slice (6 runs, ≈ 2 MB); text that gzip packs to about a sixth (≈ 6 MB for all of studies/).
+ * A fourth study needs a decision again (e.g. fewer step lines in metrics.jsonl).
  */
-export const STUDIES_BUDGET_BYTES = 32 * 2 ** 20;
+export const STUDIES_BUDGET_BYTES = 48 * 2 ** 20;
 /** No single record file may be larger than this (the largest, a 1,400-step metrics.jsonl, is ≈ 225 kB). */
 export const STUDY_FILE_BUDGET_BYTES = 512 * 2 ** 10;
 /** Artifacts, not records: exported models, weights, checkpoints. */
@@ -44,7 +46,7 @@ describe('size of studies/', () => {
     ]);
     expect(studySizeProblems([{ file: 'studies/x/cells/a/checkpoints/step-00000050.ckpt', bytes: 1 }])[0]).toMatch(/^studies\/x\/cells\/a\/checkpoints\/step-00000050\.ckpt: /);
     expect(studySizeProblems([{ file: 'studies/x/big.jsonl', bytes: STUDY_FILE_BUDGET_BYTES + 1 }])[0]).toMatch(/^studies\/x\/big\.jsonl: \d+ bytes, over/);
-    const many = Array.from({ length: 100 }, (_, i) => ({ file: `studies/x/f${i}.jsonl`, bytes: 400 * 2 ** 10 }));
-    expect(studySizeProblems(many).pop()).toMatch(/^studies\/ holds 40960000 bytes in 100 tracked files, over its budget/);
+    const many = Array.from({ length: 130 }, (_, i) => ({ file: `studies/x/f${i}.jsonl`, bytes: 400 * 2 ** 10 }));
+    expect(studySizeProblems(many).pop()).toMatch(/^studies\/ holds 53248000 bytes in 130 tracked files, over its budget/);
   });
 });
