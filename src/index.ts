@@ -88,6 +88,9 @@ export {
   installTensorflowTrainingGradients, uninstallTensorflowTrainingGradients, type InstalledTensorflowTrainingGradients,
 } from './backends/tensorflow/trainingGradients';
 export {
+  installFusedBatchNormTraining, uninstallFusedBatchNormTraining, fusedBatchNormTraining, type FusedBatchNormTrainingResult,
+} from './backends/tensorflow/fusedBatchNormTraining';
+export {
   DataParallelGradients, shardSizes, tensorData,
   type DataParallelOptions, type ParallelGradients, type ModuleExport, type TensorData,
 } from './backends/parallel/dataParallel';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkOneOf } from '../util/checks';
+import { installFusedBatchNormTraining } from './tensorflow/fusedBatchNormTraining';
 import { installTensorflowTrainingGradients } from './tensorflow/trainingGradients';
 import { installWasmTrainingKernels } from './wasm/install';
 
@@ -96,6 +97,8 @@ const loadTfjsNode = (specifier: string) => async (imp: (s: string) => Promise<u
   await imp(specifier);
   // TensorFlow's fused ReluGrad etc. on 'tensorflow' only (other backends keep theirs): ~30% off a small-CNN step.
   installTensorflowTrainingGradients();
+  // Training-mode batch norm as one FusedBatchNormV3 kernel (and one gradient kernel) on 'tensorflow': ~25% off a step.
+  installFusedBatchNormTraining();
 };
 
 const CANDIDATES: Record<Exclude<BackendChoice, 'auto'>, Candidate[]> = {
