@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { float32Attr, type NodeBackendLike } from './nodeBackend';
 
 /**
  * Batch normalization in training mode as one TensorFlow kernel on the 'tensorflow' backend.
@@ -12,12 +13,6 @@ import * as tf from '@tensorflow/tfjs';
  * Same math, TensorFlow's float32 rounding (max |Δ| of order 1e-5 relative in the gradients; tests).
  * Reference: Ioffe & Szegedy, "Batch Normalization", ICML 2015; TensorFlow's `FusedBatchNormV3` op.
  */
-
-/** The parts of tfjs-node's NodeJSKernelBackend used here. */
-interface NodeBackendLike {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_FLOAT: number };
-  executeMultipleOutputs(name: string, attrs: Array<{ name: string; type: number; value: unknown }>, inputs: tf.Tensor[], numOutputs: number): tf.Tensor[];
-}
 
 /**
  * Output of {@link fusedBatchNormTraining}: y and the batch statistics (for the moving averages; no
@@ -43,7 +38,7 @@ export function fusedBatchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta:
     throw new Error(`tear-ssl.fusedBatchNormTraining: needs the 'tensorflow' backend (tfjs-node), got '${tf.getBackend()}'`);
   }
   const { binding } = b;
-  const type = (name: string) => ({ name, type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT });
+  const type = (name: string) => float32Attr(b, name);
   const eps = { name: 'epsilon', type: binding.TF_ATTR_FLOAT, value: epsilon };
   const format = { name: 'data_format', type: binding.TF_ATTR_STRING, value: 'NHWC' };
   const training = { name: 'is_training', type: binding.TF_ATTR_BOOL, value: true };

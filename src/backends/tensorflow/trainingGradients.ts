@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { maxPoolGrad2x2 } from './maxPoolGrad';
+import { float32Attr, type NodeBackendLike } from './nodeBackend';
 
 /**
  * Cheaper gradients for training on the 'tensorflow' backend (tfjs-node, tfjs-node-gpu).
@@ -25,13 +26,7 @@ import { maxPoolGrad2x2 } from './maxPoolGrad';
 /** Kernels registered for 'tensorflow' that run TensorFlow's gradient ops through tfjs-node's binding. */
 const NATIVE_KERNELS = { relu: 'TearReluGrad', leakyRelu: 'TearLeakyReluGrad' } as const;
 
-/** The parts of tfjs-node's NodeJSKernelBackend used here. */
-interface NodeBackendLike {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_FLOAT: number };
-  executeSingleOutput(name: string, attrs: Array<{ name: string; type: number; value: unknown }>, inputs: tf.TensorInfo[]): tf.Tensor;
-}
-
-const floatType = (b: NodeBackendLike) => ({ name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT });
+const floatType = (b: NodeBackendLike) => float32Attr(b);
 
 const KERNELS: tf.KernelConfig[] = [
   {
