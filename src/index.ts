@@ -90,6 +90,7 @@ export {
 export {
   installFusedBatchNormTraining, uninstallFusedBatchNormTraining, fusedBatchNormTraining, type FusedBatchNormTrainingResult,
 } from './backends/tensorflow/fusedBatchNormTraining';
+export { installGatherWithoutRead, uninstallGatherWithoutRead, gatherWithoutReadInstalled } from './backends/tensorflow/gatherWithoutRead';
 export {
   DataParallelGradients, shardSizes, tensorData,
   type DataParallelOptions, type ParallelGradients, type ModuleExport, type TensorData,

@@ -26,15 +26,32 @@ function squaredDistance(rows: Rows, n: number, centroids: Float64Array, offset:
   return total;
 }
 
-/** Nearest centroid of every row (the first one on ties) and Σ_n its squared distance. */
+/**
+ * Nearest centroid of every row (the first one on ties) and Σ_n its squared distance. A candidate's
+ * sum stops early once it reaches the best distance so far: its terms are non-negative and float
+ * addition of non-negative terms never decreases a partial sum, so that candidate could not have won
+ * (the comparison is strict). Exact: the same assignments and inertia as the full sums, bit for bit.
+ */
 function nearestCentroids(rows: Rows, centroids: Float64Array, k: number, into: Int32Array): number {
-  const { n, d } = rows;
+  const { n, d, data } = rows;
   let inertia = 0;
   for (let i = 0; i < n; i++) {
+    const base = i * d;
     let best = 0;
     let bestDistance = squaredDistance(rows, i, centroids, 0);
     for (let c = 1; c < k; c++) {
-      const distance = squaredDistance(rows, i, centroids, c * d);
+      const offset = c * d;
+      let distance = 0;
+      let j = 0;
+      // check the bound every 8 terms (a branch per term costs more than it saves)
+      while (j < d) {
+        const end = Math.min(j + 8, d);
+        for (; j < end; j++) {
+          const diff = data[base + j] - centroids[offset + j];
+          distance += diff * diff;
+        }
+        if (distance >= bestDistance) break;
+      }
       if (distance < bestDistance) {
         best = c;
         bestDistance = distance;
@@ -111,14 +128,13 @@ export function kmeansHost(
   opts: { seed: number; restarts: number; maxIterations: number; tolerance: number },
 ): KMeansRun {
   const rows: Rows = { data: Float64Array.from(values), n, d };
-  const assignments = new Int32Array(n);
-  let best: { centroids: Float64Array; iterations: number; inertia: number } | null = null;
+  let best: { centroids: Float64Array; iterations: number; inertia: number; assignments: Int32Array } | null = null;
   for (let r = 0; r < opts.restarts; r++) {
     const run = lloyd(rows, kmeansPlusPlusRows(rows, k, new Random(deriveSeed(opts.seed, r))), opts.maxIterations, opts.tolerance);
+    const assignments = new Int32Array(n);
     const inertia = nearestCentroids(rows, run.centroids, k, assignments);
-    if (best === null || inertia < best.inertia) best = { ...run, inertia };
+    if (best === null || inertia < best.inertia) best = { ...run, inertia, assignments };
   }
-  const kept = best as { centroids: Float64Array; iterations: number; inertia: number };
-  nearestCentroids(rows, kept.centroids, k, assignments);
-  return { assignments, centroids: Float32Array.from(kept.centroids), inertia: kept.inertia, iterations: kept.iterations };
+  const kept = best as { centroids: Float64Array; iterations: number; inertia: number; assignments: Int32Array };
+  return { assignments: kept.assignments, centroids: Float32Array.from(kept.centroids), inertia: kept.inertia, iterations: kept.iterations };
 }

@@ -1,0 +1,83 @@
+/**
+ * A/B timing of one tfjs-node kernel change in one process: one trainer per model and method
+ * (B = 32, μ = 3, the package's weak and strong augmentations, default config), steps alternating
+ * between the change off (old) and on (new) (A B, then B A on the next round), ms per step and the
+ * median of the per-round ratios new/old. The trainer's weights move on between steps either way,
+ * so both forms time the same kind of step. Changes:
+ *   fused-batch-norm  training-mode batch norm as one TensorFlow kernel (fusedBatchNormTraining.ts)
+ *   gather            GatherV2 without tfjs-node's JavaScript read of the indices (gatherWithoutRead.ts)
+ *
+ *   npx tsx bench/abTensorflowKernels.ts --change gather [--rounds 30] [--wrn-rounds 8]
+ */
+import * as os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { strongAugment } from '../src/augment/randAugment';
+import { weakAugment } from '../src/augment/weakAugment';
+import { selectBackend } from '../src/backends/selectBackend';
+import { installFusedBatchNormTraining, uninstallFusedBatchNormTraining } from '../src/backends/tensorflow/fusedBatchNormTraining';
+import { installGatherWithoutRead, uninstallGatherWithoutRead } from '../src/backends/tensorflow/gatherWithoutRead';
+import { createSmallCnn } from '../src/models/smallCnn';
+import { createWideResNet } from '../src/models/wideResNet';
+import { SemiSupervisedTrainer } from '../src/training/trainer';
+import { median } from './timing';
+
+const CHANGES: Record<string, { label: string; install: () => unknown; uninstall: () => void }> = {
+  'fused-batch-norm': { label: 'fused BN', install: installFusedBatchNormTraining, uninstall: uninstallFusedBatchNormTraining },
+  gather: { label: 'GatherV2 without read', install: installGatherWithoutRead, uninstall: uninstallGatherWithoutRead },
+};
+
+const argv = process.argv.slice(2);
+const flag = (name: string, d: string): string => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : d);
+
+async function main(): Promise<void> {
+  const name = flag('change', '');
+  const change = CHANGES[name];
+  if (change === undefined) throw new Error(`bench/abTensorflowKernels: --change must be one of ${Object.keys(CHANGES).join(', ')}, got '${name}'`);
+  const selected = await selectBackend({ backend: 'tensorflow' });
+  const load = () => os.loadavg().map((l) => l.toFixed(1)).join('/');
+  console.log(`Machine: ${os.cpus()[0]?.model.trim() ?? '?'}, ${os.cpus().length} logical cores; load average ${load()}`);
+  console.log(`Date: ${new Date().toISOString()}; Node ${process.version}; tfjs ${tf.version.tfjs}; ${selected.reason.split(';').slice(0, 2).join(';')}`);
+  console.log(`Change: ${name} (${change.label})`);
+  console.log(`\n| model | method | old ms/step | ${change.label} ms/step | new/old (median of rounds) | tensors after warm-up → end |`);
+  console.log('|---|---|---:|---:|---:|---|');
+  for (const wrn of [false, true]) {
+    for (const method of ['fixmatch', 'tear'] as const) {
+      const shape: [number, number, number] = wrn ? [32, 32, 3] : [28, 28, 1];
+      const build = () => (wrn ? createWideResNet({ inputShape: shape, numClasses: 10, seed: 1 }) : createSmallCnn({ inputShape: shape, numClasses: 10, seed: 1 }));
+      const trainer = await SemiSupervisedTrainer.create({
+        model: build(), createTeacher: build,
+        labeled: (async function* () {
+          for (let k = 0; ; k++) yield tf.tidy(() => ({ images: tf.randomUniform([32, ...shape], 0, 1, 'float32', k) as tf.Tensor4D, labels: tf.randomUniform([32], 0, 10, 'int32', k + 1) as tf.Tensor1D }));
+        })(),
+        unlabeled: (async function* () {
+          for (let k = 0; ; k++) yield tf.tidy(() => ({ images: tf.randomUniform([96, ...shape], 0, 1, 'float32', k + 2) as tf.Tensor4D, indices: tf.range(k * 96, (k + 1) * 96, 1, 'int32') as tf.Tensor1D }));
+        })(),
+        weakAugment: weakAugment(), strongAugment: strongAugment(),
+        config: { method, numClasses: 10, totalSteps: 1000 },
+      });
+      const step = async (on: boolean): Promise<number> => {
+        if (on) change.install();
+        else change.uninstall();
+        const t0 = performance.now();
+        await trainer.trainStep();
+        return performance.now() - t0;
+      };
+      for (let k = 0; k < 3; k++) { await step(true); await step(false); }
+      const tensors = tf.memory().numTensors;
+      const old: number[] = []; const changed: number[] = []; const ratio: number[] = [];
+      const rounds = Number(wrn ? flag('wrn-rounds', '8') : flag('rounds', '30'));
+      for (let r = 0; r < rounds; r++) {
+        const order = r % 2 === 0 ? [true, false] : [false, true];
+        const t: Record<string, number> = {};
+        for (const on of order) t[String(on)] = await step(on);
+        old.push(t.false); changed.push(t.true); ratio.push(t.true / t.false);
+      }
+      console.log(`| ${wrn ? 'WRN-28-2 32×32×3' : 'small CNN 28×28×1'} | ${method} | ${median(old).toFixed(1)} | ${median(changed).toFixed(1)} | ${median(ratio).toFixed(3)} | ${tensors} → ${tf.memory().numTensors} |`);
+      change.install();
+      trainer.dispose();
+    }
+  }
+  console.log(`\nLoad average at the end: ${load()}.`);
+}
+
+void main();
