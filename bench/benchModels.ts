@@ -51,18 +51,19 @@ export async function benchTrainer(method: 'fixmatch' | 'tear', mu: number, batc
 }
 
 /**
- * A trainer for the FixMatch/TEAR comparisons across backends and against PyTorch: small CNN on
- * 28×28×1 images uniform in [0, 1] (Fashion-MNIST's shape), B labeled + μ·B unlabeled per step,
+ * A trainer for the FixMatch/TEAR comparisons across backends and against PyTorch: the small CNN on
+ * 28×28×1 images (Fashion-MNIST's shape) or WRN-28-2 on 32×32×3 (CIFAR's), images uniform in [0, 1], B labeled + μ·B unlabeled per step,
  * EMA reference, default config. Augmentations 'real': the package's weakAugment() and
  * strongAugment() (flip + reflect-pad crop; RandAugment with 2 ops and Cutout), as the CLI uses;
  * 'trivial': clone and a flip (the augmentation-free view of the step).
  */
-export async function sslBenchTrainer(method: 'fixmatch' | 'tear', batch: number, mu: number, augment: 'real' | 'trivial' = 'real'): Promise<SemiSupervisedTrainer> {
-  const shape = INPUT_SHAPES.small;
+export async function sslBenchTrainer(method: 'fixmatch' | 'tear', batch: number, mu: number, augment: 'real' | 'trivial' = 'real',
+  kind: BenchModel = 'small'): Promise<SemiSupervisedTrainer> {
+  const shape = INPUT_SHAPES[kind];
   const u = mu * batch;
   return SemiSupervisedTrainer.create({
-    model: createBenchModel('small'),
-    createTeacher: () => createBenchModel('small'),
+    model: createBenchModel(kind),
+    createTeacher: () => createBenchModel(kind),
     labeled: endless((k) => tf.tidy(() => ({
       images: tf.randomUniform([batch, ...shape], 0, 1, 'float32', k) as tf.Tensor4D,
       labels: tf.randomUniform([batch], 0, NUM_CLASSES, 'int32', k + 1) as tf.Tensor1D,

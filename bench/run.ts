@@ -7,7 +7,9 @@
  *   --steps N (timed steps, default 5)  --warmup N (default 2)  --models small,wrn
  *   --backends tensorflow,wasm (default: both; tensorflow only when tfjs-node loads)
  *   --skip cpu,torch,workers,ssl,kmeans  --cpu-steps N (stock cpu steps, default 1; 0 skips)
- *   --ssl 32x3,64x7 (B×μ of the SSL steps)  --ssl-backends tensorflow,wasm (default: --backends)
+ *   --ssl 32x3,64x7 (B×μ of the small-CNN SSL steps)  --ssl-wrn 32x3 (B×μ of the WRN-28-2 SSL steps, on tensorflow
+ *     only: wasm needs seconds per WRN step; '' skips)  --ssl-backends tensorflow,wasm (default: --backends)
+ *   --ssl-steps N (rounds of the SSL steps, default 9)
  *   --tf-threads N (TF_NUM_INTRAOP_THREADS for tfjs-node, set before it loads; default: the
  *     environment's value, else selectBackend's default)  --profile (tf.profile per-kernel tables)
  *   --leak-steps N (only the leak check: N small-CNN steps on wasm)
@@ -33,9 +35,20 @@ type Backend = 'tensorflow' | 'wasm';
 
 interface Flags {
   steps: number; warmup: number; models: BenchModel[]; skip: Set<string>; cpuSteps: number;
-  backends: Backend[]; ssl: Array<{ batch: number; mu: number }>; sslBackends: Backend[]; tfThreads: number | undefined;
+  backends: Backend[]; ssl: SslCase[]; sslBackends: Backend[]; sslSteps: number; tfThreads: number | undefined;
   profile: boolean; leakSteps: number; record: boolean;
 }
+
+const MODEL_LABELS: Record<BenchModel, string> = { small: 'small CNN 28×28×1', wrn: 'WRN-28-2 32×32×3' };
+
+/** One row group of the SSL table: a model and B×μ, on the backends given (WRN-28-2: tensorflow only). */
+interface SslCase { model: BenchModel; batch: number; mu: number; backends?: Backend[] }
+
+const parseShapes = (list: string, model: BenchModel, backends?: Backend[]): SslCase[] => list.split(',').filter(Boolean).map((c) => {
+  const [batch, mu] = c.split('x').map(Number);
+  if (!(Number.isInteger(batch) && batch > 0 && Number.isInteger(mu) && mu > 0)) throw new Error(`bench: B×μ must look like 32x3, got '${c}'`);
+  return { model, batch, mu, backends };
+});
 
 function parseFlags(argv: string[]): Flags {
   const value = (name: string): string | undefined => {
@@ -48,10 +61,8 @@ function parseFlags(argv: string[]): Flags {
     steps: num('steps', 5), warmup: num('warmup', 2), cpuSteps: num('cpu-steps', 1),
     models: (value('models') ?? 'small,wrn').split(',') as BenchModel[],
     backends,
-    ssl: (value('ssl') ?? '32x3,64x7').split(',').map((c) => {
-      const [batch, mu] = c.split('x').map(Number);
-      return { batch, mu };
-    }),
+    ssl: [...parseShapes(value('ssl') ?? '32x3,64x7', 'small'), ...parseShapes(value('ssl-wrn') ?? '32x3', 'wrn', ['tensorflow'])],
+    sslSteps: num('ssl-steps', 9),
     sslBackends: (value('ssl-backends')?.split(',') as Backend[] | undefined) ?? backends,
     tfThreads: value('tf-threads') === undefined ? undefined : Number(value('tf-threads')),
     skip: new Set((value('skip') ?? '').split(',').filter(Boolean)),
@@ -165,9 +176,9 @@ function torchStep(kind: BenchModel, threads: number, flags: Flags): { median: n
 /** A PyTorch FixMatch step served by bench/torch_fixmatch.py --serve: one step per call, so it can be interleaved. */
 interface TorchFixMatch { step(): Promise<{ ms: number; cpuMs: number }>; close(): void; version: string; threads: number }
 
-async function startTorchFixMatch(batch: number, mu: number, threads: number): Promise<TorchFixMatch> {
+async function startTorchFixMatch(model: BenchModel, batch: number, mu: number, threads: number): Promise<TorchFixMatch> {
   const script = fileURLToPath(new URL('./torch_fixmatch.py', import.meta.url));
-  const child: ChildProcessWithoutNullStreams = spawn('/usr/bin/python3', [script, '--serve', '--batch', String(batch), '--mu', String(mu), '--threads', String(threads)],
+  const child: ChildProcessWithoutNullStreams = spawn('/usr/bin/python3', [script, '--serve', '--model', model, '--batch', String(batch), '--mu', String(mu), '--threads', String(threads)],
     { cwd: fileURLToPath(new URL('.', import.meta.url)) });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
@@ -191,6 +202,8 @@ async function startTorchFixMatch(batch: number, mu: number, threads: number): P
 
 interface SslTimes {
   fixmatch: number[]; tear: number[]; torch: number[]; tearRatios: number[]; torchRatios: number[];
+  /** The reference model's inference forward over U images alone, and (fixmatch + it) ÷ fixmatch per round: TEAR's floor. */
+  reference: number[]; floorRatios: number[];
   /** CPU milliseconds (all threads of the process) of each step: robust to other jobs' load. */
   fixmatchCpu: number[]; tearCpu: number[]; torchCpu: number[];
 }
@@ -206,22 +219,33 @@ async function timeWallAndCpu(fn: () => unknown): Promise<{ ms: number; cpuMs: n
 }
 
 /**
- * FixMatch and TEAR trainer steps (small CNN, real augmentations) on the active backend and, when
+ * FixMatch and TEAR trainer steps (the case's model, real augmentations) on the active backend and, when
  * given, a PyTorch FixMatch step, timed in turn (fixmatch, tear, torch, fixmatch, …) so that a
  * change in machine load hits all alike. tearRatios: tear ÷ fixmatch of each round; torchRatios:
  * torch ÷ fixmatch of each round (our speed as a fraction of PyTorch's).
  */
-async function timeSslSteps(batch: number, mu: number, flags: Flags, torch: TorchFixMatch | undefined): Promise<SslTimes> {
-  const fixmatch = await sslBenchTrainer('fixmatch', batch, mu);
-  const tear = await sslBenchTrainer('tear', batch, mu);
+async function timeSslSteps({ model, batch, mu }: SslCase, flags: Flags, torch: TorchFixMatch | undefined): Promise<SslTimes> {
+  const fixmatch = await sslBenchTrainer('fixmatch', batch, mu, 'real', model);
+  const tear = await sslBenchTrainer('tear', batch, mu, 'real', model);
+  // TEAR's reference forward (EMA teacher, inference, over weak(u)) as a stand-alone piece: the part of
+  // TEAR's extra cost fixed by its definition, whatever IPH and AdaPL cost.
+  const teacher = createBenchModel(model);
+  const u = tf.randomUniform([batch * mu, ...INPUT_SHAPES[model]], 0, 1, 'float32', 7);
+  const referenceForward = () => tf.tidy(() => {
+    const [logits, features] = teacher.apply(u, { training: false }) as tf.Tensor[];
+    return [tf.softmax(logits), features];
+  }).forEach((t) => t.dispose());
   try {
     for (let i = 0; i < Math.max(1, flags.warmup); i++) {
       await fixmatch.trainStep();
       await tear.trainStep();
       if (torch) await torch.step();
+      referenceForward();
     }
-    const out: SslTimes = { fixmatch: [], tear: [], torch: [], tearRatios: [], torchRatios: [], fixmatchCpu: [], tearCpu: [], torchCpu: [] };
-    for (let i = 0; i < flags.steps; i++) {
+    const out: SslTimes = {
+      fixmatch: [], tear: [], torch: [], tearRatios: [], torchRatios: [], reference: [], floorRatios: [], fixmatchCpu: [], tearCpu: [], torchCpu: [],
+    };
+    for (let i = 0; i < flags.sslSteps; i++) {
       const f = await timeWallAndCpu(() => fixmatch.trainStep());
       const t = await timeWallAndCpu(() => tear.trainStep());
       out.fixmatch.push(f.ms);
@@ -229,6 +253,9 @@ async function timeSslSteps(batch: number, mu: number, flags: Flags, torch: Torc
       out.fixmatchCpu.push(f.cpuMs);
       out.tearCpu.push(t.cpuMs);
       out.tearRatios.push(t.ms / f.ms);
+      const r = await timeWallAndCpu(referenceForward);
+      out.reference.push(r.ms);
+      out.floorRatios.push((f.ms + r.ms) / f.ms);
       if (torch) {
         const p = await torch.step();
         out.torch.push(p.ms);
@@ -240,6 +267,8 @@ async function timeSslSteps(batch: number, mu: number, flags: Flags, torch: Torc
   } finally {
     fixmatch.dispose();
     tear.dispose();
+    teacher.dispose();
+    u.dispose();
   }
 }
 
@@ -338,7 +367,7 @@ async function main(): Promise<void> {
   say('\n## Training step (forward + backward + SGD update), batch 64\n');
   say(`| model | engine | cores | ms/step (median) | img/s | vs PyTorch, same cores |`);
   say('|---|---|---|---|---|---|');
-  const modelName = { small: 'small CNN 28×28×1', wrn: 'WRN-28-2 32×32×3' };
+  const modelName = MODEL_LABELS;
   const libtf = tfReady ? (tensorflow as SelectedBackend).libtensorflow ?? '?' : '';
   for (const kind of flags.models) {
     const row = (engine: string, key: string, cores: number) => {
@@ -369,31 +398,34 @@ async function main(): Promise<void> {
   const sslBackends = flags.sslBackends.filter((b) => (b === 'tensorflow' ? tfReady : wasmOn));
   if (!flags.skip.has('ssl') && sslBackends.length > 0) {
     say('\n## FixMatch and TEAR trainer steps against a PyTorch FixMatch step\n');
-    say('`SemiSupervisedTrainer.trainStep` on the small CNN 28×28×1, images uniform in [0, 1], B labeled + U = μ·B unlabeled, '
+    say('`SemiSupervisedTrainer.trainStep` on the small CNN 28×28×1 and on WRN-28-2 32×32×3 (tensorflow only), images uniform in [0, 1], B labeled + U = μ·B unlabeled, '
       + 'the package\'s `weakAugment()` and `strongAugment()` (RandAugment, 2 ops, Cutout), SGD-Nesterov, EMA, default config '
       + '(TEAR: AdaPL + IPH, EMA reference). PyTorch: bench/torch_fixmatch.py, the same network, augmentations as batched torch ops, '
       + `optimizer and EMA, ${tfThreads} thread${tfThreads === 1 ? '' : 's'}. In each round the steps run in turn (fixmatch, tear, PyTorch), `
-      + `median of ${flags.steps} rounds after ${Math.max(1, flags.warmup)} warm-up.\n`);
-    say('| backend | B | μ | fixmatch ms | tear ms | tear ÷ fixmatch, per round: median (range) | PyTorch FixMatch ms | our FixMatch speed ÷ PyTorch\'s, per round: median (range) | fixmatch img/s | CPU ms: fixmatch / tear / PyTorch |');
-    say('|---|---|---|---|---|---|---|---|---|---|');
+      + `median of ${flags.sslSteps} rounds after ${Math.max(1, flags.warmup)} warm-up.\n`);
+    say('| model | backend | B | μ | fixmatch ms | tear ms | tear ÷ fixmatch, per round: median (range) | reference forward ms | (fixmatch + reference forward) ÷ fixmatch | PyTorch FixMatch ms | our FixMatch speed ÷ PyTorch\'s, per round: median (range) | fixmatch img/s | CPU ms: fixmatch / tear / PyTorch |');
+    say('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     const range = (xs: number[]) => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
-    for (const { batch, mu } of flags.ssl) {
+    for (const sslCase of flags.ssl) {
+      const { model, batch, mu } = sslCase;
+      const backends = sslBackends.filter((b) => sslCase.backends === undefined || sslCase.backends.includes(b));
+      if (backends.length === 0) continue;
       let torch: TorchFixMatch | undefined;
       if (!flags.skip.has('torch')) {
         try {
-          torch = await startTorchFixMatch(batch, mu, Math.min(tfThreads, 2));
+          torch = await startTorchFixMatch(model, batch, mu, Math.min(tfThreads, 2));
         } catch (e) {
           say(`PyTorch FixMatch not run: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
         }
       }
       try {
-        for (const backend of sslBackends) {
-          await attempt(`SSL steps ${backend} B=${batch} μ=${mu}`, async () => {
+        for (const backend of backends) {
+          await attempt(`SSL steps ${model} ${backend} B=${batch} μ=${mu}`, async () => {
             await tf.setBackend(backend);
-            console.log(`FixMatch / TEAR / PyTorch steps on ${backend}, B=${batch}, μ=${mu}…`);
-            const t = await timeSslSteps(batch, mu, flags, backend === 'tensorflow' || sslBackends.length === 1 ? torch : undefined);
+            console.log(`FixMatch / TEAR / PyTorch steps, ${model}, on ${backend}, B=${batch}, μ=${mu}…`);
+            const t = await timeSslSteps(sslCase, flags, backend === 'tensorflow' || backends.length === 1 ? torch : undefined);
             const images = batch + 2 * batch * mu;
-            say(`| ${backend} | ${batch} | ${mu} | ${fmt(median(t.fixmatch))} | ${fmt(median(t.tear))} | ${range(t.tearRatios)} | `
+            say(`| ${MODEL_LABELS[model]} | ${backend} | ${batch} | ${mu} | ${fmt(median(t.fixmatch))} | ${fmt(median(t.tear))} | ${range(t.tearRatios)} | ${fmt(median(t.reference))} | ${median(t.floorRatios).toFixed(2)} | `
               + `${t.torch.length > 0 ? fmt(median(t.torch)) : '–'} | ${t.torch.length > 0 ? `${range(t.torchRatios)}×` : '–'} | ${ips(median(t.fixmatch), images)} | `
               + `${fmt(median(t.fixmatchCpu))} / ${fmt(median(t.tearCpu))} / ${t.torchCpu.length > 0 ? fmt(median(t.torchCpu)) : '–'} |`);
           });
@@ -402,7 +434,8 @@ async function main(): Promise<void> {
         torch?.close();
       }
     }
-    say('\n"img/s" counts the images of one forward: B + 2U. The PyTorch step runs in the tensorflow rounds (or the only backend\'s). '
+    say('\n"reference forward" is TEAR\'s EMA-teacher inference forward over the U weak views, timed alone in each round: '
+      + '(fixmatch + it) ÷ fixmatch is the ratio TEAR would have if IPH and AdaPL cost nothing. "img/s" counts the images of one forward: B + 2U. The PyTorch step runs in the tensorflow rounds (or the only backend\'s). '
       + '"CPU ms" is the process\'s CPU time over all its threads during the step (median): unlike wall-clock it barely moves with other jobs\' load, '
       + 'but it counts a second thread\'s work instead of its speed-up.');
   }

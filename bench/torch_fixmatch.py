@@ -5,13 +5,14 @@ strong(u) built with batched torch ops (weak: horizontal flip with p = 1/2, refl
 crop; strong: weak, then per image 2 RandAugment operations drawn from FixMatch's 14 (images that
 share an operation are processed together), magnitude ~ U[0, 10], random sign, then a Cutout square
 of side 0.5·side filled with grey 0.5, clipped to [0, 1]); one training-mode forward of the small CNN
-(bench/torch_step.py's SmallCnn, as src/models/smallCnn.ts) over cat([weak(x), weak(u), strong(u)]);
+on 1×28×28 images (bench/torch_step.py's SmallCnn, as src/models/smallCnn.ts), or with --model wrn of
+WRN-28-2 on 3×32×32 images (WideResNet, as src/models/wideResNet.ts), over cat([weak(x), weak(u), strong(u)]);
 L = CE(y, z(weak x)) + CE(argmax q, z(strong u)) over the confident (max q >= 0.95) pseudo labels,
 q = softmax(z(weak u)) without gradient; SGD with Nesterov momentum 0.9 and weight decay 5e-4; an
 EMA of the weights (0.999) with batch-norm statistics copied; the loss and mask rate read back.
 
-Usage: /usr/bin/python3 bench/torch_fixmatch.py --batch 32 --mu 3 --threads 2 [--steps 5 --warmup 2]
-prints one JSON line {"batch", "mu", "threads", "ms": [...], "median_ms", "torch"}; with --serve it
+Usage: /usr/bin/python3 bench/torch_fixmatch.py --batch 32 --mu 3 --threads 2 [--model small|wrn] [--steps 5 --warmup 2]
+prints one JSON line {"model", "batch", "mu", "threads", "ms": [...], "median_ms", "torch"}; with --serve it
 instead runs one step per input line "step" and answers each with its milliseconds (so that the
 caller can interleave these steps with its own), as {"ms", "cpu_ms"}: wall-clock and the process's
 CPU time (all threads) of the step.
@@ -26,7 +27,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from torch_step import SmallCnn
+from torch_step import SmallCnn, WideResNet
 
 OPS = ["AutoContrast", "Brightness", "Color", "Contrast", "Equalize", "Identity", "Posterize",
        "Rotate", "Sharpness", "ShearX", "ShearY", "Solarize", "TranslateX", "TranslateY"]
@@ -141,12 +142,14 @@ def strong(x, g):
 
 
 class FixMatchStep:
-    def __init__(self, batch, mu):
+    def __init__(self, batch, mu, model="small"):
         torch.manual_seed(0)
         self.g = torch.Generator().manual_seed(1)
         self.batch, self.u = batch, batch * mu
-        self.model = SmallCnn(1, 10).train()
-        self.ema = SmallCnn(1, 10).eval()
+        build = (lambda: SmallCnn(1, 10)) if model == "small" else (lambda: WideResNet(10))
+        self.shape = (1, 28, 28) if model == "small" else (3, 32, 32)
+        self.model = build().train()
+        self.ema = build().eval()
         self.ema.load_state_dict(self.model.state_dict())
         for p in self.ema.parameters():
             p.requires_grad_(False)
@@ -156,9 +159,9 @@ class FixMatchStep:
     def __call__(self):
         g = torch.Generator().manual_seed(1000 + self.k)
         self.k += 1
-        x = torch.rand(self.batch, 1, 28, 28, generator=g)
+        x = torch.rand(self.batch, *self.shape, generator=g)
         y = torch.randint(0, 10, (self.batch,), generator=g)
-        u = torch.rand(self.u, 1, 28, 28, generator=g)
+        u = torch.rand(self.u, *self.shape, generator=g)
         c0 = time.process_time()
         t0 = time.perf_counter()
         with torch.no_grad():
@@ -190,10 +193,11 @@ def main():
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--model", choices=["small", "wrn"], default="small")
     p.add_argument("--serve", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    step = FixMatchStep(a.batch, a.mu)
+    step = FixMatchStep(a.batch, a.mu, a.model)
     if a.serve:
         print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
         for line in sys.stdin:
@@ -203,7 +207,7 @@ def main():
             print(json.dumps({"ms": ms, "cpu_ms": step.cpu_ms}), flush=True)
         return
     times = [step() for _ in range(a.warmup + a.steps)][a.warmup:]
-    print(json.dumps({"batch": a.batch, "mu": a.mu, "threads": torch.get_num_threads(), "ms": times,
+    print(json.dumps({"model": a.model, "batch": a.batch, "mu": a.mu, "threads": torch.get_num_threads(), "ms": times,
                       "median_ms": statistics.median(times), "torch": torch.__version__}))
 
 

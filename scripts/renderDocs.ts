@@ -10,7 +10,10 @@
  *   docs/results-long-tail.md; `tear-ssl sweep --doc` writes the same), and for the Fashion-MNIST study
  *   the `generated:study-summary` block of README.md;
  * - bench/records/<time>.md (the output of `npm run bench -- --record`, verbatim): the `bench` block of
- *   docs/benchmarks.md (the newest record);
+ *   docs/benchmarks.md (the newest record) and its `generated:bench-targets` block (issue 19's targets
+ *   read from that record, scripts/benchTargets.ts);
+ * - bench/results/*-ab-*.md (in-process A/B records of kernel changes): the `generated:ab-results` block
+ *   of docs/benchmarks.md;
  * - soak/records/*.json (`npm run soak`, scripts/soak.ts): the `generated:soak` block of docs/reliability.md.
  * - studies/fashion-mnist-head/ beside studies/fashion-mnist/: the `generated:head-reproduction` block of
  *   docs/results.md (the HEAD re-run of a slice, cell by cell against the recorded cells).
@@ -31,6 +34,7 @@ import { BUSY_LOAD_PER_CORE } from '../bench/quiet';
 import { writeFileAtomic } from '../src/util/atomicWrite';
 import { configOptionsMarkdown, trainOptionsMarkdown } from '../src/cli/optionDocs';
 import { soakRecords, soakSummaryMarkdown } from './soakRecord';
+import { abResultsMarkdown, benchTargetsMarkdown } from './benchTargets';
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -327,6 +331,10 @@ export async function renderAll(root = ROOT, opts: { svg?: boolean } = {}): Prom
   docs.set('docs/trainer.md', replaceBlock(doc('docs/trainer.md'), generatedMarkers('config-options'), configOptionsMarkdown(), 'docs/trainer.md'));
   docs.set('docs/cli.md', replaceBlock(doc('docs/cli.md'), generatedMarkers('train-options'), trainOptionsMarkdown(), 'docs/cli.md'));
   docs.set('docs/benchmarks.md', replaceBlock(doc('docs/benchmarks.md'), { begin: '<!-- bench:start -->', end: '<!-- bench:end -->' }, benchBlock(root), 'docs/benchmarks.md'));
+  const newest = newestBenchRecord(root);
+  docs.set('docs/benchmarks.md', replaceBlock(doc('docs/benchmarks.md'), generatedMarkers('bench-targets'),
+    benchTargetsMarkdown(newest === undefined ? undefined : readFileSync(newest, 'utf8'), newest === undefined ? undefined : `../${relative(root, newest)}`), 'docs/benchmarks.md'));
+  docs.set('docs/benchmarks.md', replaceBlock(doc('docs/benchmarks.md'), generatedMarkers('ab-results'), abResultsMarkdown(root), 'docs/benchmarks.md'));
   for (const [file, expected] of docs) out.push({ file, what: 'generated blocks', expected });
   return out;
 }

@@ -51,7 +51,8 @@ function gatherWithoutReadKernel(stock: tf.KernelConfig): tf.KernelConfig {
 let displaced: tf.KernelConfig | null = null;
 
 /**
- * Replaces tfjs-node's GatherV2 kernel by the one above (see the file comment). Returns false, changing
+ * Replaces tfjs-node's GatherV2 kernel by one that does not read the indices back to JavaScript: TensorFlow's
+ * CPU kernels check them (axis 0 as GatherNd; see the comment at the top of gatherWithoutRead.ts). Returns false, changing
  * nothing, when tfjs-node is not loaded; a second call is a no-op (true). selectBackend installs it with
  * the other tensorflow training kernels; call it yourself when you load tfjs-node by hand.
  */
