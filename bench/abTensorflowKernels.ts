@@ -6,8 +6,9 @@
  * so both forms time the same kind of step. Changes:
  *   fused-batch-norm  training-mode batch norm as one TensorFlow kernel (fusedBatchNormTraining.ts)
  *   gather            GatherV2 without tfjs-node's JavaScript read of the indices (gatherWithoutRead.ts)
+ *   onednn-max-pool   training-mode MaxPooling2D as oneDNN's pooling with a workspace (oneDnnMaxPool.ts)
  *
- *   npx tsx bench/abTensorflowKernels.ts --change gather [--rounds 30] [--wrn-rounds 8]
+ *   npx tsx bench/abTensorflowKernels.ts --change gather [--rounds 30] [--wrn-rounds 8] (0 skips WRN-28-2, which has no max pooling)
  */
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +17,7 @@ import { weakAugment } from '../src/augment/weakAugment';
 import { selectBackend } from '../src/backends/selectBackend';
 import { installFusedBatchNormTraining, uninstallFusedBatchNormTraining } from '../src/backends/tensorflow/fusedBatchNormTraining';
 import { installGatherWithoutRead, uninstallGatherWithoutRead } from '../src/backends/tensorflow/gatherWithoutRead';
+import { installOneDnnMaxPoolTraining, uninstallOneDnnMaxPoolTraining } from '../src/backends/tensorflow/oneDnnMaxPool';
 import { createSmallCnn } from '../src/models/smallCnn';
 import { createWideResNet } from '../src/models/wideResNet';
 import { SemiSupervisedTrainer } from '../src/training/trainer';
@@ -24,6 +26,7 @@ import { median } from './timing';
 const CHANGES: Record<string, { label: string; install: () => unknown; uninstall: () => void }> = {
   'fused-batch-norm': { label: 'fused BN', install: installFusedBatchNormTraining, uninstall: uninstallFusedBatchNormTraining },
   gather: { label: 'GatherV2 without read', install: installGatherWithoutRead, uninstall: uninstallGatherWithoutRead },
+  'onednn-max-pool': { label: 'oneDNN max pool', install: installOneDnnMaxPoolTraining, uninstall: uninstallOneDnnMaxPoolTraining },
 };
 
 const argv = process.argv.slice(2);
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
   console.log(`\n| model | method | old ms/step | ${change.label} ms/step | new/old (median of rounds) | tensors after warm-up → end |`);
   console.log('|---|---|---:|---:|---:|---|');
   for (const wrn of [false, true]) {
+    if (wrn && flag('wrn-rounds', '8') === '0') continue;
     for (const method of ['fixmatch', 'tear'] as const) {
       const shape: [number, number, number] = wrn ? [32, 32, 3] : [28, 28, 1];
       const build = () => (wrn ? createWideResNet({ inputShape: shape, numClasses: 10, seed: 1 }) : createSmallCnn({ inputShape: shape, numClasses: 10, seed: 1 }));

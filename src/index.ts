@@ -92,6 +92,10 @@ export {
 } from './backends/tensorflow/fusedBatchNormTraining';
 export { installGatherWithoutRead, uninstallGatherWithoutRead, gatherWithoutReadInstalled } from './backends/tensorflow/gatherWithoutRead';
 export {
+  installOneDnnMaxPoolTraining, uninstallOneDnnMaxPoolTraining, oneDnnMaxPoolTrainingInstalled, oneDnnMaxPool, oneDnnMaxPoolAvailable,
+  type OneDnnMaxPoolOptions,
+} from './backends/tensorflow/oneDnnMaxPool';
+export {
   DataParallelGradients, shardSizes, tensorData,
   type DataParallelOptions, type ParallelGradients, type ModuleExport, type TensorData,
 } from './backends/parallel/dataParallel';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { checkOneOf } from '../util/checks';
 import { installFusedBatchNormTraining } from './tensorflow/fusedBatchNormTraining';
 import { installGatherWithoutRead } from './tensorflow/gatherWithoutRead';
+import { installOneDnnMaxPoolTraining } from './tensorflow/oneDnnMaxPool';
 import { installTensorflowTrainingGradients } from './tensorflow/trainingGradients';
 import { installWasmTrainingKernels } from './wasm/install';
 
@@ -102,6 +103,8 @@ const loadTfjsNode = (specifier: string) => async (imp: (s: string) => Promise<u
   installFusedBatchNormTraining();
   // GatherV2 without tfjs-node's JavaScript read of every index (TensorFlow checks them on the CPU): the augmentations' gathers 4–10× faster.
   installGatherWithoutRead();
+  // Training-mode MaxPooling2D as oneDNN's pooling with a workspace (a scatter for the gradient), where libtensorflow has it.
+  installOneDnnMaxPoolTraining();
 };
 
 const CANDIDATES: Record<Exclude<BackendChoice, 'auto'>, Candidate[]> = {
