@@ -7,6 +7,7 @@
  *   fused-batch-norm  training-mode batch norm as one TensorFlow kernel (fusedBatchNormTraining.ts)
  *   gather            GatherV2 without tfjs-node's JavaScript read of the indices (gatherWithoutRead.ts)
  *   onednn-max-pool   training-mode MaxPooling2D as oneDNN's pooling with a workspace (oneDnnMaxPool.ts)
+ *   prunable-conv     training-mode Conv2D as unfused ops, the first layer's dX skipped (prunableConv2D.ts)
  *
  *   npx tsx bench/abTensorflowKernels.ts --change gather [--rounds 30] [--wrn-rounds 8] (0 skips WRN-28-2, which has no max pooling)
  */
@@ -18,6 +19,7 @@ import { selectBackend } from '../src/backends/selectBackend';
 import { installFusedBatchNormTraining, uninstallFusedBatchNormTraining } from '../src/backends/tensorflow/fusedBatchNormTraining';
 import { installGatherWithoutRead, uninstallGatherWithoutRead } from '../src/backends/tensorflow/gatherWithoutRead';
 import { installOneDnnMaxPoolTraining, uninstallOneDnnMaxPoolTraining } from '../src/backends/tensorflow/oneDnnMaxPool';
+import { installPrunableConv2DTraining, uninstallPrunableConv2DTraining } from '../src/backends/tensorflow/prunableConv2D';
 import { createSmallCnn } from '../src/models/smallCnn';
 import { createWideResNet } from '../src/models/wideResNet';
 import { SemiSupervisedTrainer } from '../src/training/trainer';
@@ -27,6 +29,7 @@ const CHANGES: Record<string, { label: string; install: () => unknown; uninstall
   'fused-batch-norm': { label: 'fused BN', install: installFusedBatchNormTraining, uninstall: uninstallFusedBatchNormTraining },
   gather: { label: 'GatherV2 without read', install: installGatherWithoutRead, uninstall: uninstallGatherWithoutRead },
   'onednn-max-pool': { label: 'oneDNN max pool', install: installOneDnnMaxPoolTraining, uninstall: uninstallOneDnnMaxPoolTraining },
+  'prunable-conv': { label: 'unfused Conv2D', install: installPrunableConv2DTraining, uninstall: uninstallPrunableConv2DTraining },
 };
 
 const argv = process.argv.slice(2);

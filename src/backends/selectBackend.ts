@@ -3,6 +3,7 @@ import { checkOneOf } from '../util/checks';
 import { installFusedBatchNormTraining } from './tensorflow/fusedBatchNormTraining';
 import { installGatherWithoutRead } from './tensorflow/gatherWithoutRead';
 import { installOneDnnMaxPoolTraining } from './tensorflow/oneDnnMaxPool';
+import { installPrunableConv2DTraining } from './tensorflow/prunableConv2D';
 import { installTensorflowTrainingGradients } from './tensorflow/trainingGradients';
 import { installWasmTrainingKernels } from './wasm/install';
 
@@ -105,6 +106,8 @@ const loadTfjsNode = (specifier: string) => async (imp: (s: string) => Promise<u
   installGatherWithoutRead();
   // Training-mode MaxPooling2D as oneDNN's pooling with a workspace (a scatter for the gradient), where libtensorflow has it.
   installOneDnnMaxPoolTraining();
+  // Training-mode Conv2D as unfused ops (same bits on tfjs-node) so that the tape skips the first layer's unused dX.
+  installPrunableConv2DTraining();
 };
 
 const CANDIDATES: Record<Exclude<BackendChoice, 'auto'>, Candidate[]> = {
