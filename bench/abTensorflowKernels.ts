@@ -7,7 +7,7 @@
  *   fused-batch-norm  training-mode batch norm as one TensorFlow kernel (fusedBatchNormTraining.ts)
  *   gather            GatherV2 without tfjs-node's JavaScript read of the indices (gatherWithoutRead.ts)
  *   onednn-max-pool   training-mode MaxPooling2D as oneDNN's pooling with a workspace (oneDnnMaxPool.ts)
- *   prunable-conv     training-mode Conv2D as unfused ops, the first layer's dX skipped (prunableConv2D.ts)
+ *   prunable-conv     training-mode Conv2D as unfused ops, the first layer's dX skipped (src/backends/prunableConv2D.ts)
  *
  *   npx tsx bench/abTensorflowKernels.ts --change gather [--rounds 30] [--wrn-rounds 8] (0 skips WRN-28-2, which has no max pooling)
  */
@@ -19,7 +19,7 @@ import { selectBackend } from '../src/backends/selectBackend';
 import { installFusedBatchNormTraining, uninstallFusedBatchNormTraining } from '../src/backends/tensorflow/fusedBatchNormTraining';
 import { installGatherWithoutRead, uninstallGatherWithoutRead } from '../src/backends/tensorflow/gatherWithoutRead';
 import { installOneDnnMaxPoolTraining, uninstallOneDnnMaxPoolTraining } from '../src/backends/tensorflow/oneDnnMaxPool';
-import { installPrunableConv2DTraining, uninstallPrunableConv2DTraining } from '../src/backends/tensorflow/prunableConv2D';
+import { installPrunableConv2DTraining, uninstallPrunableConv2DTraining } from '../src/backends/prunableConv2D';
 import { createSmallCnn } from '../src/models/smallCnn';
 import { createWideResNet } from '../src/models/wideResNet';
 import { SemiSupervisedTrainer } from '../src/training/trainer';

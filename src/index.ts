@@ -95,7 +95,7 @@ export {
   installOneDnnMaxPoolTraining, uninstallOneDnnMaxPoolTraining, oneDnnMaxPoolTrainingInstalled, oneDnnMaxPool, oneDnnMaxPoolAvailable,
   type OneDnnMaxPoolOptions,
 } from './backends/tensorflow/oneDnnMaxPool';
-export { installPrunableConv2DTraining, uninstallPrunableConv2DTraining, prunableConv2DTrainingInstalled } from './backends/tensorflow/prunableConv2D';
+export { installPrunableConv2DTraining, uninstallPrunableConv2DTraining, prunableConv2DTrainingInstalled } from './backends/prunableConv2D';
 export {
   DataParallelGradients, shardSizes, tensorData,
   type DataParallelOptions, type ParallelGradients, type ModuleExport, type TensorData,

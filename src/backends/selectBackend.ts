@@ -3,7 +3,7 @@ import { checkOneOf } from '../util/checks';
 import { installFusedBatchNormTraining } from './tensorflow/fusedBatchNormTraining';
 import { installGatherWithoutRead } from './tensorflow/gatherWithoutRead';
 import { installOneDnnMaxPoolTraining } from './tensorflow/oneDnnMaxPool';
-import { installPrunableConv2DTraining } from './tensorflow/prunableConv2D';
+import { installPrunableConv2DTraining } from './prunableConv2D';
 import { installTensorflowTrainingGradients } from './tensorflow/trainingGradients';
 import { installWasmTrainingKernels } from './wasm/install';
 
@@ -106,8 +106,6 @@ const loadTfjsNode = (specifier: string) => async (imp: (s: string) => Promise<u
   installGatherWithoutRead();
   // Training-mode MaxPooling2D as oneDNN's pooling with a workspace (a scatter for the gradient), where libtensorflow has it.
   installOneDnnMaxPoolTraining();
-  // Training-mode Conv2D as unfused ops (same bits on tfjs-node) so that the tape skips the first layer's unused dX.
-  installPrunableConv2DTraining();
 };
 
 const CANDIDATES: Record<Exclude<BackendChoice, 'auto'>, Candidate[]> = {
@@ -148,6 +146,8 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       const ok = await tf.setBackend(candidate.backend);
       if (!ok) throw new Error(`tf.setBackend('${candidate.backend}') returned false`);
       await tf.ready();
+      // Training-mode Conv2D as unfused ops where that gives the same bits, so the tape skips the first layer's unused dX.
+      installPrunableConv2DTraining();
       const info = candidate.describe();
       attempts.push({ candidate: candidate.name, ok: true, reason: info.note });
       const failed = attempts.filter((a) => !a.ok).map((a) => `${a.candidate}: ${a.reason}`);

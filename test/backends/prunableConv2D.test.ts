@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { installPrunableConv2DTraining, prunableConv2DTrainingInstalled, uninstallPrunableConv2DTraining } from '../../../src/backends/tensorflow/prunableConv2D';
-import { testBackend } from '../../helpers/testBackend';
+import { installPrunableConv2DTraining, prunableConv2DTrainingInstalled, uninstallPrunableConv2DTraining } from '../../src/backends/prunableConv2D';
+import { testBackend } from '../helpers/testBackend';
+import { useWasmBackend } from '../../src/wasm';
 
 const onTensorflow = testBackend() === 'tensorflow';
 
@@ -34,15 +35,32 @@ describe('installPrunableConv2DTraining', () => {
     if (onTensorflow) installPrunableConv2DTraining();
   });
 
-  it.runIf(!onTensorflow)('leaves Conv2D layers to their own call off tfjs-node', () => {
+  /** Off tfjs-node only linear layers without bias are unfused: the same bits, the first layer's dX skipped. */
+  async function checkUnfusedLinearLayers(): Promise<void> {
     const x = tf.randomUniform([2, 9, 9, 2], -1, 1, 'float32', 1);
     uninstallPrunableConv2DTraining();
-    const stock = gradients(build(), x);
+    const stockModel = build();
+    const stock = gradients(stockModel, x);
+    const stockCalls = await backpropInputCalls(stockModel, x);
     installPrunableConv2DTraining();
     expect(prunableConv2DTrainingInstalled()).toBe(true);
-    expect(gradients(build(), x)).toEqual(stock);
+    const model = build();
+    expect(gradients(model, x)).toEqual(stock);
+    expect(stockCalls).toBe(5);
+    expect(await backpropInputCalls(model, x)).toBe(4);
     uninstallPrunableConv2DTraining();
     x.dispose();
+  }
+
+  it.runIf(!onTensorflow)(`unfuses only linear layers without bias on ${testBackend()}`, checkUnfusedLinearLayers);
+
+  it.runIf(testBackend() === 'cpu')('unfuses only linear layers without bias on wasm (with tear-ssl\'s training kernels)', async () => {
+    await useWasmBackend();
+    try {
+      await checkUnfusedLinearLayers();
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 
   it.runIf(onTensorflow)('trains to the same bits and skips the first layer\'s dX, without leaks', async () => {

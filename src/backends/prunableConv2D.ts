@@ -12,6 +12,9 @@ import * as tf from '@tensorflow/tfjs';
  * and the layer's activation, give the same values bit for bit; their gradients are registered per
  * kernel and lazy, and the tape skips dX where the input does not depend on the variables.
  *   y = act(conv2d(x, W) + b)   (act: linear or ReLU; other activations keep the fused call)
+ * On the other backends (cpu, wasm, webgl, webgpu) FusedConv2D is a kernel of its own, with the bias
+ * and activation inside; without bias and with a linear activation it computes the same sums as
+ * Conv2D, so there only such layers (the small CNN's first two) take the unfused path.
  * Reference: tfjs-core ops/fused/conv2d.ts (customGrad), tape.ts (getFilteredNodesXToY).
  */
 
@@ -40,11 +43,11 @@ function conv2DPrototype(): { call: CallFn } {
 const ACTIVATIONS = new Set(['linear', 'relu']);
 
 /**
- * Makes every tfjs-layers Conv2D layer run training-mode calls on 'tensorflow' as unfused ops (see the
- * file comment) when its data format is channelsLast, its input a float32 [N, H, W, C], its dilation 1
- * and its activation linear or ReLU; everything else runs the stock call. Same values bit for bit on
- * tfjs-node; the first layer's dX is no longer computed. Idempotent; returns whether it installed now.
- * selectBackend installs it with the other tensorflow training kernels.
+ * Makes every tfjs-layers Conv2D layer run training-mode calls as unfused ops (see the file comment)
+ * when its data format is channelsLast, its input a float32 [N, H, W, C], its dilation 1, and its
+ * activation linear or ReLU on 'tensorflow' (linear without bias on other backends); everything else
+ * runs the stock call. Same values bit for bit; the first layer's dX is no longer computed.
+ * Idempotent; returns whether it installed now. selectBackend installs it for every backend it picks.
  */
 export function installPrunableConv2DTraining(): boolean {
   if (stockCall !== undefined) return false;
@@ -57,8 +60,9 @@ export function installPrunableConv2DTraining(): boolean {
     const activation = this.activation?.getClassName().toLowerCase() ?? 'linear';
     const dilations = (Array.isArray(this.dilationRate) ? this.dilationRate : [this.dilationRate, this.dilationRate]) as [number, number];
     // dilations > 1 have no gradient in tfjs either way: the stock call keeps its error
-    if (kwargs?.training !== true || dilations.some((d) => d !== 1) || tf.getBackend() !== 'tensorflow' || this.rank !== 2 || this.dataFormat !== 'channelsLast'
-      || input.rank !== 4 || input.dtype !== 'float32' || !ACTIVATIONS.has(activation) || (Array.isArray(inputs) && inputs.length !== 1)) {
+    const unfusedSameBits = tf.getBackend() === 'tensorflow' ? ACTIVATIONS.has(activation) : activation === 'linear' && this.bias === null;
+    if (kwargs?.training !== true || dilations.some((d) => d !== 1) || !unfusedSameBits || this.rank !== 2 || this.dataFormat !== 'channelsLast'
+      || input.rank !== 4 || input.dtype !== 'float32' || (Array.isArray(inputs) && inputs.length !== 1)) {
       return stock.call(this, inputs, kwargs);
     }
     return tf.tidy(() => {
