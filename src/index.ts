@@ -90,6 +90,7 @@ export {
 export {
   installFusedBatchNormTraining, uninstallFusedBatchNormTraining, fusedBatchNormTraining, type FusedBatchNormTrainingResult,
 } from './backends/tensorflow/fusedBatchNormTraining';
+export { installTensorflowTraining, type InstalledTensorflowTraining } from './backends/tensorflow/installTensorflowTraining';
 export { installGatherWithoutRead, uninstallGatherWithoutRead, gatherWithoutReadInstalled } from './backends/tensorflow/gatherWithoutRead';
 export {
   installOneDnnMaxPoolTraining, uninstallOneDnnMaxPoolTraining, oneDnnMaxPoolTrainingInstalled, oneDnnMaxPool, oneDnnMaxPoolAvailable,

@@ -1,10 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkOneOf } from '../util/checks';
-import { installFusedBatchNormTraining } from './tensorflow/fusedBatchNormTraining';
-import { installGatherWithoutRead } from './tensorflow/gatherWithoutRead';
-import { installOneDnnMaxPoolTraining } from './tensorflow/oneDnnMaxPool';
 import { installPrunableConv2DTraining } from './prunableConv2D';
-import { installTensorflowTrainingGradients } from './tensorflow/trainingGradients';
+import { installTensorflowTraining } from './tensorflow/installTensorflowTraining';
 import { installWasmTrainingKernels } from './wasm/install';
 
 /** A backend to ask selectBackend for: 'auto' tries tfjs-node(-gpu), then wasm, then cpu; 'tensorflow' is tfjs-node(-gpu). */
@@ -98,14 +95,8 @@ const loadTfjsNode = (specifier: string) => async (imp: (s: string) => Promise<u
   await polyfillNodeUtil();
   quietTensorflowLogs();
   await imp(specifier);
-  // TensorFlow's fused ReluGrad etc. on 'tensorflow' only (other backends keep theirs): ~30% off a small-CNN step.
-  installTensorflowTrainingGradients();
-  // Training-mode batch norm as one FusedBatchNormV3 kernel (and one gradient kernel) on 'tensorflow': ~25% off a step.
-  installFusedBatchNormTraining();
-  // GatherV2 without tfjs-node's JavaScript read of every index (TensorFlow checks them on the CPU): the augmentations' gathers 4–10× faster.
-  installGatherWithoutRead();
-  // Training-mode MaxPooling2D as oneDNN's pooling with a workspace (a scatter for the gradient), where libtensorflow has it.
-  installOneDnnMaxPoolTraining();
+  // Gradients, batch norm, gathers and max pooling as TensorFlow runs them best (docs/backends.md; A/B records in bench/results/).
+  installTensorflowTraining();
 };
 
 const CANDIDATES: Record<Exclude<BackendChoice, 'auto'>, Candidate[]> = {

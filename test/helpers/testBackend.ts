@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { polyfillNodeUtil } from '../../src/backends/selectBackend';
-import { installTensorflowTrainingGradients } from '../../src/backends/tensorflow/trainingGradients';
+import { installTensorflowTraining } from '../../src/backends/tensorflow/installTensorflowTraining';
+import { installPrunableConv2DTraining } from '../../src/backends/prunableConv2D';
 import { installWasmTrainingKernels } from '../../src/backends/wasm/install';
 
 /** Backends the suite can run on, chosen with the environment variable `TEAR_TEST_BACKEND`. */
@@ -30,12 +31,13 @@ export async function activateTestBackend(): Promise<TestBackend> {
     } catch (e) {
       throw new Error(`TEAR_TEST_BACKEND=tensorflow but @tensorflow/tfjs-node does not load (run \`npm run setup:tfjs-node\`): ${(e as Error).message.split('\n')[0]}`);
     }
-    // As selectBackend does: the suite tests the gradients users train with.
-    installTensorflowTrainingGradients();
+    // As selectBackend does: the suite tests the kernels and gradients users train with.
+    installTensorflowTraining();
   } else if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     installWasmTrainingKernels();
   }
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`);
+  installPrunableConv2DTraining();
   return name;
 }

@@ -7,6 +7,10 @@ import { TearArgumentError } from '../../src/util/checks';
 import { deferValueChecks, valueChecksDeferred } from '../../src/util/valueChecks';
 import { checkValuesInRange } from '../../src/util/checks';
 import { trainerOptions } from './fixtures';
+import { testBackend } from '../helpers/testBackend';
+import { strongAugment } from '../../src/augment/randAugment';
+import { weakAugment } from '../../src/augment/weakAugment';
+import { installGatherWithoutRead, uninstallGatherWithoutRead } from '../../src/backends/tensorflow/gatherWithoutRead';
 
 /**
  * Device reads (Tensor.data / dataSync, i.e. tf.engine().read / readSync) of one training step without
@@ -68,6 +72,47 @@ describe('device reads per training step', () => {
     }
     expect(valueChecksDeferred()).toBe(false);
   });
+});
+
+/**
+ * Reads at tfjs-node's backend (readSync; its async read goes through it): those of the engine, and those
+ * kernels make themselves. (On cpu and wasm a kernel's read is a look at host memory, not a stall.)
+ */
+function countBackendReads(): { reads: () => number; reset: () => void; restore: () => void } {
+  const backend = tf.backend() as unknown as { readSync: (...a: unknown[]) => unknown };
+  const readSync = backend.readSync;
+  let n = 0;
+  backend.readSync = function (this: unknown, ...a: unknown[]) { n++; return readSync.apply(this, a); };
+  return { reads: () => n, reset: () => { n = 0; }, restore: () => { backend.readSync = readSync; } };
+}
+
+describe('device reads per training step on tfjs-node, with the package\'s augmentations, counted at the backend', () => {
+  // A kernel that reads its inputs back to the host (tfjs-node's stock GatherV2 read every index of the
+  // augmentations' pixel gathers) is a stall the engine-level count above cannot see.
+  it.runIf(testBackend() === 'tensorflow')(`FixMatch reads ${READS_PER_STEP} times per step, augmentation kernels included`, async () => {
+    const counter = countBackendReads();
+    try {
+      const trainer = await SemiSupervisedTrainer.create({
+        ...trainerOptions({ config: { method: 'fixmatch', totalSteps: 5 } }), weakAugment: weakAugment({ pad: 1 }), strongAugment: strongAugment(),
+      });
+      try {
+        await trainer.trainStep();
+        counter.reset();
+        await trainer.trainStep();
+        expect(counter.reads()).toBe(READS_PER_STEP);
+        // the count can fail: tfjs-node's own GatherV2 reads its indices back
+        uninstallGatherWithoutRead();
+        counter.reset();
+        await trainer.trainStep();
+        expect(counter.reads()).toBeGreaterThan(READS_PER_STEP);
+      } finally {
+        installGatherWithoutRead();
+        trainer.dispose();
+      }
+    } finally {
+      counter.restore();
+    }
+  }, 120_000);
 });
 
 describe('divergence is reported the same way by every method', () => {
