@@ -8,7 +8,7 @@ import { sampleProportional, type KMeansRun } from './kmeansSeeding';
  */
 
 /** The rows of x as float64, read once: row n is data[n·d, (n+1)·d). */
-interface Rows {
+export interface Rows {
   data: Float64Array;
   n: number;
   d: number;
@@ -27,20 +27,52 @@ function squaredDistance(rows: Rows, n: number, centroids: Float64Array, offset:
 }
 
 /**
- * Nearest centroid of every row (the first one on ties) and Σ_n its squared distance. A candidate's
- * sum stops early once it reaches the best distance so far: its terms are non-negative and float
- * addition of non-negative terms never decreases a partial sum, so that candidate could not have won
- * (the comparison is strict). Exact: the same assignments and inertia as the full sums, bit for bit.
+ * A candidate centroid c is skipped for a row x whose best centroid so far is b when
+ * ¼‖c_b − c_c‖² > ‖x − c_b‖²·(1 + SKIP_MARGIN): then ‖x − c_c‖ ≥ ‖c_b − c_c‖ − ‖x − c_b‖ > ‖x − c_b‖
+ * (triangle inequality) by a relative margin far above the float64 rounding of these sums (about
+ * d·2⁻⁵³), so the full float sums would have ranked c behind b too.
  */
-function nearestCentroids(rows: Rows, centroids: Float64Array, k: number, into: Int32Array): number {
+const SKIP_MARGIN = 1e-9;
+
+/**
+ * Nearest centroid of every row (the lowest index on ties, i.e. the lexicographic minimum of
+ * (squared distance, index)) and Σ_n its squared distance, exactly as full float64 sums over the
+ * centroids in index order would give, with less work:
+ * - the search starts from `previous[i]` (the row's centroid in the last Lloyd iteration), where
+ *   the best distance is usually found at once;
+ * - a candidate is skipped when the triangle inequality shows it is farther (SKIP_MARGIN, Elkan 2003's
+ *   first lemma);
+ * - a candidate's sum stops once it exceeds the best distance (or reaches it, for a higher index):
+ *   its terms are non-negative, and float addition of non-negative terms never decreases a partial sum.
+ * The winner's distance is always a full sum in index order, so the assignments and the inertia are
+ * the same bits as the plain search's. Reference: C. Elkan, "Using the triangle inequality to
+ * accelerate k-means", ICML 2003.
+ */
+export function nearestCentroids(rows: Rows, centroids: Float64Array, k: number, into: Int32Array, previous?: Int32Array): number {
   const { n, d, data } = rows;
+  // quarterGap[b·k + c] = ¼‖c_b − c_c‖²
+  const quarterGap = new Float64Array(k * k);
+  for (let b = 0; b < k; b++) {
+    for (let c = b + 1; c < k; c++) {
+      let g = 0;
+      for (let j = 0; j < d; j++) {
+        const diff = centroids[b * d + j] - centroids[c * d + j];
+        g += diff * diff;
+      }
+      quarterGap[b * k + c] = g / 4;
+      quarterGap[c * k + b] = g / 4;
+    }
+  }
   let inertia = 0;
   for (let i = 0; i < n; i++) {
     const base = i * d;
-    let best = 0;
-    let bestDistance = squaredDistance(rows, i, centroids, 0);
-    for (let c = 1; c < k; c++) {
+    let best = previous === undefined ? 0 : previous[i];
+    let bestDistance = squaredDistance(rows, i, centroids, best * d);
+    for (let c = 0; c < k; c++) {
+      if (c === best || quarterGap[best * k + c] > bestDistance * (1 + SKIP_MARGIN)) continue;
       const offset = c * d;
+      // a higher index loses a tie, so its sum may stop on reaching the best; a lower one must exceed it
+      const lower = c < best;
       let distance = 0;
       let j = 0;
       // check the bound every 8 terms (a branch per term costs more than it saves)
@@ -50,9 +82,9 @@ function nearestCentroids(rows: Rows, centroids: Float64Array, k: number, into: 
           const diff = data[base + j] - centroids[offset + j];
           distance += diff * diff;
         }
-        if (distance >= bestDistance) break;
+        if (lower ? distance > bestDistance : distance >= bestDistance) break;
       }
-      if (distance < bestDistance) {
+      if (distance < bestDistance || (lower && distance === bestDistance && j === d)) {
         best = c;
         bestDistance = distance;
       }
@@ -85,7 +117,7 @@ function kmeansPlusPlusRows(rows: Rows, k: number, random: Random): number[] {
  * centroid to its cluster mean (an empty cluster keeps its centroid); stop after `maxIterations`
  * or when the largest Euclidean centroid shift is below `tolerance`.
  */
-function lloyd(rows: Rows, start: number[], maxIterations: number, tolerance: number): { centroids: Float64Array; iterations: number } {
+function lloyd(rows: Rows, start: number[], maxIterations: number, tolerance: number): { centroids: Float64Array; iterations: number; assignments: Int32Array } {
   const { n, d, data } = rows;
   const k = start.length;
   let centroids = new Float64Array(k * d);
@@ -94,7 +126,7 @@ function lloyd(rows: Rows, start: number[], maxIterations: number, tolerance: nu
   const counts = new Float64Array(k);
   let iterations = 0;
   while (iterations < maxIterations) {
-    nearestCentroids(rows, centroids, k, assignments);
+    nearestCentroids(rows, centroids, k, assignments, iterations > 0 ? assignments : undefined);
     const moved = new Float64Array(k * d);
     counts.fill(0);
     for (let i = 0; i < n; i++) {
@@ -116,7 +148,7 @@ function lloyd(rows: Rows, start: number[], maxIterations: number, tolerance: nu
     iterations++;
     if (largestShift < tolerance) break;
   }
-  return { centroids, iterations };
+  return { centroids, iterations, assignments };
 }
 
 /**
@@ -132,8 +164,9 @@ export function kmeansHost(
   for (let r = 0; r < opts.restarts; r++) {
     const run = lloyd(rows, kmeansPlusPlusRows(rows, k, new Random(deriveSeed(opts.seed, r))), opts.maxIterations, opts.tolerance);
     const assignments = new Int32Array(n);
-    const inertia = nearestCentroids(rows, run.centroids, k, assignments);
-    if (best === null || inertia < best.inertia) best = { ...run, inertia, assignments };
+    // the last Lloyd iteration's assignments start the search (none when maxIterations is 0)
+    const inertia = nearestCentroids(rows, run.centroids, k, assignments, run.iterations > 0 ? run.assignments : undefined);
+    if (best === null || inertia < best.inertia) best = { centroids: run.centroids, iterations: run.iterations, inertia, assignments };
   }
   const kept = best as { centroids: Float64Array; iterations: number; inertia: number; assignments: Int32Array };
   return { assignments: kept.assignments, centroids: Float32Array.from(kept.centroids), inertia: kept.inertia, iterations: kept.iterations };
