@@ -10,6 +10,7 @@
  *   prunable-conv     training-mode Conv2D as unfused ops, the first layer's dX skipped (src/backends/prunableConv2D.ts)
  *
  *   npx tsx bench/abTensorflowKernels.ts --change gather [--rounds 30] [--wrn-rounds 8] (0 skips WRN-28-2, which has no max pooling)
+ * `--change a,b,c` toggles several changes together (old: all off; new: all on).
  */
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -37,8 +38,14 @@ const flag = (name: string, d: string): string => (argv.includes(`--${name}`) ? 
 
 async function main(): Promise<void> {
   const name = flag('change', '');
-  const change = CHANGES[name];
-  if (change === undefined) throw new Error(`bench/abTensorflowKernels: --change must be one of ${Object.keys(CHANGES).join(', ')}, got '${name}'`);
+  const parts = name.split(',').filter(Boolean);
+  const unknown = parts.filter((p) => CHANGES[p] === undefined);
+  if (parts.length === 0 || unknown.length > 0) throw new Error(`bench/abTensorflowKernels: --change must be one or more (comma-separated) of ${Object.keys(CHANGES).join(', ')}, got '${name}'`);
+  const change = {
+    label: parts.map((p) => CHANGES[p].label).join(' + '),
+    install: () => parts.forEach((p) => CHANGES[p].install()),
+    uninstall: () => parts.forEach((p) => CHANGES[p].uninstall()),
+  };
   const selected = await selectBackend({ backend: 'tensorflow' });
   const load = () => os.loadavg().map((l) => l.toFixed(1)).join('/');
   console.log(`Machine: ${os.cpus()[0]?.model.trim() ?? '?'}, ${os.cpus().length} logical cores; load average ${load()}`);
