@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, checkInputs, checkNumber, checkRequiredOptions, checkSameDim, checkTensor, shapeString } from '../util/checks';
 import { detach } from '../util/numerics';
-import { groupSums, membership } from './groups';
+import { groupCountsOnHost, groupSums, membership, membershipOnHost } from './groups';
 import { readSync } from '../util/syncRead';
 
 const FN = 'clusterPrototypes';
@@ -62,4 +62,20 @@ export function clusterPrototypes(inputs: ClusterPrototypesInputs, options: Clus
   } finally {
     ids.dispose();
   }
+}
+
+/**
+ * {@link clusterPrototypes} for assignments already on the host and already known to lie in [0,k)
+ * (iphLoss's own: from k-means, or read once and checked): the same float ops on the features
+ * (membershipᵀ·f, then ÷ max(count, 1)), so the same bits, with the membership matrix and the counts
+ * built on the host instead of by kernels and without reading the assignments back. Returns the counts
+ * on the host too.
+ */
+export function clusterPrototypesOnHost(features: tf.Tensor2D, assignments: ArrayLike<number>, k: number): { prototypes: tf.Tensor2D; counts: Float32Array } {
+  const counts = groupCountsOnHost(assignments, k);
+  const prototypes = tf.tidy(() => {
+    const sums = tf.matMul(membershipOnHost(assignments, k), features, true, false);
+    return sums.div(tf.maximum(tf.tensor1d(counts), 1).reshape([k, 1])) as tf.Tensor2D;
+  });
+  return { prototypes, counts };
 }

@@ -13,3 +13,23 @@ export function membership(ids: tf.Tensor1D, k: number): tf.Tensor2D {
 export function groupSums(values: tf.Tensor2D, ids: tf.Tensor1D, k: number): tf.Tensor2D {
   return tf.tidy(() => tf.matMul(membership(ids, k), values, true, false) as tf.Tensor2D);
 }
+
+/**
+ * {@link membership} of ids already on the host, built there: the same float32 [N,k] one-hot matrix
+ * with no kernel launched (ids outside [0,k) give a zero row, as there).
+ */
+export function membershipOnHost(ids: ArrayLike<number>, k: number): tf.Tensor2D {
+  const values = new Float32Array(ids.length * k);
+  for (let n = 0; n < ids.length; n++) {
+    const id = ids[n];
+    if (id >= 0 && id < k) values[n * k + id] = 1;
+  }
+  return tf.tensor2d(values, [ids.length, k]);
+}
+
+/** Group sizes |{n : ids_n = i}| of ids on the host, i in [0,k) (ids outside are not counted). */
+export function groupCountsOnHost(ids: ArrayLike<number>, k: number): Float32Array {
+  const counts = new Float32Array(k);
+  for (let n = 0; n < ids.length; n++) if (ids[n] >= 0 && ids[n] < k) counts[ids[n]] += 1;
+  return counts;
+}

@@ -2,12 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { check, checkFiniteValues, checkInputs, checkNumber, checkOneOf, checkSameDim, checkTensor, shapeString } from '../util/checks';
 import { valueChecksDeferred } from '../util/valueChecks';
 import { deriveSeed } from '../state/random';
-import { clusterPrototypes } from './clusterPrototypes';
-import { membership } from './groups';
+import { clusterPrototypesOnHost } from './clusterPrototypes';
+import { membershipOnHost } from './groups';
 import { detach } from '../util/numerics';
-import { kmeans, type KMeansOptions } from './kmeans';
+import { kmeansWithHostAssignments, type KMeansOptions } from './kmeans';
 import { pairedCosine } from './cosine';
-import { matchPrototypes } from './matchPrototypes';
+import { matchPrototypesByCounts } from './matchPrototypes';
 import { readSync } from '../util/syncRead';
 
 const FN = 'iphLoss';
@@ -116,34 +116,40 @@ export function iphLoss(inputs: IphArgs, options: IphOptions): IphResult {
   checkFinite(referenceFeatures, 'referenceFeatures');
 
   const kmeansOptions = { ...options.kmeans };
-  const assignments = studentAssignments !== undefined
-    ? studentAssignments.clone()
-    : dropCentroids(kmeans({ x: studentFeatures }, { ...kmeansOptions, k: numClusters, seed }));
-  const ownedReference = reference === 'kmeans'
-    ? dropCentroids(kmeans({ x: referenceFeatures }, { ...kmeansOptions, k: referenceGroups, seed: deriveSeed(seed, 1) }))
-    : undefined;
+  // Both sides' groups on the host: from k-means (made there on CPU backends), else read once and range-checked.
+  const studentIds = studentAssignments !== undefined
+    ? hostIds(studentAssignments, numClusters, 'studentAssignments')
+    : clusterIds(studentFeatures, { ...kmeansOptions, k: numClusters, seed });
+  const referenceIds = reference === 'kmeans'
+    ? clusterIds(referenceFeatures, { ...kmeansOptions, k: referenceGroups, seed: deriveSeed(seed, 1) })
+    : hostIds(referenceAssignments as tf.Tensor1D, referenceGroups, 'referenceAssignments');
+  const { loss, pairs } = tf.tidy(() => {
+    const student = clusterPrototypesOnHost(studentFeatures, studentIds, numClusters);
+    const target = clusterPrototypesOnHost(detach(referenceFeatures), referenceIds, referenceGroups);
+    const matched = matchPrototypesByCounts(student.prototypes, target.prototypes, student.counts, target.counts);
+    if (matched.length === 0) return { loss: tf.mul(tf.sum(studentFeatures), 0) as tf.Scalar, pairs: matched };
+    // Row selection as one-hot · P (a matMul): tf.gather's gradient needs a kernel the wasm backend lacks.
+    const pick = (side: 0 | 1, from: tf.Tensor2D) => tf.matMul(membershipOnHost(matched.map((p) => p[side]), from.shape[0]), from) as tf.Tensor2D;
+    const cosine = pairedCosine(pick(0, student.prototypes), pick(1, target.prototypes));
+    return { loss: tf.mean(tf.sub(1, cosine)) as tf.Scalar, pairs: matched };
+  });
+  return { loss, assignments: tf.tensor1d(studentIds, 'int32'), pairs };
+}
+
+/** The k-means assignments of x as a host array (read back only where k-means ran on the device). */
+function clusterIds(x: tf.Tensor2D, options: Parameters<typeof kmeansWithHostAssignments>[1]): Int32Array {
+  const result = kmeansWithHostAssignments({ x }, options);
   try {
-    const { loss, pairs } = tf.tidy(() => {
-      const student = clusterPrototypes({ features: studentFeatures, assignments }, { k: numClusters });
-      const target = clusterPrototypes({ features: detach(referenceFeatures), assignments: ownedReference ?? (referenceAssignments as tf.Tensor1D) }, { k: referenceGroups });
-      const matched = matchPrototypes({ student: student.prototypes, reference: target.prototypes, studentCounts: student.counts, referenceCounts: target.counts });
-      if (matched.length === 0) return { loss: tf.mul(tf.sum(studentFeatures), 0) as tf.Scalar, pairs: matched };
-      // Row selection as one-hot · P (a matMul): tf.gather's gradient needs a kernel the wasm backend lacks.
-      const pick = (side: 0 | 1, from: tf.Tensor2D) =>
-        tf.matMul(membership(tf.tensor1d(matched.map((p) => p[side]), 'int32'), from.shape[0]), from) as tf.Tensor2D;
-      const cosine = pairedCosine(pick(0, student.prototypes), pick(1, target.prototypes));
-      return { loss: tf.mean(tf.sub(1, cosine)) as tf.Scalar, pairs: matched };
-    });
-    return { loss, assignments, pairs };
-  } catch (error) {
-    assignments.dispose();
-    throw error;
+    return result.hostAssignments ?? Int32Array.from(readSync(result.assignments, 'k-means assignments', FN));
   } finally {
-    ownedReference?.dispose();
+    tf.dispose([result.assignments, result.centroids]);
   }
 }
 
-function dropCentroids(result: ReturnType<typeof kmeans>): tf.Tensor1D {
-  result.centroids.dispose();
-  return result.assignments;
+/** Group ids given as a tensor, read once and checked to lie in [0, groups). */
+function hostIds(ids: tf.Tensor1D, groups: number, name: string): Int32Array {
+  const values = Int32Array.from(readSync(ids, name, FN));
+  const bad = values.findIndex((v) => v < 0 || v >= groups);
+  check(bad < 0, FN, () => `argument '${name}' ${shapeString(ids.shape)} has value ${values[bad]} at index ${bad}, outside [0, ${groups})`);
+  return values;
 }

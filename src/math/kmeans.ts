@@ -98,6 +98,15 @@ export interface KMeansResult {
  * ```
  */
 export function kmeans(inputs: KMeansInputs, options: KMeansRunOptions): KMeansResult {
+  const { hostAssignments: _, ...result } = kmeansWithHostAssignments(inputs, options);
+  return result;
+}
+
+/**
+ * {@link kmeans}, also returning the assignments as a host array when the run made them on the host
+ * (engine 'host', or n ≤ k), so that a caller needing them there (iphLoss) does not read them back.
+ */
+export function kmeansWithHostAssignments(inputs: KMeansInputs, options: KMeansRunOptions): KMeansResult & { hostAssignments?: Int32Array } {
   const form = 'kmeans({ x }, { k, seed, restarts, maxIterations, tolerance, engine })';
   checkInputs(inputs, FN, form);
   checkRequiredOptions(options, FN, form);
@@ -130,8 +139,10 @@ export function kmeans(inputs: KMeansInputs, options: KMeansRunOptions): KMeansR
   if (n <= k) {
     const centroids = new Float32Array(k * d);
     centroids.set(values);
+    const hostAssignments = Int32Array.from({ length: n }, (_, i) => i);
     return {
-      assignments: tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i), 'int32'),
+      hostAssignments,
+      assignments: tf.tensor1d(hostAssignments, 'int32'),
       centroids: tf.tensor2d(centroids, [k, d]),
       inertia: 0,
       iterations: 0,
@@ -139,6 +150,7 @@ export function kmeans(inputs: KMeansInputs, options: KMeansRunOptions): KMeansR
   }
   const run = kmeansHost(values, n, d, k, settings);
   return {
+    hostAssignments: run.assignments,
     assignments: tf.tensor1d(run.assignments, 'int32'),
     centroids: tf.tensor2d(run.centroids, [k, d]),
     inertia: run.inertia,

@@ -46,8 +46,16 @@ export function matchPrototypes(inputs: MatchPrototypesInputs): Array<[number, n
   checkSameDim(student, 'student', reference, 'reference', FN, 1, 1);
   checkSameDim(student, 'student', studentCounts, 'studentCounts', FN, 0, 0);
   checkSameDim(reference, 'reference', referenceCounts, 'referenceCounts', FN, 0, 0);
-  const rows = nonEmpty(readSync(studentCounts, 'studentCounts', FN));
-  const columns = nonEmpty(readSync(referenceCounts, 'referenceCounts', FN));
+  return matchPrototypesByCounts(student, reference, readSync(studentCounts, 'studentCounts', FN), readSync(referenceCounts, 'referenceCounts', FN));
+}
+
+/**
+ * {@link matchPrototypes} with the cluster sizes already on the host (iphLoss knows them from its
+ * assignments): one read, of the K×K' similarities. Same pairs.
+ */
+export function matchPrototypesByCounts(student: tf.Tensor2D, reference: tf.Tensor2D, studentCounts: ArrayLike<number>, referenceCounts: ArrayLike<number>): Array<[number, number]> {
+  const rows = nonEmpty(studentCounts);
+  const columns = nonEmpty(referenceCounts);
   if (rows.length === 0 || columns.length === 0) return [];
   const similarity = tf.tidy(() => readSync(cosineSimilarityMatrix(student, reference), 'cosine similarities', FN));
   const width = reference.shape[0];

@@ -46,11 +46,25 @@ describe('existing methods are bit-identical to commit 9459edc (issue 18, point 
     expect(expected.runs.tear.logs.every((l) => l.iph > 0)).toBe(true);
   }));
 
-  it.skipIf(expected === undefined)(`the step context is lazy: FixMatch's, TEAR's and SoftMatch's objectives run exactly the kernels they ran at 9459edc (${testBackend()})`, () => expectNoLeak(async () => {
+  it.skipIf(expected === undefined)(`the step context is lazy: FixMatch's, TEAR's and SoftMatch's objectives run exactly the kernels they ran at 9459edc, less IPH's group matrices now built on the host (${testBackend()})`, () => expectNoLeak(async () => {
     const kernels = await objectiveKernels();
     for (const [name, run] of Object.entries(kernels)) {
-      expect(run.kernels, `${name}: kernels of one objective call`).toEqual(expected.kernels[name].kernels);
       expect(run.newTensors, `${name}: tensors left`).toBe(expected.kernels[name].newTensors);
+      if (name !== 'tear') {
+        expect(run.kernels, `${name}: kernels of one objective call`).toEqual(expected.kernels[name].kernels);
+        continue;
+      }
+      // IPH builds its one-hot group matrices (Reshape, Range, Reshape, Equal, Cast each) and group sizes
+      // (Sum) on the host since issue 19: TEAR's kernels are 9459edc's in the same order, less exactly those.
+      const old = expected.kernels[name].kernels;
+      const removed = new Map<string, number>();
+      let j = 0;
+      for (const k of old) {
+        if (j < run.kernels.length && run.kernels[j] === k) j++;
+        else removed.set(k, (removed.get(k) ?? 0) + 1);
+      }
+      expect(j, 'tear: the kernels are 9459edc\'s in order, some left out').toBe(run.kernels.length);
+      expect(Object.fromEntries(removed)).toEqual({ Reshape: 12, Range: 6, Equal: 6, Cast: 6, Sum: 2 });
     }
   }));
 });
