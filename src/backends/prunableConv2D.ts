@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { layerCallPatch } from './layerCallPatch';
 
 /**
  * tfjs-layers' Conv2D runs `tf.fused.conv2d` (activation 'linear' included), whose gradient under a tape
@@ -30,17 +31,28 @@ interface Conv2DLayerLike {
   activation: { getClassName(): string; apply(x: tf.Tensor): tf.Tensor } | null;
 }
 
-type CallFn = (this: Conv2DLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
-
-let stockCall: CallFn | undefined;
-let hadOwnCall = false;
-
 /** tfjs-layers' Conv2D prototype (the class is exported only through the factory). */
-function conv2DPrototype(): { call: CallFn } {
-  return Object.getPrototypeOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 })) as { call: CallFn };
-}
+const conv2DPrototype = (): object => Object.getPrototypeOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 })) as object;
 
 const ACTIVATIONS = new Set(['linear', 'relu']);
+
+const patch = layerCallPatch<Conv2DLayerLike>(conv2DPrototype, (stock) => function prunableTrainingCall(inputs, kwargs) {
+  const input = Array.isArray(inputs) ? inputs[0] : inputs;
+  const activation = this.activation?.getClassName().toLowerCase() ?? 'linear';
+  const dilations = (Array.isArray(this.dilationRate) ? this.dilationRate : [this.dilationRate, this.dilationRate]) as [number, number];
+  // dilations > 1 have no gradient in tfjs either way: the stock call keeps its error
+  const unfusedSameBits = tf.getBackend() === 'tensorflow' ? ACTIVATIONS.has(activation) : activation === 'linear' && this.bias === null;
+  if (kwargs?.training !== true || dilations.some((d) => d !== 1) || !unfusedSameBits || this.rank !== 2 || this.dataFormat !== 'channelsLast'
+    || input.rank !== 4 || input.dtype !== 'float32' || (Array.isArray(inputs) && inputs.length !== 1)) {
+    return stock.call(this, inputs, kwargs);
+  }
+  return tf.tidy(() => {
+    let y = tf.conv2d(input as tf.Tensor4D, this.kernel.read() as tf.Tensor4D, this.strides as [number, number],
+      this.padding === 'same' ? 'same' : 'valid', 'NHWC', dilations);
+    if (this.bias !== null) y = tf.add(y, this.bias.read());
+    return activation === 'relu' ? tf.relu(y) : y;
+  });
+});
 
 /**
  * Makes every tfjs-layers Conv2D layer run training-mode calls as unfused ops (see the file comment)
@@ -50,41 +62,15 @@ const ACTIVATIONS = new Set(['linear', 'relu']);
  * Idempotent; returns whether it installed now. selectBackend installs it for every backend it picks.
  */
 export function installPrunableConv2DTraining(): boolean {
-  if (stockCall !== undefined) return false;
-  const proto = conv2DPrototype();
-  const stock = proto.call;
-  stockCall = stock;
-  hadOwnCall = Object.prototype.hasOwnProperty.call(proto, 'call');
-  proto.call = function prunableTrainingCall(this: Conv2DLayerLike, inputs, kwargs) {
-    const input = Array.isArray(inputs) ? inputs[0] : inputs;
-    const activation = this.activation?.getClassName().toLowerCase() ?? 'linear';
-    const dilations = (Array.isArray(this.dilationRate) ? this.dilationRate : [this.dilationRate, this.dilationRate]) as [number, number];
-    // dilations > 1 have no gradient in tfjs either way: the stock call keeps its error
-    const unfusedSameBits = tf.getBackend() === 'tensorflow' ? ACTIVATIONS.has(activation) : activation === 'linear' && this.bias === null;
-    if (kwargs?.training !== true || dilations.some((d) => d !== 1) || !unfusedSameBits || this.rank !== 2 || this.dataFormat !== 'channelsLast'
-      || input.rank !== 4 || input.dtype !== 'float32' || (Array.isArray(inputs) && inputs.length !== 1)) {
-      return stock.call(this, inputs, kwargs);
-    }
-    return tf.tidy(() => {
-      let y = tf.conv2d(input as tf.Tensor4D, this.kernel.read() as tf.Tensor4D, this.strides as [number, number],
-        this.padding === 'same' ? 'same' : 'valid', 'NHWC', dilations);
-      if (this.bias !== null) y = tf.add(y, this.bias.read());
-      return activation === 'relu' ? tf.relu(y) : y;
-    });
-  };
-  return true;
+  return patch.install();
 }
 
 /** Restores tfjs-layers' own Conv2D call (for A/B timing and tests). */
 export function uninstallPrunableConv2DTraining(): void {
-  if (stockCall === undefined) return;
-  const proto = conv2DPrototype();
-  if (hadOwnCall) proto.call = stockCall;
-  else delete (proto as Partial<{ call: CallFn }>).call; // back to the inherited Conv call
-  stockCall = undefined;
+  patch.uninstall();
 }
 
 /** Whether {@link installPrunableConv2DTraining} is in effect. */
 export function prunableConv2DTrainingInstalled(): boolean {
-  return stockCall !== undefined;
+  return patch.installed();
 }

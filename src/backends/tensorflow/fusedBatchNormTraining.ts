@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { layerCallPatch } from '../layerCallPatch';
 import { float32Attr, type NodeBackendLike } from './nodeBackend';
 
 /**
@@ -81,14 +82,33 @@ interface BatchNormLayerLike {
   movingVariance: { read(): tf.Tensor; write(t: tf.Tensor): void };
 }
 
-type CallFn = (this: BatchNormLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
-
-let stockCall: CallFn | undefined;
-
 /** tfjs-layers' BatchNormalization prototype (the class is not exported). */
-function batchNormPrototype(): { call: CallFn } {
-  return Object.getPrototypeOf(tf.layers.batchNormalization({})) as { call: CallFn };
-}
+const batchNormPrototype = (): object => Object.getPrototypeOf(tf.layers.batchNormalization({})) as object;
+
+const patch = layerCallPatch<BatchNormLayerLike>(batchNormPrototype, (stock) => function fusedTrainingCall(inputs, kwargs) {
+  const input = Array.isArray(inputs) ? inputs[0] : inputs;
+  const training = kwargs?.training === true;
+  const lastAxis = this.axis === -1 || this.axis === input.rank - 1;
+  if (!training || tf.getBackend() !== 'tensorflow' || input.rank !== 4 || input.dtype !== 'float32' || !lastAxis
+    || (Array.isArray(inputs) && inputs.length !== 1)) {
+    return stock.call(this, inputs, kwargs);
+  }
+  return tf.tidy(() => {
+    const channels = input.shape[3] as number;
+    const gamma = (this.gamma?.read() ?? tf.ones([channels])) as tf.Tensor1D;
+    const beta = (this.beta?.read() ?? tf.zeros([channels])) as tf.Tensor1D;
+    const { y, mean, variance } = fusedBatchNormTraining(input as tf.Tensor4D, gamma, beta, this.epsilon);
+    const decay = 1 - this.momentum;
+    for (const [variable, value] of [[this.movingMean, mean], [this.movingVariance, variance]] as const) {
+      tf.tidy(() => {
+        const orig = variable.read();
+        variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), decay)));
+      });
+    }
+    tf.dispose([mean, variance]);
+    return y;
+  });
+});
 
 /**
  * Makes every tfjs-layers BatchNormalization layer run training-mode calls through
@@ -99,40 +119,10 @@ function batchNormPrototype(): { call: CallFn } {
  * installed now. selectBackend installs it with the other tensorflow training kernels.
  */
 export function installFusedBatchNormTraining(): boolean {
-  if (stockCall !== undefined) return false;
-  const proto = batchNormPrototype();
-  const stock = proto.call;
-  stockCall = stock;
-  proto.call = function fusedTrainingCall(this: BatchNormLayerLike, inputs, kwargs) {
-    const input = Array.isArray(inputs) ? inputs[0] : inputs;
-    const training = kwargs?.training === true;
-    const lastAxis = this.axis === -1 || this.axis === input.rank - 1;
-    if (!training || tf.getBackend() !== 'tensorflow' || input.rank !== 4 || input.dtype !== 'float32' || !lastAxis
-      || (Array.isArray(inputs) && inputs.length !== 1)) {
-      return stock.call(this, inputs, kwargs);
-    }
-    return tf.tidy(() => {
-      const channels = input.shape[3] as number;
-      const gamma = (this.gamma?.read() ?? tf.ones([channels])) as tf.Tensor1D;
-      const beta = (this.beta?.read() ?? tf.zeros([channels])) as tf.Tensor1D;
-      const { y, mean, variance } = fusedBatchNormTraining(input as tf.Tensor4D, gamma, beta, this.epsilon);
-      const decay = 1 - this.momentum;
-      for (const [variable, value] of [[this.movingMean, mean], [this.movingVariance, variance]] as const) {
-        tf.tidy(() => {
-          const orig = variable.read();
-          variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), decay)));
-        });
-      }
-      tf.dispose([mean, variance]);
-      return y;
-    });
-  };
-  return true;
+  return patch.install();
 }
 
 /** Restores tfjs-layers' own BatchNormalization call (for A/B timing and tests). */
 export function uninstallFusedBatchNormTraining(): void {
-  if (stockCall === undefined) return;
-  batchNormPrototype().call = stockCall;
-  stockCall = undefined;
+  patch.uninstall();
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { layerCallPatch } from '../layerCallPatch';
 import { float32Attr, type NodeBackendLike, type TfOpAttr } from './nodeBackend';
 
 /**
@@ -111,16 +112,24 @@ interface MaxPoolLayerLike {
   invokeCallHook(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): void;
 }
 
-type CallFn = (this: MaxPoolLayerLike, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+/** tfjs-layers' MaxPooling2D prototype (the class is exported only through the factory; its call is Pooling2D's, inherited). */
+const maxPoolPrototype = (): object => Object.getPrototypeOf(tf.layers.maxPooling2d({})) as object;
 
-let stockCall: CallFn | undefined;
-/** Whether MaxPooling2D's prototype had its own `call` before the install (else it inherits Pooling2D's). */
-let hadOwnCall = false;
-
-/** tfjs-layers' MaxPooling2D prototype (the class is exported only through the factory). */
-function maxPoolPrototype(): { call: CallFn } {
-  return Object.getPrototypeOf(tf.layers.maxPooling2d({})) as { call: CallFn };
-}
+const patch = layerCallPatch<MaxPoolLayerLike>(maxPoolPrototype, (stock) => function oneDnnTrainingCall(inputs, kwargs) {
+  const input = Array.isArray(inputs) ? inputs[0] : inputs;
+  if (kwargs?.training !== true || this.dataFormat !== 'channelsLast' || input.rank !== 4 || input.dtype !== 'float32'
+    || (Array.isArray(inputs) && inputs.length !== 1) || !oneDnnMaxPoolAvailable()) {
+    return stock.call(this, inputs, kwargs);
+  }
+  const options: OneDnnMaxPoolOptions = {
+    poolSize: [this.poolSize[0], this.poolSize[1]], strides: [this.strides[0], this.strides[1]], padding: this.padding === 'same' ? 'same' : 'valid',
+  };
+  if (!poolsWithoutPadding(input.shape, options)) return stock.call(this, inputs, kwargs);
+  return tf.tidy(() => {
+    this.invokeCallHook(inputs, kwargs);
+    return oneDnnMaxPool(input as tf.Tensor4D, options);
+  });
+});
 
 /**
  * Makes every tfjs-layers MaxPooling2D layer run training-mode calls through {@link oneDnnMaxPool} when
@@ -131,40 +140,15 @@ function maxPoolPrototype(): { call: CallFn } {
  * selectBackend installs it with the other tensorflow training kernels.
  */
 export function installOneDnnMaxPoolTraining(): boolean {
-  if (stockCall !== undefined) return false;
-  const proto = maxPoolPrototype();
-  // MaxPooling2D inherits Pooling2D's call; the override sits on MaxPooling2D's own prototype only.
-  const stock = proto.call;
-  stockCall = stock;
-  hadOwnCall = Object.prototype.hasOwnProperty.call(proto, 'call');
-  proto.call = function oneDnnTrainingCall(this: MaxPoolLayerLike, inputs, kwargs) {
-    const input = Array.isArray(inputs) ? inputs[0] : inputs;
-    if (kwargs?.training !== true || this.dataFormat !== 'channelsLast' || input.rank !== 4 || input.dtype !== 'float32'
-      || (Array.isArray(inputs) && inputs.length !== 1) || !oneDnnMaxPoolAvailable()) {
-      return stock.call(this, inputs, kwargs);
-    }
-    const options: OneDnnMaxPoolOptions = {
-      poolSize: [this.poolSize[0], this.poolSize[1]], strides: [this.strides[0], this.strides[1]], padding: this.padding === 'same' ? 'same' : 'valid',
-    };
-    if (!poolsWithoutPadding(input.shape, options)) return stock.call(this, inputs, kwargs);
-    return tf.tidy(() => {
-      this.invokeCallHook(inputs, kwargs);
-      return oneDnnMaxPool(input as tf.Tensor4D, options);
-    });
-  };
-  return true;
+  return patch.install();
 }
 
 /** Restores tfjs-layers' own MaxPooling2D call (for A/B timing and tests). */
 export function uninstallOneDnnMaxPoolTraining(): void {
-  if (stockCall === undefined) return;
-  const proto = maxPoolPrototype();
-  if (hadOwnCall) proto.call = stockCall;
-  else delete (proto as Partial<{ call: CallFn }>).call; // back to the inherited Pooling2D call
-  stockCall = undefined;
+  patch.uninstall();
 }
 
 /** Whether {@link installOneDnnMaxPoolTraining} is in effect. */
 export function oneDnnMaxPoolTrainingInstalled(): boolean {
-  return stockCall !== undefined;
+  return patch.installed();
 }
