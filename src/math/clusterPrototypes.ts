@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { check, checkInputs, checkNumber, checkRequiredOptions, checkSameDim, checkTensor, shapeString } from '../util/checks';
-import { detach } from '../util/numerics';
-import { groupCountsOnHost, groupSums, membership, membershipOnHost } from './groups';
-import { readSync } from '../util/syncRead';
+import { checkInputs, checkNumber, checkRequiredOptions, checkSameDim, checkTensor } from '../util/checks';
+import { groupCountsOnHost, membershipOnHost, readGroupIds } from './groups';
 
 const FN = 'clusterPrototypes';
 
@@ -48,20 +46,9 @@ export function clusterPrototypes(inputs: ClusterPrototypesInputs, options: Clus
   checkTensor(assignments, 'assignments', FN, { rank: 1, dtype: 'int32' });
   checkSameDim(features, 'features', assignments, 'assignments', FN, 0, 0);
   checkNumber(k, 'k', FN, { min: 1, integer: true });
-  const ids = detach(assignments);
-  try {
-    const values = readSync(ids, 'assignments', FN);
-    const bad = values.findIndex((v) => v < 0 || v >= k);
-    check(bad < 0, FN, () => `argument 'assignments' ${shapeString(assignments.shape)} has value ${values[bad]} at index ${bad}, outside [0, ${k})`);
-    return tf.tidy(() => {
-      const counts = tf.sum(membership(ids, k), 0) as tf.Tensor1D;
-      const sums = groupSums(features, ids, k);
-      const prototypes = sums.div(tf.maximum(counts, 1).reshape([k, 1])) as tf.Tensor2D;
-      return { prototypes, counts };
-    });
-  } finally {
-    ids.dispose();
-  }
+  const ids = readGroupIds(assignments, k, 'assignments', FN);
+  const { prototypes, counts } = clusterPrototypesOnHost(features, ids, k);
+  return { prototypes, counts: tf.tensor1d(counts) };
 }
 
 /**

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { check, shapeString } from '../util/checks';
+import { readSync } from '../util/syncRead';
 
 /** One-hot membership of int32 ids [N] in k groups, float32 [N,k] (an id outside [0,k) gives a zero row). */
 export function membership(ids: tf.Tensor1D, k: number): tf.Tensor2D {
@@ -32,4 +34,15 @@ export function groupCountsOnHost(ids: ArrayLike<number>, k: number): Float32Arr
   const counts = new Float32Array(k);
   for (let n = 0; n < ids.length; n++) if (ids[n] >= 0 && ids[n] < k) counts[ids[n]] += 1;
   return counts;
+}
+
+/**
+ * Group ids int32 [N] read to the host once and checked to lie in [0, k); the error names `fn`, the
+ * argument `name`, its shape and the first bad value with its index.
+ */
+export function readGroupIds(ids: tf.Tensor1D, k: number, name: string, fn: string): Int32Array {
+  const values = Int32Array.from(readSync(ids, name, fn));
+  const bad = values.findIndex((v) => v < 0 || v >= k);
+  check(bad < 0, fn, () => `argument '${name}' ${shapeString(ids.shape)} has value ${values[bad]} at index ${bad}, outside [0, ${k})`);
+  return values;
 }

@@ -3,7 +3,7 @@ import { check, checkFiniteValues, checkInputs, checkNumber, checkOneOf, checkSa
 import { valueChecksDeferred } from '../util/valueChecks';
 import { deriveSeed } from '../state/random';
 import { clusterPrototypesOnHost } from './clusterPrototypes';
-import { membershipOnHost } from './groups';
+import { membershipOnHost, readGroupIds } from './groups';
 import { detach } from '../util/numerics';
 import { kmeansWithHostAssignments, type KMeansOptions } from './kmeans';
 import { pairedCosine } from './cosine';
@@ -118,11 +118,11 @@ export function iphLoss(inputs: IphArgs, options: IphOptions): IphResult {
   const kmeansOptions = { ...options.kmeans };
   // Both sides' groups on the host: from k-means (made there on CPU backends), else read once and range-checked.
   const studentIds = studentAssignments !== undefined
-    ? hostIds(studentAssignments, numClusters, 'studentAssignments')
+    ? readGroupIds(studentAssignments, numClusters, 'studentAssignments', FN)
     : clusterIds(studentFeatures, { ...kmeansOptions, k: numClusters, seed });
   const referenceIds = reference === 'kmeans'
     ? clusterIds(referenceFeatures, { ...kmeansOptions, k: referenceGroups, seed: deriveSeed(seed, 1) })
-    : hostIds(referenceAssignments as tf.Tensor1D, referenceGroups, 'referenceAssignments');
+    : readGroupIds(referenceAssignments as tf.Tensor1D, referenceGroups, 'referenceAssignments', FN);
   const { loss, pairs } = tf.tidy(() => {
     const student = clusterPrototypesOnHost(studentFeatures, studentIds, numClusters);
     const target = clusterPrototypesOnHost(detach(referenceFeatures), referenceIds, referenceGroups);
@@ -144,12 +144,4 @@ function clusterIds(x: tf.Tensor2D, options: Parameters<typeof kmeansWithHostAss
   } finally {
     tf.dispose([result.assignments, result.centroids]);
   }
-}
-
-/** Group ids given as a tensor, read once and checked to lie in [0, groups). */
-function hostIds(ids: tf.Tensor1D, groups: number, name: string): Int32Array {
-  const values = Int32Array.from(readSync(ids, name, FN));
-  const bad = values.findIndex((v) => v < 0 || v >= groups);
-  check(bad < 0, FN, () => `argument '${name}' ${shapeString(ids.shape)} has value ${values[bad]} at index ${bad}, outside [0, ${groups})`);
-  return values;
 }
