@@ -1,5 +1,6 @@
 /**
- * A/B timing of one tfjs-node kernel change in one process: one trainer per model and method
+ * A/B timing of one kernel change in one process, on tfjs-node (default) or, with `--backend wasm`, on
+ * the wasm backend with tear-ssl's training kernels: one trainer per model and method
  * (B = 32, μ = 3, the package's weak and strong augmentations, default config), steps alternating
  * between the change off (old) and on (new) (A B, then B A on the next round), ms per step and the
  * median of the per-round ratios new/old. The trainer's weights move on between steps either way,
@@ -8,8 +9,12 @@
  *   gather            GatherV2 without tfjs-node's JavaScript read of the indices (gatherWithoutRead.ts)
  *   onednn-max-pool   training-mode MaxPooling2D as oneDNN's pooling with a workspace (oneDnnMaxPool.ts)
  *   prunable-conv     training-mode Conv2D as unfused ops, the first layer's dX skipped (src/backends/prunableConv2D.ts)
+ *   composed-batch-norm  (wasm) training-mode batch norm as a few broadcasting ops with their own gradient (composedBatchNormTraining.ts)
  *
  *   npx tsx bench/abTensorflowKernels.ts --change gather [--rounds 30] [--wrn-rounds 8] (0 skips WRN-28-2, which has no max pooling)
+ *   npx tsx bench/abTensorflowKernels.ts --backend wasm --change composed-batch-norm --rounds 12 --wrn-rounds 3 --wrn-batch 16
+ * `--batch` (default 32) and `--wrn-batch` (default: --batch) set B; U = 3·B. On wasm, WRN-28-2 at B = 32 (224 images a
+ * step) does not fit in the wasm heap (4 GiB), so take --wrn-batch 16 there.
  * `--change a,b,c` toggles several changes together (old: all off; new: all on).
  */
 import * as os from 'node:os';
@@ -21,16 +26,21 @@ import { installFusedBatchNormTraining, uninstallFusedBatchNormTraining } from '
 import { installGatherWithoutRead, uninstallGatherWithoutRead } from '../src/backends/tensorflow/gatherWithoutRead';
 import { installOneDnnMaxPoolTraining, uninstallOneDnnMaxPoolTraining } from '../src/backends/tensorflow/oneDnnMaxPool';
 import { installPrunableConv2DTraining, uninstallPrunableConv2DTraining } from '../src/backends/prunableConv2D';
+import { installBatchNormTrainingCall, uninstallBatchNormTrainingCall } from '../src/backends/batchNormTrainingCall';
+import { composedBatchNormTraining } from '../src/backends/composedBatchNormTraining';
 import { createSmallCnn } from '../src/models/smallCnn';
 import { createWideResNet } from '../src/models/wideResNet';
 import { SemiSupervisedTrainer } from '../src/training/trainer';
 import { median } from './timing';
 
-const CHANGES: Record<string, { label: string; install: () => unknown; uninstall: () => void }> = {
-  'fused-batch-norm': { label: 'fused BN', install: installFusedBatchNormTraining, uninstall: uninstallFusedBatchNormTraining },
-  gather: { label: 'GatherV2 without read', install: installGatherWithoutRead, uninstall: uninstallGatherWithoutRead },
-  'onednn-max-pool': { label: 'oneDNN max pool', install: installOneDnnMaxPoolTraining, uninstall: uninstallOneDnnMaxPoolTraining },
-  'prunable-conv': { label: 'unfused Conv2D', install: installPrunableConv2DTraining, uninstall: uninstallPrunableConv2DTraining },
+type Backend = 'tensorflow' | 'wasm';
+const CHANGES: Record<string, { label: string; backends: Backend[]; install: () => unknown; uninstall: () => void }> = {
+  'fused-batch-norm': { label: 'fused BN', backends: ['tensorflow'], install: installFusedBatchNormTraining, uninstall: uninstallFusedBatchNormTraining },
+  gather: { label: 'GatherV2 without read', backends: ['tensorflow'], install: installGatherWithoutRead, uninstall: uninstallGatherWithoutRead },
+  'onednn-max-pool': { label: 'oneDNN max pool', backends: ['tensorflow'], install: installOneDnnMaxPoolTraining, uninstall: uninstallOneDnnMaxPoolTraining },
+  'prunable-conv': { label: 'unfused Conv2D', backends: ['tensorflow', 'wasm'], install: installPrunableConv2DTraining, uninstall: uninstallPrunableConv2DTraining },
+  'composed-batch-norm': { label: 'composed BN', backends: ['wasm'],
+    install: () => installBatchNormTrainingCall('wasm', composedBatchNormTraining), uninstall: () => uninstallBatchNormTrainingCall('wasm') },
 };
 
 const argv = process.argv.slice(2);
@@ -41,12 +51,16 @@ async function main(): Promise<void> {
   const parts = name.split(',').filter(Boolean);
   const unknown = parts.filter((p) => CHANGES[p] === undefined);
   if (parts.length === 0 || unknown.length > 0) throw new Error(`bench/abTensorflowKernels: --change must be one or more (comma-separated) of ${Object.keys(CHANGES).join(', ')}, got '${name}'`);
+  const backend = flag('backend', 'tensorflow') as Backend;
+  if (backend !== 'tensorflow' && backend !== 'wasm') throw new Error(`bench/abTensorflowKernels: --backend must be tensorflow or wasm, got '${backend}'`);
+  const elsewhere = parts.filter((p) => !CHANGES[p].backends.includes(backend));
+  if (elsewhere.length > 0) throw new Error(`bench/abTensorflowKernels: ${elsewhere.join(', ')} change nothing on '${backend}'`);
   const change = {
     label: parts.map((p) => CHANGES[p].label).join(' + '),
     install: () => parts.forEach((p) => CHANGES[p].install()),
     uninstall: () => parts.forEach((p) => CHANGES[p].uninstall()),
   };
-  const selected = await selectBackend({ backend: 'tensorflow' });
+  const selected = await selectBackend({ backend });
   const load = () => os.loadavg().map((l) => l.toFixed(1)).join('/');
   console.log(`Machine: ${os.cpus()[0]?.model.trim() ?? '?'}, ${os.cpus().length} logical cores; load average ${load()}`);
   console.log(`Date: ${new Date().toISOString()}; Node ${process.version}; tfjs ${tf.version.tfjs}; ${selected.reason.split(';').slice(0, 2).join(';')}`);
@@ -55,16 +69,18 @@ async function main(): Promise<void> {
   console.log('|---|---|---:|---:|---:|---|');
   for (const wrn of [false, true]) {
     if (wrn && flag('wrn-rounds', '8') === '0') continue;
+    const batch = Number(wrn ? flag('wrn-batch', flag('batch', '32')) : flag('batch', '32'));
+    const u = 3 * batch;
     for (const method of ['fixmatch', 'tear'] as const) {
       const shape: [number, number, number] = wrn ? [32, 32, 3] : [28, 28, 1];
       const build = () => (wrn ? createWideResNet({ inputShape: shape, numClasses: 10, seed: 1 }) : createSmallCnn({ inputShape: shape, numClasses: 10, seed: 1 }));
       const trainer = await SemiSupervisedTrainer.create({
         model: build(), createTeacher: build,
         labeled: (async function* () {
-          for (let k = 0; ; k++) yield tf.tidy(() => ({ images: tf.randomUniform([32, ...shape], 0, 1, 'float32', k) as tf.Tensor4D, labels: tf.randomUniform([32], 0, 10, 'int32', k + 1) as tf.Tensor1D }));
+          for (let k = 0; ; k++) yield tf.tidy(() => ({ images: tf.randomUniform([batch, ...shape], 0, 1, 'float32', k) as tf.Tensor4D, labels: tf.randomUniform([batch], 0, 10, 'int32', k + 1) as tf.Tensor1D }));
         })(),
         unlabeled: (async function* () {
-          for (let k = 0; ; k++) yield tf.tidy(() => ({ images: tf.randomUniform([96, ...shape], 0, 1, 'float32', k + 2) as tf.Tensor4D, indices: tf.range(k * 96, (k + 1) * 96, 1, 'int32') as tf.Tensor1D }));
+          for (let k = 0; ; k++) yield tf.tidy(() => ({ images: tf.randomUniform([u, ...shape], 0, 1, 'float32', k + 2) as tf.Tensor4D, indices: tf.range(k * u, (k + 1) * u, 1, 'int32') as tf.Tensor1D }));
         })(),
         weakAugment: weakAugment(), strongAugment: strongAugment(),
         config: { method, numClasses: 10, totalSteps: 1000 },
@@ -86,7 +102,7 @@ async function main(): Promise<void> {
         for (const on of order) t[String(on)] = await step(on);
         old.push(t.false); changed.push(t.true); ratio.push(t.true / t.false);
       }
-      console.log(`| ${wrn ? 'WRN-28-2 32×32×3' : 'small CNN 28×28×1'} | ${method} | ${median(old).toFixed(1)} | ${median(changed).toFixed(1)} | ${median(ratio).toFixed(3)} | ${tensors} → ${tf.memory().numTensors} |`);
+      console.log(`| ${wrn ? 'WRN-28-2 32×32×3' : 'small CNN 28×28×1'} | ${method}, B = ${batch} | ${median(old).toFixed(1)} | ${median(changed).toFixed(1)} | ${median(ratio).toFixed(3)} | ${tensors} → ${tf.memory().numTensors} |`);
       change.install();
       trainer.dispose();
     }

@@ -98,6 +98,11 @@ export {
 } from './backends/tensorflow/oneDnnMaxPool';
 export { installPrunableConv2DTraining, uninstallPrunableConv2DTraining, prunableConv2DTrainingInstalled } from './backends/prunableConv2D';
 export {
+  installBatchNormTrainingCall, uninstallBatchNormTrainingCall, batchNormTrainingBackends, type BatchNormTraining,
+} from './backends/batchNormTrainingCall';
+export { composedBatchNormTraining } from './backends/composedBatchNormTraining';
+export { explainWasmAbort, isWasmAbort } from './backends/wasm/wasmAbort';
+export {
   DataParallelGradients, shardSizes, tensorData,
   type DataParallelOptions, type ParallelGradients, type ModuleExport, type TensorData,
 } from './backends/parallel/dataParallel';

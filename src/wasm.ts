@@ -11,3 +11,5 @@ export {
 } from './backends/wasm/install';
 export { useWasmBackend } from './backends/wasm/useWasmBackend';
 export { broadcastBatchNormGradient } from './backends/wasm/batchNormGradient';
+export { composedBatchNormTraining } from './backends/composedBatchNormTraining';
+export { explainWasmAbort, isWasmAbort } from './backends/wasm/wasmAbort';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Augment } from '../augment/types';
+import { explainWasmAbort } from '../backends/wasm/wasmAbort';
 import { asLabeledSource, asUnlabeledSource, type XsYs } from '../data/fromDataset';
 import type { LabeledBatch, UnlabeledBatch } from '../data/types';
 import { maskRate, pseudoLabelAccuracy, pseudoLabelClassCountLogs, pseudoLabelClassCounts } from '../metrics/sslDiagnostics';
@@ -321,6 +322,9 @@ export class SemiSupervisedTrainer {
         await dispatchCallbacks(this.callbacks, 'onEvalEnd', k, metrics);
       }
       return logs;
+    } catch (e) {
+      const images = labeled.images.shape[0] + 2 * (unlabeled?.images.shape[0] ?? 0);
+      throw explainWasmAbort(e, `tear-ssl.SemiSupervisedTrainer: step ${k} (${images} images of ${labeled.images.shape.slice(1).join('×')})`) ?? e;
     } finally {
       tf.dispose(owned);
     }

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { layerCallPatch } from '../layerCallPatch';
+import { installBatchNormTrainingCall, uninstallBatchNormTrainingCall, type FusedBatchNormTrainingResult } from '../batchNormTrainingCall';
 import { float32Attr, type NodeBackendLike } from './nodeBackend';
+
+export type { FusedBatchNormTrainingResult } from '../batchNormTrainingCall';
 
 /**
  * Batch normalization in training mode as one TensorFlow kernel on the 'tensorflow' backend.
@@ -14,19 +16,6 @@ import { float32Attr, type NodeBackendLike } from './nodeBackend';
  * Same math, TensorFlow's float32 rounding (max |Δ| of order 1e-5 relative in the gradients; tests).
  * Reference: Ioffe & Szegedy, "Batch Normalization", ICML 2015; TensorFlow's `FusedBatchNormV3` op.
  */
-
-/**
- * Output of {@link fusedBatchNormTraining}: y and the batch statistics (for the moving averages; no
- * gradient flows through them). `mean` and `variance` are kept out of any enclosing tf.tidy: the
- * caller disposes them.
- */
-export interface FusedBatchNormTrainingResult {
-  y: tf.Tensor4D;
-  /** μ_B [C]. */
-  mean: tf.Tensor1D;
-  /** σ²_B [C], biased (÷ N·H·W), as tf.moments gives it. */
-  variance: tf.Tensor1D;
-}
 
 /**
  * Training-mode batch norm of x [N, H, W, C] (NHWC, float32) with scale γ [C] and offset β [C], on the
@@ -71,58 +60,18 @@ export function fusedBatchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta:
   return { y, ...stats };
 }
 
-/** The fields of tfjs-layers' BatchNormalization read here. */
-interface BatchNormLayerLike {
-  axis: number;
-  momentum: number;
-  epsilon: number;
-  gamma: { read(): tf.Tensor } | null;
-  beta: { read(): tf.Tensor } | null;
-  movingMean: { read(): tf.Tensor; write(t: tf.Tensor): void };
-  movingVariance: { read(): tf.Tensor; write(t: tf.Tensor): void };
-}
-
-/** tfjs-layers' BatchNormalization prototype (the class is not exported). */
-const batchNormPrototype = (): object => Object.getPrototypeOf(tf.layers.batchNormalization({})) as object;
-
-const patch = layerCallPatch<BatchNormLayerLike>(batchNormPrototype, (stock) => function fusedTrainingCall(inputs, kwargs) {
-  const input = Array.isArray(inputs) ? inputs[0] : inputs;
-  const training = kwargs?.training === true;
-  const lastAxis = this.axis === -1 || this.axis === input.rank - 1;
-  if (!training || tf.getBackend() !== 'tensorflow' || input.rank !== 4 || input.dtype !== 'float32' || !lastAxis
-    || (Array.isArray(inputs) && inputs.length !== 1)) {
-    return stock.call(this, inputs, kwargs);
-  }
-  return tf.tidy(() => {
-    const channels = input.shape[3] as number;
-    const gamma = (this.gamma?.read() ?? tf.ones([channels])) as tf.Tensor1D;
-    const beta = (this.beta?.read() ?? tf.zeros([channels])) as tf.Tensor1D;
-    const { y, mean, variance } = fusedBatchNormTraining(input as tf.Tensor4D, gamma, beta, this.epsilon);
-    const decay = 1 - this.momentum;
-    for (const [variable, value] of [[this.movingMean, mean], [this.movingVariance, variance]] as const) {
-      tf.tidy(() => {
-        const orig = variable.read();
-        variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), decay)));
-      });
-    }
-    tf.dispose([mean, variance]);
-    return y;
-  });
-});
-
 /**
  * Makes every tfjs-layers BatchNormalization layer run training-mode calls through
- * {@link fusedBatchNormTraining} when the backend is 'tensorflow', the input is a float32 [N, H, W, C]
- * and the layer normalises the last axis; everything else (inference, other backends, other ranks or
- * axes) runs the stock call. The moving mean and variance are updated as tfjs-layers does:
- * m ← m − (m − μ_B)(1 − momentum), v ← v − (v − σ²_B)(1 − momentum). Idempotent; returns whether it
- * installed now. selectBackend installs it with the other tensorflow training kernels.
+ * {@link fusedBatchNormTraining} when the backend is 'tensorflow', the input is a non-empty float32
+ * [N, H, W, C] and the layer normalises the last axis; everything else (inference, other backends, other
+ * ranks or axes) runs the stock call (installBatchNormTrainingCall, src/backends/batchNormTrainingCall.ts).
+ * Idempotent; returns whether it installed now. selectBackend installs it with the other tensorflow training kernels.
  */
 export function installFusedBatchNormTraining(): boolean {
-  return patch.install();
+  return installBatchNormTrainingCall('tensorflow', fusedBatchNormTraining);
 }
 
 /** Restores tfjs-layers' own BatchNormalization call (for A/B timing and tests). */
 export function uninstallFusedBatchNormTraining(): void {
-  patch.uninstall();
+  uninstallBatchNormTrainingCall('tensorflow');
 }

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { installBatchNormTrainingCall, uninstallBatchNormTrainingCall } from '../batchNormTrainingCall';
 import { broadcastBatchNormGradient } from './batchNormGradient';
+import { composedBatchNormTraining } from '../composedBatchNormTraining';
 import { conv2DBackpropFilter } from './kernels/conv2DBackpropFilter';
 import { conv2DBackpropInputViaConv } from './kernels/conv2DBackpropInput';
 import { depthwiseBackpropFilterViaConv, depthwiseBackpropInputViaConv } from './kernels/depthwiseBackprop';
@@ -22,13 +24,23 @@ export interface WasmTrainingKernelOptions {
   leadingAxisReductions?: boolean;
   /** Replace wasm's copying Identity (tfjs's clone, used for every tensor a gradient saves) by one that shares the buffer (default true). */
   sharedIdentity?: boolean;
+  /**
+   * Run training-mode BatchNormalization layers as one forward and one gradient heap kernel instead of
+   * tfjs-layers' moments, FusedBatchNorm and their gradients (default true; wasmBatchNormTraining).
+   */
+  batchNormTraining?: boolean;
 }
 
 /** What {@link installWasmTrainingKernels} registered: wasm kernel names and global gradient names. */
 export interface InstalledWasmTrainingKernels {
   kernels: string[];
   gradients: string[];
+  /** tfjs-layers classes whose training-mode call runs differently on 'wasm' (BatchNormalization: composedBatchNormTraining). */
+  layerCalls: string[];
 }
+
+const copy = (r: InstalledWasmTrainingKernels): InstalledWasmTrainingKernels =>
+  ({ kernels: [...r.kernels], gradients: [...r.gradients], layerCalls: [...r.layerCalls] });
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 interface Replacement { name: string; kernelFunc: unknown; enabled: (o: Required<WasmTrainingKernelOptions>) => boolean }
@@ -52,20 +64,23 @@ let displacedGradient: tf.GradConfig | undefined;
 /**
  * Registers tear-ssl's training kernels for the 'wasm' backend: Conv2DBackpropFilter/Input and the
  * depthwise pair as forward XNNPACK convolutions, MaxPoolGrad and leading-axis Sum/Mean as one-pass
- * heap loops, UnsortedSegmentSum (missing from wasm; k-means and IPH need it), Identity without a copy; optionally (default on) the broadcasting FusedBatchNorm gradient, which is global.
- * Other backends' kernels are untouched. A second call is a no-op and returns the first result.
+ * heap loops, UnsortedSegmentSum (missing from wasm; k-means and IPH need it), Identity without a copy,
+ * training-mode batch norm as two heap kernels (wasmBatchNormTraining: BatchNormalization layers run
+ * their training calls through it while 'wasm' is active); optionally (default on) the broadcasting
+ * FusedBatchNorm gradient, which is global. Other backends' kernels are untouched. A second call is a no-op and returns the first result.
  * Requires '@tensorflow/tfjs-backend-wasm' to be imported (the `tear-ssl/wasm` entry does it).
  */
 export function installWasmTrainingKernels(options: WasmTrainingKernelOptions = {}): InstalledWasmTrainingKernels {
-  if (installed !== null) return { kernels: [...installed.kernels], gradients: [...installed.gradients] };
+  if (installed !== null) return copy(installed);
   const opts: Required<WasmTrainingKernelOptions> = {
     batchNormGradient: options.batchNormGradient ?? true,
     maxPoolGrad: options.maxPoolGrad ?? true,
     leadingAxisReductions: options.leadingAxisReductions ?? true,
     sharedIdentity: options.sharedIdentity ?? true,
+    batchNormTraining: options.batchNormTraining ?? true,
   };
   captureNativeKernels();
-  const result: InstalledWasmTrainingKernels = { kernels: [], gradients: [] };
+  const result: InstalledWasmTrainingKernels = { kernels: [], gradients: [], layerCalls: [] };
   for (const r of REPLACEMENTS) {
     if (!r.enabled(opts)) continue;
     const previous = tf.getKernel(r.name, 'wasm');
@@ -85,8 +100,12 @@ export function installWasmTrainingKernels(options: WasmTrainingKernelOptions = 
     tf.registerGradient(broadcastBatchNormGradient);
     result.gradients.push('FusedBatchNorm');
   }
+  if (opts.batchNormTraining) {
+    installBatchNormTrainingCall('wasm', composedBatchNormTraining);
+    result.layerCalls.push('BatchNormalization');
+  }
   installed = result;
-  return { kernels: [...result.kernels], gradients: [...result.gradients] };
+  return copy(result);
 }
 
 /** Undoes {@link installWasmTrainingKernels}: puts back wasm's kernels and the stock gradient. */
@@ -101,6 +120,7 @@ export function uninstallWasmTrainingKernels(): void {
     tf.unregisterGradient('FusedBatchNorm');
     if (displacedGradient !== undefined) tf.registerGradient(displacedGradient);
   }
+  if (installed.layerCalls.includes('BatchNormalization')) uninstallBatchNormTrainingCall('wasm');
   displacedKernels.clear();
   displacedGradient = undefined;
   installed = null;
@@ -108,5 +128,5 @@ export function uninstallWasmTrainingKernels(): void {
 
 /** The current installation, or null. */
 export function installedWasmTrainingKernels(): InstalledWasmTrainingKernels | null {
-  return installed === null ? null : { kernels: [...installed.kernels], gradients: [...installed.gradients] };
+  return installed === null ? null : copy(installed);
 }
