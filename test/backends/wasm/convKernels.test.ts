@@ -211,14 +211,19 @@ describe('DepthwiseConv2dNativeBackpropFilter / Input on wasm', () => {
 });
 
 describe('MaxPoolGrad and leading-axis Sum/Mean on wasm agree with cpu', () => {
-  const xShape: Shape4 = [2, 7, 6, 3];
-  for (const size of [2, 3]) {
-    for (const stride of [1, 2]) {
-      for (const pad of ['same', 'valid'] as const) {
-        it(`MaxPoolGrad size=${size} stride=${stride} pad=${pad} (ties and -Infinity included)`, async () => {
+  for (const [xShape, size, stride, pad] of [
+    ...[2, 3].flatMap((size) => [1, 2].flatMap((stride) => (['same', 'valid'] as const).map((pad) => [[2, 7, 6, 3], size, stride, pad] as const))),
+    // 2×2 / stride 2 unpadded takes the tiled scatter: even sides (every element in a window), odd width
+    [[2, 8, 6, 3], 2, 2, 'valid'], [[3, 6, 5, 2], 2, 2, 'valid'],
+  ] as Array<readonly [Shape4, number, number, 'same' | 'valid']>) {
+    {
+      {
+        it(`MaxPoolGrad ${xShape.join('×')} size=${size} stride=${stride} pad=${pad} (ties, -Infinity and NaN included)`, async () => {
           // Small integers give many ties; negatives clipped to 0 mimic a ReLU before the pool.
           const x = randomValues(tf.util.sizeFromShape(xShape), 700 + size * 10 + stride).map((v) => Math.max(0, Math.round(v * 3)));
           x[5] = -Infinity;
+          x[4 * xShape[3]] = NaN;
+          for (let k = 0; k < xShape[3]; k++) { x[xShape[2] * xShape[3] + k] = -Infinity; x[(xShape[2] + 1) * xShape[3] + k] = -Infinity; }
           const info = tf.backend_util.computePool2DInfo(xShape, size, stride, 1, pad);
           const dy = { values: randomValues(tf.util.sizeFromShape(info.outShape), 800 + size), shape: info.outShape };
           const attrs = { filterSize: [size, size], strides: [stride, stride], pad, dimRoundingMode: undefined };
