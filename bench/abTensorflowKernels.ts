@@ -10,6 +10,7 @@
  *   onednn-max-pool   training-mode MaxPooling2D as oneDNN's pooling with a workspace (oneDnnMaxPool.ts)
  *   prunable-conv     training-mode Conv2D as unfused ops, the first layer's dX skipped (src/backends/prunableConv2D.ts)
  *   composed-batch-norm  (wasm) training-mode batch norm as a few broadcasting ops with their own gradient (composedBatchNormTraining.ts)
+ *   simd-kernels      (wasm) tear-ssl's SIMD kernels (src/backends/wasm/simd/) instead of the JavaScript heap loops
  *
  *   npx tsx bench/abTensorflowKernels.ts --change gather [--rounds 30] [--wrn-rounds 8] (0 skips WRN-28-2, which has no max pooling)
  *   npx tsx bench/abTensorflowKernels.ts --backend wasm --change composed-batch-norm --rounds 12 --wrn-rounds 3 --wrn-batch 16
@@ -28,6 +29,7 @@ import { installOneDnnMaxPoolTraining, uninstallOneDnnMaxPoolTraining } from '..
 import { installPrunableConv2DTraining, uninstallPrunableConv2DTraining } from '../src/backends/prunableConv2D';
 import { installBatchNormTrainingCall, uninstallBatchNormTrainingCall } from '../src/backends/batchNormTrainingCall';
 import { composedBatchNormTraining } from '../src/backends/composedBatchNormTraining';
+import { setWasmSimdKernels } from '../src/backends/wasm/simd/simdKernels';
 import { createSmallCnn } from '../src/models/smallCnn';
 import { createWideResNet } from '../src/models/wideResNet';
 import { SemiSupervisedTrainer } from '../src/training/trainer';
@@ -41,6 +43,7 @@ const CHANGES: Record<string, { label: string; backends: Backend[]; install: () 
   'prunable-conv': { label: 'unfused Conv2D', backends: ['tensorflow', 'wasm'], install: installPrunableConv2DTraining, uninstall: uninstallPrunableConv2DTraining },
   'composed-batch-norm': { label: 'composed BN', backends: ['wasm'],
     install: () => installBatchNormTrainingCall('wasm', composedBatchNormTraining), uninstall: () => uninstallBatchNormTrainingCall('wasm') },
+  'simd-kernels': { label: 'SIMD kernels', backends: ['wasm'], install: () => setWasmSimdKernels(true), uninstall: () => setWasmSimdKernels(false) },
 };
 
 const argv = process.argv.slice(2);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { runNative, type WasmBackendLike } from '../nativeKernels';
+import { release, runNative, type WasmBackendLike } from '../nativeKernels';
+import { heapOffset, simdKernelsFor } from '../simd/simdKernels';
 
 type ReduceArgs = { inputs: { x: tf.TensorInfo }; attrs: { axis: number | number[]; keepDims?: boolean }; backend: WasmBackendLike };
 
@@ -14,6 +15,7 @@ function leadingPrefix(axis: number | number[], shape: number[]): number {
  * Column reduction of x viewed as [M, R] (M = product of the k leading axes): out[r] = Σ_m x[m, r]
  * (divided by M for the mean), float64 accumulators fed four rows at a time, read straight from the wasm heap. wasm's own
  * Sum/Mean transpose the whole tensor first for such axes (e.g. batch-norm statistics over [0,1,2]).
+ * With R a multiple of 4 the SIMD kernel (simd/kernels.wat) runs the same sums in the same order.
  */
 function reduceLeading(args: ReduceArgs, mean: boolean): tf.TensorInfo {
   const { inputs: { x }, attrs, backend: b } = args;
@@ -26,6 +28,14 @@ function reduceLeading(args: ReduceArgs, mean: boolean): tf.TensorInfo {
   const cols = tf.util.sizeFromShape(kept);
   const outShape = attrs.keepDims ? [...x.shape.slice(0, k).map(() => 1), ...kept] : kept;
   const out = b.makeOutput(outShape, 'float32');
+  const scale = mean ? 1 / rows : 1;
+  const simd = simdKernelsFor(b);
+  if (simd !== null && cols % 4 === 0) {
+    const acc = b.makeOutput([2 * cols], 'float32'); // float64 scratch
+    simd.columnSums(heapOffset(b, x.dataId), heapOffset(b, out.dataId), heapOffset(b, acc.dataId), rows, cols, scale);
+    release(b, acc);
+    return out;
+  }
   const dst = b.typedArrayFromHeap(out) as Float32Array;
   const src = b.typedArrayFromHeap(x) as Float32Array;
   const acc = new Float64Array(cols);
@@ -42,7 +52,6 @@ function reduceLeading(args: ReduceArgs, mean: boolean): tf.TensorInfo {
     const base = m * cols;
     for (let r = 0; r < cols; r++) acc[r] += src[base + r];
   }
-  const scale = mean ? 1 / rows : 1;
   for (let r = 0; r < cols; r++) dst[r] = acc[r] * scale;
   return out;
 }

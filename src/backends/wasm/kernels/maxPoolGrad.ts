@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WasmBackendLike } from '../nativeKernels';
+import { heapOffset, simdKernelsFor } from '../simd/simdKernels';
 
 /**
  * MaxPoolGrad by one scatter pass over the wasm heap: for every window and channel, dy goes to the
  * first position (row-major inside the window, padding skipped) holding the strict maximum, the
  * cpu backend's tie rule. input [N,H,W,C], dy [N,Ho,Wo,C] → dx [N,H,W,C]. Replaces wasm's kernel,
- * which recomputes every window for every input pixel.
+ * which recomputes every window for every input pixel. 2×2 / stride-2 windows inside the input with C a
+ * multiple of 4 (the usual max pool) go to the SIMD kernel (simd/kernels.wat), the same bits.
  */
 export function maxPoolGradScatter(args: {
   inputs: { dy: tf.TensorInfo; input: tf.TensorInfo; output?: tf.TensorInfo };
@@ -18,6 +20,16 @@ export function maxPoolGradScatter(args: {
     attrs.strides, 1, attrs.pad as never, attrs.dimRoundingMode);
   const dx = b.makeOutput(input.shape.slice(), 'float32');
   const out = b.typedArrayFromHeap(dx) as Float32Array;
+  const simd = simdKernelsFor(b);
+  if (simd !== null && info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2
+    && info.padInfo.top === 0 && info.padInfo.left === 0 && info.inChannels % 4 === 0
+    && 2 * info.outHeight <= info.inHeight && 2 * info.outWidth <= info.inWidth) {
+    // The usual max pool: its windows tile the input, and the SIMD kernel writes each covered element once.
+    if (2 * info.outHeight !== info.inHeight || 2 * info.outWidth !== info.inWidth) out.fill(0);
+    simd.maxPoolGrad2x2(heapOffset(b, input.dataId), heapOffset(b, dy.dataId), heapOffset(b, dx.dataId),
+      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth);
+    return dx;
+  }
   const x = b.typedArrayFromHeap(input) as Float32Array;
   const g = b.typedArrayFromHeap(dy) as Float32Array;
   out.fill(0);

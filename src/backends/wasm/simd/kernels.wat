@@ -1,0 +1,149 @@
+;; tear-ssl's SIMD kernels for the tfjs wasm backend (WebAssembly 128-bit SIMD).
+;;
+;; The module imports tfjs-backend-wasm's own memory ("env" "memory"), so it reads and writes tensors
+;; in place: every pointer argument is a byte offset into that heap (a tensor's `memoryOffset`).
+;; scripts/buildWasmKernels.ts compiles this file with wabt into simdKernelsBinary.ts, once as written
+;; and once with a shared memory (tfjs-backend-wasm's threaded build); a test checks that the committed
+;; binary is this file's. Each kernel gives the same bits as the JavaScript loop it replaces
+;; (src/backends/wasm/kernels/), which stays as the fallback where SIMD or the memory import is missing.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; dx of a 2×2 / stride-2 max pool whose windows lie inside the input (no padding), x and dx
+  ;; [n, h, w, c], dy [n, ho, wo, c], c a multiple of 4. For each window and channel dy goes to the first
+  ;; of x00, x01, x10, x11 (row-major) holding the strict maximum above −∞ (as dy + 0), the others get +0; a window of
+  ;; −∞ and NaN only gets +0 everywhere. Elements no window covers (odd h or w) are not written: the
+  ;; caller zeroes them.
+  (func (export "maxPoolGrad2x2")
+    (param $x i32) (param $dy i32) (param $dx i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $ho i32) (param $wo i32)
+    (local $img i32) (local $p i32) (local $q i32) (local $k i32)
+    (local $window i32) (local $at i32) (local $g i32) (local $cb i32) (local $rb i32) (local $rowStart i32)
+    (local $v00 v128) (local $v01 v128) (local $v10 v128) (local $v11 v128) (local $best v128)
+    (local $m0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $d v128) (local $ninf v128) (local $zero v128)
+    (local.set $zero (f32x4.splat (f32.const 0)))
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))  ;; bytes per pixel
+    (local.set $rb (i32.mul (local.get $w) (local.get $cb))) ;; bytes per image row
+    (local.set $ninf (f32x4.splat (f32.const -inf)))
+    (local.set $g (local.get $dy))
+    (local.set $img (i32.const 0))
+    (block $imgEnd (loop $imgLoop
+      (br_if $imgEnd (i32.ge_u (local.get $img) (local.get $n)))
+      (local.set $p (i32.const 0))
+      (block $pEnd (loop $pLoop
+        (br_if $pEnd (i32.ge_u (local.get $p) (local.get $ho)))
+        ;; byte offset of row 2p of image img
+        (local.set $rowStart (i32.mul
+          (i32.add (i32.mul (local.get $img) (local.get $h)) (i32.shl (local.get $p) (i32.const 1)))
+          (local.get $rb)))
+        (local.set $q (i32.const 0))
+        (block $qEnd (loop $qLoop
+          (br_if $qEnd (i32.ge_u (local.get $q) (local.get $wo)))
+          (local.set $window (i32.add (local.get $rowStart)
+            (i32.mul (i32.shl (local.get $q) (i32.const 1)) (local.get $cb))))
+          (local.set $k (i32.const 0))
+          (block $kEnd (loop $kLoop
+            (br_if $kEnd (i32.ge_u (local.get $k) (local.get $cb)))
+            (local.set $at (i32.add (local.get $window) (local.get $k)))
+            (local.set $v00 (v128.load (i32.add (local.get $x) (local.get $at))))
+            (local.set $v01 (v128.load (i32.add (i32.add (local.get $x) (local.get $at)) (local.get $cb))))
+            (local.set $v10 (v128.load (i32.add (i32.add (local.get $x) (local.get $at)) (local.get $rb))))
+            (local.set $v11 (v128.load (i32.add (i32.add (i32.add (local.get $x) (local.get $at)) (local.get $rb)) (local.get $cb))))
+            ;; running strict maximum from −∞: m0 = x00 taken, c1..c3 = a later element beats the best so far
+            (local.set $m0 (f32x4.gt (local.get $v00) (local.get $ninf)))
+            (local.set $best (v128.bitselect (local.get $v00) (local.get $ninf) (local.get $m0)))
+            (local.set $c1 (f32x4.gt (local.get $v01) (local.get $best)))
+            (local.set $best (v128.bitselect (local.get $v01) (local.get $best) (local.get $c1)))
+            (local.set $c2 (f32x4.gt (local.get $v10) (local.get $best)))
+            (local.set $best (v128.bitselect (local.get $v10) (local.get $best) (local.get $c2)))
+            (local.set $c3 (f32x4.gt (local.get $v11) (local.get $best)))
+            ;; the winner is the last that beat the best: x11 if c3, else x10 if c2, else x01 if c1, else x00 if m0
+            ;; dy + 0: −0 becomes +0, as when the JavaScript loop and the cpu backend add dy into a zeroed dx
+            (local.set $d (f32x4.add (v128.load (i32.add (local.get $g) (local.get $k))) (local.get $zero)))
+            (v128.store (i32.add (i32.add (i32.add (local.get $dx) (local.get $at)) (local.get $rb)) (local.get $cb))
+              (v128.and (local.get $d) (local.get $c3)))
+            (local.set $d (v128.andnot (local.get $d) (local.get $c3)))
+            (v128.store (i32.add (i32.add (local.get $dx) (local.get $at)) (local.get $rb))
+              (v128.and (local.get $d) (local.get $c2)))
+            (local.set $d (v128.andnot (local.get $d) (local.get $c2)))
+            (v128.store (i32.add (i32.add (local.get $dx) (local.get $at)) (local.get $cb))
+              (v128.and (local.get $d) (local.get $c1)))
+            (local.set $d (v128.andnot (local.get $d) (local.get $c1)))
+            (v128.store (i32.add (local.get $dx) (local.get $at))
+              (v128.and (local.get $d) (local.get $m0)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $kLoop)))
+          (local.set $g (i32.add (local.get $g) (local.get $cb)))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br $qLoop)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pLoop)))
+      (local.set $img (i32.add (local.get $img) (i32.const 1)))
+      (br $imgLoop)))
+  )
+
+  ;; Column sums of x viewed as [rows, cols] (cols a multiple of 4) into float32 out[cols]:
+  ;; out[r] = f32((Σ_m x[m, r]) · scale), the sum in float64 fed four rows at a time, each group added
+  ;; as ((x0 + x1) + x2) + x3 before it joins the running sum, then the leftover rows one by one: the
+  ;; order of the JavaScript loop, so the same bits. acc is scratch space of 8·cols bytes (float64).
+  (func (export "columnSums")
+    (param $x i32) (param $out i32) (param $acc i32) (param $rows i32) (param $cols i32) (param $scale f64)
+    (local $m i32) (local $r i32) (local $rowBytes i32) (local $src i32) (local $a i32)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $lo v128) (local $hi v128)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    ;; acc = 0
+    (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
+    (local.set $m (i32.const 0))
+    (block $groupsEnd (loop $groups
+      (br_if $groupsEnd (i32.gt_u (i32.add (local.get $m) (i32.const 4)) (local.get $rows)))
+      (local.set $src (i32.add (local.get $x) (i32.mul (local.get $m) (local.get $rowBytes))))
+      (local.set $r (i32.const 0))
+      (block $colsEnd (loop $colsLoop
+        (br_if $colsEnd (i32.ge_u (local.get $r) (local.get $rowBytes)))
+        (local.set $s0 (v128.load (i32.add (local.get $src) (local.get $r))))
+        (local.set $s1 (v128.load (i32.add (i32.add (local.get $src) (local.get $r)) (local.get $rowBytes))))
+        (local.set $s2 (v128.load (i32.add (i32.add (local.get $src) (local.get $r)) (i32.shl (local.get $rowBytes) (i32.const 1)))))
+        (local.set $s3 (v128.load (i32.add (i32.add (local.get $src) (local.get $r)) (i32.mul (local.get $rowBytes) (i32.const 3)))))
+        (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $r) (i32.const 1))))
+        ;; lanes 0, 1
+        (local.set $lo (f64x2.add (f64x2.add (f64x2.add
+          (f64x2.promote_low_f32x4 (local.get $s0)) (f64x2.promote_low_f32x4 (local.get $s1)))
+          (f64x2.promote_low_f32x4 (local.get $s2))) (f64x2.promote_low_f32x4 (local.get $s3))))
+        (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (local.get $lo)))
+        ;; lanes 2, 3 (moved down first)
+        (local.set $hi (f64x2.add (f64x2.add (f64x2.add
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s0) (local.get $s0)))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s1) (local.get $s1))))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s2) (local.get $s2))))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s3) (local.get $s3)))))
+        (v128.store (i32.add (local.get $a) (i32.const 16)) (f64x2.add (v128.load (i32.add (local.get $a) (i32.const 16))) (local.get $hi)))
+        (local.set $r (i32.add (local.get $r) (i32.const 16)))
+        (br $colsLoop)))
+      (local.set $m (i32.add (local.get $m) (i32.const 4)))
+      (br $groups)))
+    ;; leftover rows
+    (block $restEnd (loop $rest
+      (br_if $restEnd (i32.ge_u (local.get $m) (local.get $rows)))
+      (local.set $src (i32.add (local.get $x) (i32.mul (local.get $m) (local.get $rowBytes))))
+      (local.set $r (i32.const 0))
+      (block $colsEnd2 (loop $colsLoop2
+        (br_if $colsEnd2 (i32.ge_u (local.get $r) (local.get $rowBytes)))
+        (local.set $s0 (v128.load (i32.add (local.get $src) (local.get $r))))
+        (local.set $a (i32.add (local.get $acc) (i32.shl (local.get $r) (i32.const 1))))
+        (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a)) (f64x2.promote_low_f32x4 (local.get $s0))))
+        (v128.store (i32.add (local.get $a) (i32.const 16)) (f64x2.add (v128.load (i32.add (local.get $a) (i32.const 16)))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s0) (local.get $s0)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 16)))
+        (br $colsLoop2)))
+      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (br $rest)))
+    ;; out = f32(acc · scale)
+    (local.set $r (i32.const 0))
+    (block $outEnd (loop $outLoop
+      (br_if $outEnd (i32.ge_u (local.get $r) (local.get $cols)))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 2)))
+        (f32.demote_f64 (f64.mul (f64.load (i32.add (local.get $acc) (i32.shl (local.get $r) (i32.const 3)))) (local.get $scale))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $outLoop)))
+  )
+)
