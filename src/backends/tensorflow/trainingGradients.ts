@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ACTIVATION_GRADIENT_KERNELS, holdActivationGradients, releaseActivationGradients } from '../activationGradients';
 import { maxPoolGrad2x2 } from './maxPoolGrad';
 import { float32Attr, type NodeBackendLike } from './nodeBackend';
 
@@ -23,8 +24,8 @@ import { float32Attr, type NodeBackendLike } from './nodeBackend';
  * float32 rounding differs (relative differences of order 1e-6).
  */
 
-/** Kernels registered for 'tensorflow' that run TensorFlow's gradient ops through tfjs-node's binding. */
-const NATIVE_KERNELS = { relu: 'TearReluGrad', leakyRelu: 'TearLeakyReluGrad' } as const;
+/** Kernels registered for 'tensorflow' that run TensorFlow's gradient ops through tfjs-node's binding (activationGradients.ts runs them). */
+const NATIVE_KERNELS = ACTIVATION_GRADIENT_KERNELS;
 
 const floatType = (b: NodeBackendLike) => float32Attr(b);
 
@@ -88,18 +89,6 @@ export const factoredBatchNormGradient: tf.GradConfig = {
 
 /** Gradient configs for 'tensorflow', each given the stock config it falls back to elsewhere. */
 const GRADIENTS: Array<(stock: tf.GradConfig) => tf.GradConfig> = [
-  (stock) => ({
-    kernelName: 'Relu', inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => onTensorflow() && (dy as tf.Tensor).dtype === 'float32'
-      ? { x: () => tf.engine().runKernel(NATIVE_KERNELS.relu, { dy: dy as tf.Tensor, x: saved[0] }) as tf.Tensor }
-      : stock.gradFunc(dy, saved, attrs),
-  }),
-  (stock) => ({
-    kernelName: 'LeakyRelu', inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => onTensorflow() && (dy as tf.Tensor).dtype === 'float32'
-      ? { x: () => tf.engine().runKernel(NATIVE_KERNELS.leakyRelu, { dy: dy as tf.Tensor, x: saved[0] }, attrs as tf.NamedAttrMap) as tf.Tensor }
-      : stock.gradFunc(dy, saved, attrs),
-  }),
   (stock) => ({
     kernelName: 'Mean', inputsToSave: ['x'],
     gradFunc: (dy, saved, attrs) => {
@@ -182,6 +171,7 @@ export function installTensorflowTrainingGradients(): InstalledTensorflowTrainin
     tf.registerKernel(make(stock));
     result.kernels.push(name);
   }
+  result.gradients.push(...holdActivationGradients()); // Relu, LeakyRelu: run NATIVE_KERNELS on 'tensorflow'
   for (const make of GRADIENTS) {
     const probe = make({ kernelName: '', gradFunc: () => ({}) });
     const stock = tf.getGradient(probe.kernelName);
@@ -198,6 +188,7 @@ export function installTensorflowTrainingGradients(): InstalledTensorflowTrainin
 /** Undoes {@link installTensorflowTrainingGradients}: puts back the displaced gradients. */
 export function uninstallTensorflowTrainingGradients(): void {
   if (installed === null) return;
+  releaseActivationGradients();
   for (const [name, stock] of installed.displaced) {
     tf.unregisterGradient(name);
     tf.registerGradient(stock);

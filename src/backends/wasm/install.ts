@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { installBatchNormTrainingCall, uninstallBatchNormTrainingCall } from '../batchNormTrainingCall';
 import { broadcastBatchNormGradient } from './batchNormGradient';
+import { ACTIVATION_GRADIENT_KERNELS, holdActivationGradients, releaseActivationGradients } from '../activationGradients';
 import { composedBatchNormTraining } from '../composedBatchNormTraining';
+import { leakyReluGradKernel, leakyReluKernel, reluGradKernel } from './kernels/activations';
 import { conv2DBackpropFilter } from './kernels/conv2DBackpropFilter';
 import { conv2DBackpropInputViaConv } from './kernels/conv2DBackpropInput';
 import { depthwiseBackpropFilterViaConv, depthwiseBackpropInputViaConv } from './kernels/depthwiseBackprop';
@@ -55,6 +57,9 @@ const REPLACEMENTS: Replacement[] = [
   { name: 'Mean', kernelFunc: meanLeadingAxes, enabled: (o) => o.leadingAxisReductions },
   { name: 'UnsortedSegmentSum', kernelFunc: unsortedSegmentSumOnHeap, enabled: () => true },
   { name: 'Identity', kernelFunc: sharedIdentity, enabled: (o) => o.sharedIdentity },
+  { name: 'LeakyRelu', kernelFunc: leakyReluKernel, enabled: () => true },
+  { name: ACTIVATION_GRADIENT_KERNELS.relu, kernelFunc: reluGradKernel, enabled: () => true },
+  { name: ACTIVATION_GRADIENT_KERNELS.leakyRelu, kernelFunc: leakyReluGradKernel, enabled: () => true },
 ];
 
 let installed: InstalledWasmTrainingKernels | null = null;
@@ -67,7 +72,9 @@ let displacedGradient: tf.GradConfig | undefined;
  * heap loops, UnsortedSegmentSum (missing from wasm; k-means and IPH need it), Identity without a copy,
  * training-mode batch norm as two heap kernels (wasmBatchNormTraining: BatchNormalization layers run
  * their training calls through it while 'wasm' is active); optionally (default on) the broadcasting
- * FusedBatchNorm gradient, which is global. Other backends' kernels are untouched. A second call is a no-op and returns the first result.
+ * FusedBatchNorm gradient, which is global; LeakyRelu and the ReLU / LeakyReLU gradients as one SIMD pass
+ * each (activationGradients.ts: those two gradients are global too, and run the stock ops wherever the
+ * active backend lacks the kernels). Other backends' kernels are untouched. A second call is a no-op and returns the first result.
  * Requires '@tensorflow/tfjs-backend-wasm' to be imported (the `tear-ssl/wasm` entry does it).
  */
 export function installWasmTrainingKernels(options: WasmTrainingKernelOptions = {}): InstalledWasmTrainingKernels {
@@ -100,6 +107,7 @@ export function installWasmTrainingKernels(options: WasmTrainingKernelOptions = 
     tf.registerGradient(broadcastBatchNormGradient);
     result.gradients.push('FusedBatchNorm');
   }
+  result.gradients.push(...holdActivationGradients()); // Relu, LeakyRelu: the two kernels above on 'wasm'
   if (opts.batchNormTraining) {
     installBatchNormTrainingCall('wasm', composedBatchNormTraining);
     result.layerCalls.push('BatchNormalization');
@@ -121,6 +129,7 @@ export function uninstallWasmTrainingKernels(): void {
     if (displacedGradient !== undefined) tf.registerGradient(displacedGradient);
   }
   if (installed.layerCalls.includes('BatchNormalization')) uninstallBatchNormTrainingCall('wasm');
+  releaseActivationGradients();
   displacedKernels.clear();
   displacedGradient = undefined;
   installed = null;

@@ -124,6 +124,29 @@ describe('tear-ssl\'s wasm SIMD kernels (simd/kernels.wat)', () => {
     }
   });
 
+  it('LeakyReLU and the ReLU / LeakyReLU gradients: the bits of wasm\'s kernel and tfjs-core\'s gradient ops, any size', async () => {
+    for (const n of [4099, 3, 0]) {
+      const x = awkwardValues(n, 11).map((v, i) => (i % 5 === 0 ? -v - 0.5 : v)); // negatives, −0, ±∞, NaN
+      const dy = awkwardValues(n, 12).map((v, i) => (i % 3 === 0 ? -v : v));
+      const run = () => tf.tidy(() => {
+        const xt = tf.tensor1d(x);
+        const dyt = tf.tensor1d(dy);
+        const grad = (f: (t: tf.Tensor) => tf.Tensor) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), dyt)))(xt);
+        return [tf.leakyRelu(xt, 0.1), grad((t) => tf.leakyRelu(t, 0.1)), grad((t) => tf.relu(t))].map((t) => bits(t.dataSync() as Float32Array));
+      });
+      const simd = await onWasm(true, run);
+      const stockOps = await onWasm(false, run); // the fallback runs wasm's LeakyRelu and tfjs-core's gradient ops
+      expect(simd).toEqual(stockOps);
+      // The gradients against tfjs-core's own on cpu (no such kernels there). Not the forward: cpu's LeakyRelu
+      // multiplies by α in float64 (−4.5 gives 0xbee66666; wasm's float32 product, 0xbee66667). NaN's sign
+      // and payload may differ between engines.
+      await tf.setBackend('cpu');
+      const canonicalNaN = (b: number[]) => b.map((v) => ((v & 0x7f800000) === 0x7f800000 && (v & 0x7fffff) !== 0 ? 0x7fc00000 : v));
+      expect(simd.slice(1).map(canonicalNaN)).toEqual(run().slice(1).map(canonicalNaN));
+      expect(tf.getKernel('TearLeakyReluGrad', 'wasm')).toBeDefined();
+    }
+  });
+
   it('are used only when switched on and the backend has a wasm memory', async () => {
     await tf.setBackend('wasm');
     expect(wasmSimdKernelsEnabled()).toBe(true);

@@ -12,6 +12,12 @@ export interface SimdKernels {
   maxPoolGrad2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, ho: number, wo: number): void;
   /** out[r] = f32(scale·Σ_m x[m, r]) over x [rows, cols], cols % 4 = 0; float64 sums, acc scratch of 8·cols bytes. */
   columnSums(x: number, out: number, acc: number, rows: number, cols: number, scale: number): void;
+  /** y = α·x where x < 0, else x; `size` floats. */
+  leakyRelu(x: number, y: number, size: number, alpha: number): void;
+  /** dx = where(x > 0, dy, dy·α) (tfjs-core's LeakyRelu gradient); `size` floats. */
+  leakyReluGrad(dy: number, x: number, dx: number, size: number, alpha: number): void;
+  /** dx = dy·step(x) (tfjs-core's Relu gradient; step: 1 where x > 0, NaN where x is NaN, else 0); `size` floats. */
+  reluGrad(dy: number, x: number, dx: number, size: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's backend read here. */
