@@ -102,7 +102,7 @@ export {
 } from './backends/batchNormTrainingCall';
 export { composedBatchNormTraining } from './backends/composedBatchNormTraining';
 export { explainWasmAbort, isWasmAbort } from './backends/wasm/wasmAbort';
-export { setWasmSimdKernels, wasmSimdKernelsEnabled } from './backends/wasm/simd/simdKernels';
+export { setWasmSimdKernels, wasmSimdKernelsEnabled, wasmSimdKernelsActive, wasmSimdKernelsStatus } from './backends/wasm/simd/simdKernels';
 export {
   DataParallelGradients, shardSizes, tensorData,
   type DataParallelOptions, type ParallelGradients, type ModuleExport, type TensorData,

@@ -13,4 +13,4 @@ export { useWasmBackend } from './backends/wasm/useWasmBackend';
 export { broadcastBatchNormGradient } from './backends/wasm/batchNormGradient';
 export { composedBatchNormTraining } from './backends/composedBatchNormTraining';
 export { explainWasmAbort, isWasmAbort } from './backends/wasm/wasmAbort';
-export { setWasmSimdKernels, wasmSimdKernelsEnabled } from './backends/wasm/simd/simdKernels';
+export { setWasmSimdKernels, wasmSimdKernelsEnabled, wasmSimdKernelsActive, wasmSimdKernelsStatus } from './backends/wasm/simd/simdKernels';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkOneOf } from '../util/checks';
 import { installPrunableConv2DTraining } from './prunableConv2D';
+import { wasmSimdKernelsStatus } from './wasm/simd/simdKernels';
 import { installTensorflowTraining } from './tensorflow/installTensorflowTraining';
 import { installWasmTrainingKernels } from './wasm/install';
 
@@ -110,7 +111,8 @@ const CANDIDATES: Record<Exclude<BackendChoice, 'auto'>, Candidate[]> = {
     { name: '@tensorflow/tfjs-backend-wasm', backend: 'wasm', load: async (imp) => { await imp('@tensorflow/tfjs-backend-wasm'); },
       describe: () => {
         const installed = installWasmTrainingKernels();
-        return { note: `tear-ssl training kernels installed (${installed.kernels.length})`, device: 'cpu', warnings: [] };
+        const simd = wasmSimdKernelsStatus(tf.backend());
+        return { note: `tear-ssl training kernels installed (${installed.kernels.length}), SIMD kernels ${simd.reason}`, device: 'cpu', warnings: [] };
       } },
   ],
   cpu: [{ name: '@tensorflow/tfjs (cpu)', backend: 'cpu', load: async () => {},

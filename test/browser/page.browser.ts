@@ -129,6 +129,8 @@ describe('web page in headless Chromium', () => {
       expect(c.caption).toMatch(/^ŷ \d \(\d\.\d\d\)\nw \d\.\d\d · (kept|masked)$/);
     }
 
+    // On wasm, tear-ssl's SIMD kernels run in the browser too (Chromium has WebAssembly SIMD).
+    if (s.backend === 'wasm') expect(backendText, backendText).toMatch(/tear-ssl training kernels with its SIMD kernels/);
     firstRun = s;
     expect(s.runs).toHaveLength(1);
     expect(s.runs[0].numTensorsAfter, 'tensors left after run 1').toBe(s.runs[0].numTensorsBefore);

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { useWasmBackend } from '../../src/wasm';
+import { useWasmBackend, wasmSimdKernelsStatus } from '../../src/wasm';
 import { createSmallCnn, describeWebgpuAdapter, type WebgpuAdapterDescription } from '../../src/core';
 import type { BackendInfo, BackendRequest } from './protocol';
 
@@ -82,7 +82,8 @@ export async function chooseBackend(requested: BackendRequest, wasmDir: string):
       await tryBackend(name, wasmDir);
       const detail = name === 'wasm'
         ? `, ${getThreadsCount()} thread${getThreadsCount() === 1 ? '' : 's'}${await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') ? '' : self.crossOriginIsolated ? ' (no wasm threads here)' : ' (no wasm threads: page not cross-origin isolated)'}, ` +
-          `SIMD ${await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, tear-ssl training kernels`
+          `SIMD ${await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, tear-ssl training kernels ` +
+          `${wasmSimdKernelsStatus(tf.backend()).active ? 'with its SIMD kernels' : `without its SIMD kernels (${wasmSimdKernelsStatus(tf.backend()).reason})`}`
         : name === 'webgl' ? ` (${renderer})` : name === 'webgpu' ? ` (${adapter?.summary ?? 'adapter unknown'})` : '';
       const why = requested === name ? 'requested' : notes.length > 0 ? notes.join('; ') : 'best available';
       return { name, reason: `${name}${detail}: ${why}` };

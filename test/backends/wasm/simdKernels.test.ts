@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BINARY_TS, renderKernelsBinary } from '../../../scripts/buildWasmKernels';
 import { installWasmTrainingKernels, uninstallWasmTrainingKernels } from '../../../src/backends/wasm/install';
-import { setWasmSimdKernels, simdKernelsFor, wasmSimdKernelsEnabled } from '../../../src/backends/wasm/simd/simdKernels';
+import { setWasmSimdKernels, simdKernelsFor, wasmSimdKernelsActive, wasmSimdKernelsEnabled } from '../../../src/backends/wasm/simd/simdKernels';
 import { SIMD_KERNELS_WASM, SIMD_KERNELS_WASM_SHARED } from '../../../src/backends/wasm/simd/simdKernelsBinary';
 import { testBackend } from '../../helpers/testBackend';
 
@@ -151,8 +151,10 @@ describe('tear-ssl\'s wasm SIMD kernels (simd/kernels.wat)', () => {
     await tf.setBackend('wasm');
     expect(wasmSimdKernelsEnabled()).toBe(true);
     expect(simdKernelsFor(tf.backend())).not.toBeNull();
+    expect(wasmSimdKernelsActive(tf.backend())).toBe(true);
     setWasmSimdKernels(false);
     expect(simdKernelsFor(tf.backend())).toBeNull();
+    expect(wasmSimdKernelsActive(tf.backend())).toBe(false);
     setWasmSimdKernels(true);
     expect(simdKernelsFor({})).toBeNull();
   });

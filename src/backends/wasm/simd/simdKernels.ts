@@ -22,7 +22,7 @@ export interface SimdKernels {
 
 /** The parts of tfjs-backend-wasm's backend read here. */
 interface WasmBackendInternals {
-  wasm?: { asm?: { memory?: unknown } };
+  wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown };
   dataIdMap?: { get(dataId: object): { memoryOffset: number } | undefined };
 }
 
@@ -36,7 +36,7 @@ interface WebAssemblyApi {
 
 const api = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
 const decode = (base64: string): Uint8Array => Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
-const instances = new WeakMap<object, SimdKernels | null>();
+const instances = new WeakMap<object, { kernels: SimdKernels | null; why: string }>();
 let enabled = true;
 
 /** Switches the SIMD kernels on or off for every wasm backend (on by default; off runs the JavaScript loops). */
@@ -51,26 +51,51 @@ export function wasmSimdKernelsEnabled(): boolean {
 
 /**
  * The SIMD kernels bound to `backend`'s memory (compiled and instantiated once per memory), or null when
- * they are switched off or cannot run there: no WebAssembly SIMD in this engine, or no reachable memory.
+ * they are switched off or cannot run there ({@link wasmSimdKernelsStatus} says why).
  */
 export function simdKernelsFor(backend: object): SimdKernels | null {
-  if (!enabled || api === undefined) return null;
-  const memory = (backend as WasmBackendInternals).wasm?.asm?.memory;
-  if (typeof memory !== 'object' || memory === null || !(memory instanceof api.Memory)) return null;
-  if (!instances.has(memory)) instances.set(memory, instantiate(memory));
-  return instances.get(memory) ?? null;
+  return bind(backend).kernels;
 }
 
-function instantiate(memory: object): SimdKernels | null {
-  if (api === undefined) return null;
+/** Whether tear-ssl's SIMD kernels run on `backend` (a tfjs wasm backend), and if not, why. */
+export function wasmSimdKernelsStatus(backend: object): { active: boolean; reason: string } {
+  const { kernels, why } = bind(backend);
+  return { active: kernels !== null, reason: why };
+}
+
+/** Whether tear-ssl's SIMD kernels run on `backend` (a tfjs wasm backend): switched on, and instantiable on its memory. */
+export function wasmSimdKernelsActive(backend: object): boolean {
+  return simdKernelsFor(backend) !== null;
+}
+
+function bind(backend: object): { kernels: SimdKernels | null; why: string } {
+  if (!enabled) return { kernels: null, why: 'switched off (setWasmSimdKernels(false))' };
+  if (api === undefined) return { kernels: null, why: 'no WebAssembly in this engine' };
+  // Single-threaded builds export their memory (asm.memory); the threaded build's glue creates it and
+  // keeps it as wasmMemory (a shared memory where the page is cross-origin isolated).
+  const wasm = (backend as WasmBackendInternals).wasm;
+  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
+  if (typeof memory !== 'object' || memory === null || !(memory instanceof api.Memory)) {
+    return { kernels: null, why: 'the backend has no WebAssembly memory (wasm.asm.memory or wasm.wasmMemory)' };
+  }
+  let bound = instances.get(memory);
+  if (bound === undefined) {
+    bound = instantiate(memory);
+    instances.set(memory, bound);
+  }
+  return bound;
+}
+
+function instantiate(memory: object): { kernels: SimdKernels | null; why: string } {
+  if (api === undefined) return { kernels: null, why: 'no WebAssembly in this engine' };
   const shared = typeof SharedArrayBuffer !== 'undefined' && (memory as { buffer: ArrayBufferLike }).buffer instanceof SharedArrayBuffer;
   const bytes = decode(shared ? SIMD_KERNELS_WASM_SHARED : SIMD_KERNELS_WASM);
-  if (!api.validate(bytes)) return null; // an engine without WebAssembly SIMD (or bulk memory)
+  if (!api.validate(bytes)) return { kernels: null, why: 'this engine lacks WebAssembly SIMD or bulk memory' };
   try {
     const { exports } = new api.Instance(new api.Module(bytes), { env: { memory } });
-    return exports as unknown as SimdKernels;
-  } catch {
-    return null; // the memory does not match the import (e.g. a maximum larger than declared)
+    return { kernels: exports as unknown as SimdKernels, why: `active (${shared ? 'shared' : 'plain'} memory)` };
+  } catch (e) {
+    return { kernels: null, why: `instantiation failed: ${e instanceof Error ? e.message : String(e)}` };
   }
 }
 
