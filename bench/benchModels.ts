@@ -77,3 +77,25 @@ export async function sslBenchTrainer(method: 'fixmatch' | 'tear', batch: number
     config: { method, numClasses: NUM_CLASSES, totalSteps: 1000, reference: 'ema' },
   });
 }
+
+/**
+ * Floating-point operations of one training step of `model` on `batch` images: the forward's
+ * multiply-adds (2 per MAC) of its Conv2D and Dense layers, F; the weight gradients, F again; the input
+ * gradients, F less the first layer's (tfjs skips the input images' gradient). So 3F − F₁ per step;
+ * batch-norm, activations and the update are left out (a few percent).
+ */
+export function trainingFlops(model: tf.LayersModel, batch: number): number {
+  let forward = 0;
+  let first: number | undefined;
+  for (const layer of model.layers) {
+    const kind = layer.getClassName();
+    if (kind !== 'Conv2D' && kind !== 'Dense') continue;
+    const kernel = (layer as unknown as { kernel: { shape: number[] } }).kernel.shape;
+    const out = layer.outputShape as number[];
+    const positions = kind === 'Conv2D' ? out[1] * out[2] : 1;
+    const flops = 2 * positions * kernel.reduce((a, d) => a * d, 1);
+    first ??= flops;
+    forward += flops;
+  }
+  return batch * (3 * forward - (first ?? 0));
+}

@@ -27,7 +27,7 @@ import { DataParallelGradients, tensorData } from '../src/backends/parallel/data
 import { selectBackend, type SelectedBackend } from '../src/backends/selectBackend';
 import { installWasmTrainingKernels } from '../src/wasm';
 import { kmeans } from '../src/math/kmeans';
-import { benchLoss, createBenchModel, INPUT_SHAPES, NUM_CLASSES, sslBenchTrainer, type BenchModel } from './benchModels';
+import { benchLoss, createBenchModel, INPUT_SHAPES, NUM_CLASSES, sslBenchTrainer, trainingFlops, type BenchModel } from './benchModels';
 import { BUSY_LOAD_PER_CORE, waitForQuiet } from './quiet';
 import { kernelTable, median, timeCalls } from './timing';
 
@@ -159,6 +159,20 @@ async function timeWorkers(kind: BenchModel, workers: number, warmup: number, st
   } finally {
     await parallel.dispose();
   }
+}
+
+/** GFLOP/s of tf.matMul on two 1024×1024 float32 matrices on the active backend (median of 7 after 2 warm-up calls). */
+async function wasmGemmRate(): Promise<number> {
+  const n = 1024;
+  const a = tf.randomUniform([n, n], -1, 1, 'float32', 1);
+  const b = tf.randomUniform([n, n], -1, 1, 'float32', 2);
+  const ms = await timeCalls(() => {
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+  }, 2, 7);
+  tf.dispose([a, b]);
+  return (2 * n ** 3) / (median(ms) * 1e6);
 }
 
 function torchStep(kind: BenchModel, threads: number, flags: Flags): { median: number; version: string } | string {
@@ -387,6 +401,27 @@ async function main(): Promise<void> {
     row(`PyTorch ${results.get('torch/version') ?? ''} CPU, 2 threads`, 'torch2', 2);
   }
   say('\n"vs PyTorch" is PyTorch ms/step ÷ ours, i.e. our throughput as a fraction of PyTorch\'s on the same number of cores.');
+
+  if (wasmOn && flags.models.some((kind) => typeof results.get(`torch1/${kind}`) === 'number')) {
+    await tf.setBackend('wasm');
+    const rate = await wasmGemmRate();
+    say('\n## The wasm path\'s ceiling\n');
+    say(`XNNPACK's single-threaded GEMM in tfjs-backend-wasm (tf.matMul of two 1024×1024 float32 matrices on 'wasm', median of 7): ${rate.toFixed(1)} GFLOP/s. `
+      + 'XNNPACK\'s convolutions run on the same micro-kernels; a training step that ran all its FLOPs at this rate would take:\n');
+    say('| model | training GFLOP per step (batch 64) | ms at the GEMM rate | ceiling vs PyTorch, 1 thread | measured vs PyTorch, 1 thread |');
+    say('|---|---|---|---|---|');
+    for (const kind of flags.models) {
+      const torch = results.get(`torch1/${kind}`);
+      const ours = results.get(`wasm1/${kind}`);
+      if (typeof torch !== 'number') continue;
+      const model = createBenchModel(kind);
+      const gflop = trainingFlops(model, BATCH) / 1e9;
+      model.dispose();
+      const ceilingMs = (gflop / rate) * 1000;
+      say(`| ${MODEL_LABELS[kind]} | ${gflop.toFixed(2)} | ${fmt(ceilingMs)} | ${(torch / ceilingMs).toFixed(2)}× | ${typeof ours === 'number' ? `${(torch / ours).toFixed(2)}×` : '–'} |`);
+    }
+    say('\nGFLOP: 2 per multiply-add of the Conv2D and Dense layers, forward + weight gradients + input gradients (none for the first layer); batch norm, activations and the update are left out. "ceiling" is PyTorch\'s ms ÷ the ms at the GEMM rate.');
+  }
 
   if (flags.profile) {
     for (const backend of [...(tfReady ? ['tensorflow'] : []), ...(wasmOn ? ['wasm'] : [])]) {

@@ -47,6 +47,18 @@ describe('benchTargets', () => {
       ['0.55×', true],
     ]);
     expect(t[1].note).toBe('floor from the reference forward alone: 1.10');
+    expect(t[4].note).toBeUndefined(); // no ceiling table in this record
+  });
+
+  it('notes the wasm ceiling of each model when the record has one', () => {
+    const ceiling = `| model | training GFLOP per step (batch 64) | ms at the GEMM rate | ceiling vs PyTorch, 1 thread | measured vs PyTorch, 1 thread |
+|---|---|---|---|---|
+| small CNN 28×28×1 | 2.83 | 69 | 0.62× | 0.31× |
+| WRN-28-2 32×32×3 | 82.25 | 2008 | 0.34× | 0.21× |
+`;
+    const t = benchTargets(`${RAW}\n${NEW_SSL}\n${ceiling}`);
+    expect(t[4].note).toBe('ceiling with every FLOP at XNNPACK\'s GEMM rate: 0.62×');
+    expect(t[5].note).toBe('ceiling with every FLOP at XNNPACK\'s GEMM rate: 0.34×');
   });
 
   it('reads an older record without a model column as the small CNN, and says what a record lacks', () => {
