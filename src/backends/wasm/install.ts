@@ -4,6 +4,7 @@ import { broadcastBatchNormGradient } from './batchNormGradient';
 import { ACTIVATION_GRADIENT_KERNELS, holdActivationGradients, releaseActivationGradients } from '../activationGradients';
 import { composedBatchNormTraining } from '../composedBatchNormTraining';
 import { leakyReluGradKernel, leakyReluKernel, reluGradKernel } from './kernels/activations';
+import { fusedBatchNormKernel } from './kernels/fusedBatchNorm';
 import { conv2DBackpropFilter } from './kernels/conv2DBackpropFilter';
 import { conv2DBackpropInputViaConv } from './kernels/conv2DBackpropInput';
 import { depthwiseBackpropFilterViaConv, depthwiseBackpropInputViaConv } from './kernels/depthwiseBackprop';
@@ -58,6 +59,7 @@ const REPLACEMENTS: Replacement[] = [
   { name: 'UnsortedSegmentSum', kernelFunc: unsortedSegmentSumOnHeap, enabled: () => true },
   { name: 'Identity', kernelFunc: sharedIdentity, enabled: (o) => o.sharedIdentity },
   { name: 'LeakyRelu', kernelFunc: leakyReluKernel, enabled: () => true },
+  { name: 'FusedBatchNorm', kernelFunc: fusedBatchNormKernel, enabled: () => true },
   { name: ACTIVATION_GRADIENT_KERNELS.relu, kernelFunc: reluGradKernel, enabled: () => true },
   { name: ACTIVATION_GRADIENT_KERNELS.leakyRelu, kernelFunc: leakyReluGradKernel, enabled: () => true },
 ];

@@ -15,7 +15,7 @@ type NativeKernel = (args: { inputs: Inputs; attrs?: Attrs; backend: WasmBackend
 /** Names of the wasm kernels the training kernels build on (captured before any replacement). */
 export const NATIVE_KERNEL_NAMES = [
   'Conv2D', 'DepthwiseConv2dNative', 'Transpose', 'Reverse', 'PadV2', 'Reshape', 'Slice', 'Sum', 'Mean',
-  'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'Identity', 'LeakyRelu', 'Greater', 'Multiply', 'Select', 'Step',
+  'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'Identity', 'LeakyRelu', 'Greater', 'Multiply', 'Select', 'Step', 'FusedBatchNorm',
 ] as const;
 export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
 

@@ -6,7 +6,7 @@ import { createSmallCnn } from '../../../src/models/smallCnn';
 import { expectClose, expectNoLeak } from '../../helpers/tensors';
 
 const TOUCHED = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter',
-  'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean', 'UnsortedSegmentSum', 'Identity', 'LeakyRelu', 'TearReluGrad', 'TearLeakyReluGrad'];
+  'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'Sum', 'Mean', 'UnsortedSegmentSum', 'Identity', 'LeakyRelu', 'TearReluGrad', 'TearLeakyReluGrad', 'FusedBatchNorm'];
 
 function seeded(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, -1, 1, 'float32', seed);

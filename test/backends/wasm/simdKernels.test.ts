@@ -147,6 +147,21 @@ describe('tear-ssl\'s wasm SIMD kernels (simd/kernels.wat)', () => {
     }
   });
 
+  it('FusedBatchNorm (inference batch norm): the bits of wasm\'s own kernel, ±0, ±∞ and NaN included; other shapes go to it', async () => {
+    for (const [shape, vectors] of [[[3, 5, 7, 8], 8], [[2, 3, 4], 4], [[6, 3], 3], [[2, 2, 4], 1]] as Array<[number[], number]>) {
+      const size = shape.reduce((a, d) => a * d, 1);
+      const x = awkwardValues(size, 21).map((v, i) => (i % 4 === 1 ? -v * 1.7 : v + Math.sin(i)));
+      const vec = (seed: number, positive = false) => awkwardValues(vectors, seed).map((v, i) => (positive ? Math.abs(v) + i * 0.37 : v - 0.5 * i));
+      const [mean, variance, offset, scale] = [vec(22), vec(23, true), vec(24), vec(25)];
+      variance[0] = 0; // √ε alone
+      const run = () => tf.tidy(() => bits(tf.batchNorm(tf.tensor(x, shape), tf.tensor1d(mean), tf.tensor1d(variance), tf.tensor1d(offset),
+        tf.tensor1d(scale), 1e-3).dataSync() as Float32Array));
+      const simd = await onWasm(true, run);
+      const wasmKernel = await onWasm(false, run); // the replacement falls back to wasm's own kernel
+      expect(simd).toEqual(wasmKernel);
+    }
+  });
+
   it('are used only when switched on and the backend has a wasm memory', async () => {
     await tf.setBackend('wasm');
     expect(wasmSimdKernelsEnabled()).toBe(true);

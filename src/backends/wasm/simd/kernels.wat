@@ -231,4 +231,48 @@
       (local.set $dx (i32.add (local.get $dx) (i32.const 4)))
       (br $loop)))
   )
+
+  ;; Inference batch norm with per-channel vectors (c a multiple of 4), the arithmetic of wasm's own
+  ;; FusedBatchNorm kernel as compiled: nf = f32 √(variance + ε) widened to float64, then per element
+  ;; y = f32(f64(offset) + f64(f32((x − mean)·scale)) / nf), the division and addition in float64.
+  ;; nf is scratch space of 8·c bytes (float64), filled here.
+  (func (export "batchNormInference")
+    (param $x i32) (param $mean i32) (param $variance i32) (param $offset i32) (param $scale i32) (param $epsilon f32)
+    (param $y i32) (param $rows i32) (param $c i32) (param $nf i32)
+    (local $k i32) (local $end i32) (local $cb i32) (local $t v128) (local $lo v128) (local $hi v128) (local $o v128)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $k (i32.const 0))
+    (block $nfDone (loop $nfLoop
+      (br_if $nfDone (i32.ge_u (local.get $k) (local.get $c)))
+      (f64.store (i32.add (local.get $nf) (i32.shl (local.get $k) (i32.const 3)))
+        (f64.promote_f32 (f32.sqrt (f32.add (f32.load (i32.add (local.get $variance) (i32.shl (local.get $k) (i32.const 2))))
+          (local.get $epsilon)))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $nfLoop)))
+    (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $cb))))
+    (block $rowsDone (loop $rowLoop
+      (br_if $rowsDone (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $k (i32.const 0))
+      (block $colsDone (loop $colLoop
+        (br_if $colsDone (i32.ge_u (local.get $k) (local.get $cb)))
+        (local.set $t (f32x4.mul
+          (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (v128.load (i32.add (local.get $mean) (local.get $k))))
+          (v128.load (i32.add (local.get $scale) (local.get $k)))))
+        (local.set $o (v128.load (i32.add (local.get $offset) (local.get $k))))
+        (local.set $lo (f64x2.add (f64x2.promote_low_f32x4 (local.get $o))
+          (f64x2.div (f64x2.promote_low_f32x4 (local.get $t)) (v128.load (i32.add (local.get $nf) (i32.shl (local.get $k) (i32.const 1)))))))
+        (local.set $hi (f64x2.add
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $o) (local.get $o)))
+          (f64x2.div (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $t) (local.get $t)))
+            (v128.load (i32.add (i32.add (local.get $nf) (i32.shl (local.get $k) (i32.const 1))) (i32.const 16))))))
+        ;; demote both halves and put them back in lane order
+        (v128.store (i32.add (local.get $y) (local.get $k))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $colLoop)))
+      (local.set $x (i32.add (local.get $x) (local.get $cb)))
+      (local.set $y (i32.add (local.get $y) (local.get $cb)))
+      (br $rowLoop)))
+  )
 )

@@ -18,6 +18,9 @@ export interface SimdKernels {
   leakyReluGrad(dy: number, x: number, dx: number, size: number, alpha: number): void;
   /** dx = dy·step(x) (tfjs-core's Relu gradient; step: 1 where x > 0, NaN where x is NaN, else 0); `size` floats. */
   reluGrad(dy: number, x: number, dx: number, size: number): void;
+  /** Inference batch norm over x [rows, c] (c % 4 = 0) with per-channel vectors, wasm FusedBatchNorm's arithmetic; nf scratch of 8·c bytes. */
+  batchNormInference(x: number, mean: number, variance: number, offset: number, scale: number, epsilon: number,
+    y: number, rows: number, c: number, nf: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's backend read here. */
