@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { setWasmSimdKernels } from '../../../src/backends/wasm/simd/simdKernels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installWasmTrainingKernels } from '../../../src/wasm';
 import {
   conv2DBackpropFilterUsesMatMul, conv2DBackpropFilterViaConv, MAX_PATCH_FLOATS,
 } from '../../../src/backends/wasm/kernels/conv2DBackpropFilter';
-import { conv2DBackpropFilterViaMatMul } from '../../../src/backends/wasm/kernels/conv2DBackpropFilterMatMul';
+import { conv2DBackpropFilterViaMatMul, conv2DBackpropFilterViaMatMulSwapped, swappedMatMulPays } from '../../../src/backends/wasm/kernels/conv2DBackpropFilterMatMul';
 import { expectClose, expectNoLeak } from '../../helpers/tensors';
 
 type Shape4 = [number, number, number, number];
@@ -91,7 +92,7 @@ describe('Conv2DBackpropFilter / Conv2DBackpropInput on wasm agree with cpu', ()
 
 describe('Conv2DBackpropFilter: both formulations agree with cpu, and the chooser picks by shape', () => {
   /** Runs one formulation directly on the wasm backend (the registered kernel only ever takes one of them per shape). */
-  async function runFormulation(which: 'conv' | 'matMul', x: { values: Float32Array; shape: Shape4 },
+  async function runFormulation(which: 'conv' | 'matMul' | 'matMulSwapped', x: { values: Float32Array; shape: Shape4 },
     dy: { values: Float32Array; shape: number[] }, attrs: { strides: [number, number]; pad: Pad; filterShape: Shape4 }) {
     await tf.setBackend('wasm');
     return expectNoLeak(() => {
@@ -102,12 +103,32 @@ describe('Conv2DBackpropFilter: both formulations agree with cpu, and the choose
       const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad as never);
       const out = which === 'conv'
         ? conv2DBackpropFilterViaConv({ inputs: { x: xt, dy: dyt }, attrs: { ...attrs, dataFormat: 'NHWC' }, backend })
-        : conv2DBackpropFilterViaMatMul(backend, xt, dyt, info);
+        : which === 'matMul' ? conv2DBackpropFilterViaMatMul(backend, xt, dyt, info) : conv2DBackpropFilterViaMatMulSwapped(backend, xt, dyt, info);
       const t = tf.engine().makeTensorFromTensorInfo(out);
       const result = { values: t.dataSync() as Float32Array, shape: t.shape };
       tf.dispose([t, xt, dyt]);
       expect(tf.backend().numDataIds(), 'data ids grew').toBe(ids);
       return result;
+    });
+  }
+
+  // The swapped product (dyᵀ · patches, for layers with more output channels than patch values) needs P and
+  // Co multiples of 4 (the SIMD transpose): 2 images of 6×5 or 3×3 positions, Co = 8.
+  for (const [k, stride, pad, ci] of [[3, 1, 'same', 1], [3, 2, 'same', 1], [3, 1, [[0, 0], [2, 1], [0, 3], [0, 0]], 2], [1, 1, 'valid', 3], [1, 2, 'same', 2], [2, 1, 'valid', 1]] as Array<[number, number, Pad, number]>) {
+    it(`k=${k} stride=${stride} pad=${JSON.stringify(pad)} Ci=${ci} Co=8: the swapped matMul, against cpu and the matMul's bits`, async () => {
+      const shape: Shape4 = [4, 6, 5, ci];
+      const filterShape: Shape4 = [k, k, ci, 8];
+      const info = tf.backend_util.computeConv2DInfo(shape, filterShape, stride, 1, pad as never);
+      const positions = info.batchSize * info.outHeight * info.outWidth;
+      if (positions % 4 !== 0) throw new Error(`test shape: ${positions} positions`);
+      const x = { values: randomValues(tf.util.sizeFromShape(shape), 900 + k * 10 + stride), shape };
+      const dy = { values: randomValues(tf.util.sizeFromShape(info.outShape), 950 + k), shape: info.outShape };
+      const attrs = { strides: [stride, stride] as [number, number], pad, filterShape };
+      const cpu = await runKernel('cpu', 'Conv2DBackpropFilter', { x, dy }, { ...attrs, dataFormat: 'NHWC', dimRoundingMode: undefined });
+      const swapped = await runFormulation('matMulSwapped', x, dy, attrs);
+      expect(swapped.shape).toEqual(filterShape);
+      expectClose(swapped.values, cpu.values, 5e-5, 1e-4);
+      expect(Array.from(swapped.values)).toEqual(Array.from((await runFormulation('matMul', x, dy, attrs)).values));
     });
   }
 
@@ -144,6 +165,21 @@ describe('Conv2DBackpropFilter: both formulations agree with cpu, and the choose
     // The boundary: 9·Ci·P patch floats against MAX_PATCH_FLOATS.
     expect(9 * 32 * 64 * 32 * 32).toBeGreaterThan(MAX_PATCH_FLOATS);
     expect(9 * 64 * 64 * 16 * 16).toBeLessThanOrEqual(MAX_PATCH_FLOATS);
+  });
+
+  it('swaps the matMul\'s operands where dy [P, Co] is larger than the patches (Co > kh·kw·Ci) and the SIMD transpose runs', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as never;
+    const info = (xs: Shape4, k: number, co: number, stride: number) =>
+      tf.backend_util.computeConv2DInfo(xs, [k, k, xs[3], co], stride, 1, 'same');
+    expect(swappedMatMulPays(backend, info([224, 28, 28, 1], 3, 32, 1))).toBe(true); // 9 patch values, 32 channels
+    expect(swappedMatMulPays(backend, info([112, 32, 32, 16], 1, 32, 1))).toBe(true);
+    expect(swappedMatMulPays(backend, info([112, 32, 32, 3], 3, 16, 1))).toBe(false); // 27 > 16
+    expect(swappedMatMulPays(backend, info([224, 7, 7, 64], 3, 128, 1))).toBe(false); // 576 > 128
+    expect(swappedMatMulPays(backend, info([3, 5, 5, 1], 3, 32, 1))).toBe(false); // 75 positions: no SIMD transpose
+    setWasmSimdKernels(false);
+    expect(swappedMatMulPays(backend, info([224, 28, 28, 1], 3, 32, 1))).toBe(false);
+    setWasmSimdKernels(true);
   });
 });
 

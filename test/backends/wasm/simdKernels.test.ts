@@ -89,6 +89,12 @@ describe('tear-ssl\'s wasm SIMD kernels (simd/kernels.wat)', () => {
       const expected = maxPoolGradReference(x, dy, shape);
       for (let img = 0; img < 2; img++) for (let i = 0; i < 6 * 8; i++) got[(img * 5 + 4) * 6 * 8 + i] = 0; // uncovered row: the caller zeroes it
       expect(bits(got)).toEqual(bits(expected));
+      // transpose of [8, 12]: every value moved, none changed
+      const matrix = Float32Array.from({ length: 96 }, (_, i) => (i % 7 === 3 ? -0 : i * 1.5 - 40));
+      heap.set(matrix, 0);
+      exports.transpose(0, 4000, 8, 12);
+      const transposed = heap.slice(1000, 1096);
+      expect(bits(transposed)).toEqual(bits(Float32Array.from({ length: 96 }, (_, j) => matrix[(j % 8) * 12 + Math.floor(j / 8)])));
       // column sums: 7 rows (one group of four, three left over) of 8 columns, as a mean
       const rows = Float32Array.from({ length: 56 }, (_, i) => Math.fround(Math.sin(i) * 1e3 + 1 / (i + 1)));
       heap.set(rows, 0);

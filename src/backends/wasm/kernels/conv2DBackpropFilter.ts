@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { release, runNative, transpose, type WasmBackendLike } from '../nativeKernels';
-import { conv2DBackpropFilterViaMatMul } from './conv2DBackpropFilterMatMul';
+import { conv2DBackpropFilterViaMatMul, conv2DBackpropFilterViaMatMulSwapped, swappedMatMulPays } from './conv2DBackpropFilterMatMul';
 
 export interface Conv2DBackpropFilterArgs {
   inputs: { x: tf.TensorInfo; dy: tf.TensorInfo };
@@ -23,12 +23,16 @@ export function conv2DBackpropFilterUsesMatMul(info: tf.backend_util.Conv2DInfo)
   return (info.filterHeight === 1 && info.filterWidth === 1) || patchFloats <= MAX_PATCH_FLOATS;
 }
 
-/** Conv2DBackpropFilter for the wasm backend (NHWC): the formulation `conv2DBackpropFilterUsesMatMul` picks. */
+/**
+ * Conv2DBackpropFilter for the wasm backend (NHWC): the formulation `conv2DBackpropFilterUsesMatMul` picks,
+ * and for the matMul the operand order `swappedMatMulPays` picks.
+ */
 export function conv2DBackpropFilter(args: Conv2DBackpropFilterArgs): tf.TensorInfo {
   const info = convInfo(args);
-  return conv2DBackpropFilterUsesMatMul(info)
-    ? conv2DBackpropFilterViaMatMul(args.backend, args.inputs.x, args.inputs.dy, info)
-    : conv2DBackpropFilterViaConv(args);
+  if (!conv2DBackpropFilterUsesMatMul(info)) return conv2DBackpropFilterViaConv(args);
+  return swappedMatMulPays(args.backend, info)
+    ? conv2DBackpropFilterViaMatMulSwapped(args.backend, args.inputs.x, args.inputs.dy, info)
+    : conv2DBackpropFilterViaMatMul(args.backend, args.inputs.x, args.inputs.dy, info);
 }
 
 function convInfo(args: Conv2DBackpropFilterArgs): tf.backend_util.Conv2DInfo {

@@ -275,4 +275,41 @@
       (local.set $y (i32.add (local.get $y) (local.get $cb)))
       (br $rowLoop)))
   )
+
+  ;; Transpose of a float32 matrix [rows, cols] into [cols, rows], rows and cols multiples of 4, in 4×4
+  ;; blocks held in four vectors (exact: values are only moved).
+  (func (export "transpose")
+    (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $rowBytes i32) (local $colBytes i32) (local $from i32) (local $to i32)
+    (local $a v128) (local $b v128) (local $c4 v128) (local $d v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))  ;; one source row
+    (local.set $colBytes (i32.shl (local.get $rows) (i32.const 2)))  ;; one destination row
+    (local.set $r (i32.const 0))
+    (block $rDone (loop $rLoop
+      (br_if $rDone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $c (i32.const 0))
+      (block $cDone (loop $cLoop
+        (br_if $cDone (i32.ge_u (local.get $c) (local.get $cols)))
+        (local.set $from (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $cols)) (local.get $c)) (i32.const 2))))
+        (local.set $a (v128.load (local.get $from)))
+        (local.set $b (v128.load (i32.add (local.get $from) (local.get $rowBytes))))
+        (local.set $c4 (v128.load (i32.add (local.get $from) (i32.shl (local.get $rowBytes) (i32.const 1)))))
+        (local.set $d (v128.load (i32.add (local.get $from) (i32.mul (local.get $rowBytes) (i32.const 3)))))
+        (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b)))     ;; a0 b0 a1 b1
+        (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b))) ;; a2 b2 a3 b3
+        (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c4) (local.get $d)))    ;; c0 d0 c1 d1
+        (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c4) (local.get $d))) ;; c2 d2 c3 d3
+        (local.set $to (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2))))
+        (v128.store (local.get $to) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+        (v128.store (i32.add (local.get $to) (local.get $colBytes))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+        (v128.store (i32.add (local.get $to) (i32.shl (local.get $colBytes) (i32.const 1)))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+        (v128.store (i32.add (local.get $to) (i32.mul (local.get $colBytes) (i32.const 3)))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br $cLoop)))
+      (local.set $r (i32.add (local.get $r) (i32.const 4)))
+      (br $rLoop)))
+  )
 )

@@ -21,6 +21,8 @@ export interface SimdKernels {
   /** Inference batch norm over x [rows, c] (c % 4 = 0) with per-channel vectors, wasm FusedBatchNorm's arithmetic; nf scratch of 8·c bytes. */
   batchNormInference(x: number, mean: number, variance: number, offset: number, scale: number, epsilon: number,
     y: number, rows: number, c: number, nf: number): void;
+  /** dst [cols, rows] = transpose of src [rows, cols], both multiples of 4. */
+  transpose(src: number, dst: number, rows: number, cols: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's backend read here. */
