@@ -6,6 +6,7 @@ import {
 import { composedBatchNormTraining } from '../../src/backends/composedBatchNormTraining';
 import { installWasmTrainingKernels } from '../../src/backends/wasm/install';
 import { testBackend } from '../helpers/testBackend';
+import { bnLayer, maxRelativeDifference, trainingCall } from '../helpers/batchNormLayer';
 import { expectClose, expectNoLeak } from '../helpers/tensors';
 
 const EPS = 1e-3;
@@ -17,37 +18,6 @@ function batchNorm64(x: Float64Array, c: number, gamma: Float64Array, beta: Floa
   const variance = mean.map((mu, k) => { let s = 0; for (let m = 0; m < rows; m++) s += (x[m * c + k] - mu) ** 2; return s / rows; });
   const y = x.map((v, i) => (v - mean[i % c]) / Math.sqrt(variance[i % c] + EPS) * gamma[i % c] + beta[i % c]);
   return { y, mean, variance };
-}
-
-/** A BatchNormalization layer on [H, W, C] inputs with non-trivial γ, β and moving statistics. */
-function bnLayer(shape: number[], seed: number): tf.layers.Layer {
-  const layer = tf.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: EPS });
-  layer.build([null, ...shape]);
-  const c = shape[shape.length - 1];
-  const weights = [
-    tf.randomUniform([c], 0.5, 1.5, 'float32', seed), tf.randomNormal([c], 0, 1, 'float32', seed + 1),
-    tf.randomNormal([c], 0, 1, 'float32', seed + 2), tf.randomUniform([c], 0.5, 2, 'float32', seed + 3),
-  ];
-  layer.setWeights(weights);
-  tf.dispose(weights);
-  return layer;
-}
-
-/** y, dL/dx, dL/dγ, dL/dβ (L = Σ y·dy) of a training-mode call, and the moving statistics after it. */
-function trainingCall(layer: tf.layers.Layer, x: tf.Tensor, dy: tf.Tensor): number[][] {
-  return tf.tidy(() => {
-    const [gamma, beta] = layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-    const loss = (v: tf.Tensor) => tf.sum(tf.mul(layer.apply(v, { training: true }) as tf.Tensor, dy)) as tf.Scalar;
-    const { grads } = tf.variableGrads(() => loss(x), [gamma, beta]);
-    const dx = tf.grad(loss)(x);
-    const y = layer.apply(x, { training: true }) as tf.Tensor;
-    return [y, dx, grads[gamma.name], grads[beta.name], ...layer.getWeights().slice(2)].map((t) => Array.from(t.dataSync()));
-  });
-}
-
-function maxRelativeDifference(a: number[], b: number[]): number {
-  const scale = Math.max(...b.map(Math.abs), 1e-12);
-  return Math.max(...a.map((v, i) => Math.abs(v - b[i]))) / scale;
 }
 
 afterAll(async () => {

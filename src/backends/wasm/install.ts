@@ -29,7 +29,7 @@ export interface WasmTrainingKernelOptions {
   sharedIdentity?: boolean;
   /**
    * Run training-mode BatchNormalization layers as one forward and one gradient heap kernel instead of
-   * tfjs-layers' moments, FusedBatchNorm and their gradients (default true; wasmBatchNormTraining).
+   * tfjs-layers' moments, FusedBatchNorm and their gradients (default true; composedBatchNormTraining).
    */
   batchNormTraining?: boolean;
 }
@@ -70,13 +70,16 @@ let displacedGradient: tf.GradConfig | undefined;
 
 /**
  * Registers tear-ssl's training kernels for the 'wasm' backend: Conv2DBackpropFilter/Input and the
- * depthwise pair as forward XNNPACK convolutions, MaxPoolGrad and leading-axis Sum/Mean as one-pass
- * heap loops, UnsortedSegmentSum (missing from wasm; k-means and IPH need it), Identity without a copy,
- * training-mode batch norm as two heap kernels (wasmBatchNormTraining: BatchNormalization layers run
- * their training calls through it while 'wasm' is active); optionally (default on) the broadcasting
- * FusedBatchNorm gradient, which is global; LeakyRelu and the ReLU / LeakyReLU gradients as one SIMD pass
- * each (activationGradients.ts: those two gradients are global too, and run the stock ops wherever the
- * active backend lacks the kernels). Other backends' kernels are untouched. A second call is a no-op and returns the first result.
+ * depthwise pair as forward XNNPACK convolutions (dW's matMul with its operands swapped where dy is the
+ * larger), MaxPoolGrad and leading-axis Sum/Mean as one-pass heap loops or SIMD kernels,
+ * UnsortedSegmentSum (missing from wasm; k-means and IPH need it), Identity without a copy, LeakyRelu and
+ * FusedBatchNorm as SIMD passes with wasm's own bits, the ReLU / LeakyReLU gradients as one SIMD pass each
+ * (activationGradients.ts: those two gradients are global, and run tfjs-core's ops wherever the active
+ * backend lacks the kernels); training-mode batch norm as composedBatchNormTraining (BatchNormalization
+ * layers run their training calls through it while 'wasm' is active); optionally (default on) the
+ * broadcasting FusedBatchNorm gradient, which is global. The SIMD kernels (simd/) run where the engine
+ * has WebAssembly SIMD; elsewhere the loops and wasm's kernels do. Other backends' kernels are untouched.
+ * A second call is a no-op and returns the first result.
  * Requires '@tensorflow/tfjs-backend-wasm' to be imported (the `tear-ssl/wasm` entry does it).
  */
 export function installWasmTrainingKernels(options: WasmTrainingKernelOptions = {}): InstalledWasmTrainingKernels {

@@ -2,37 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fusedBatchNormTraining, installFusedBatchNormTraining, uninstallFusedBatchNormTraining } from '../../../src/backends/tensorflow/fusedBatchNormTraining';
 import { testBackend } from '../../helpers/testBackend';
-
-/** A BatchNormalization layer on [H, W, C] inputs with non-trivial γ, β and moving statistics. */
-function bnLayer(shape: number[], seed: number): tf.layers.Layer {
-  const layer = tf.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-3 });
-  layer.build([null, ...shape]);
-  const c = shape[shape.length - 1];
-  const weights = [
-    tf.randomUniform([c], 0.5, 1.5, 'float32', seed), tf.randomNormal([c], 0, 1, 'float32', seed + 1),
-    tf.randomNormal([c], 0, 1, 'float32', seed + 2), tf.randomUniform([c], 0.5, 2, 'float32', seed + 3),
-  ];
-  layer.setWeights(weights);
-  tf.dispose(weights);
-  return layer;
-}
-
-/** y, dL/dx, dL/dγ, dL/dβ (L = Σ y·dy) of a training-mode call, and the moving statistics after it. */
-function trainingCall(layer: tf.layers.Layer, x: tf.Tensor, dy: tf.Tensor, training = true): number[][] {
-  return tf.tidy(() => {
-    const [gamma, beta] = layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training }) as tf.Tensor, dy)) as tf.Scalar, [gamma, beta]);
-    const dx = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(layer.apply(v, { training }) as tf.Tensor, dy)))(x);
-    const y = layer.apply(x, { training }) as tf.Tensor;
-    void value;
-    return [y, dx, grads[gamma.name], grads[beta.name], ...layer.getWeights().slice(2)].map((t) => Array.from(t.dataSync()));
-  });
-}
-
-function maxRelativeDifference(a: number[], b: number[]): number {
-  const scale = Math.max(...b.map(Math.abs), 1e-12);
-  return Math.max(...a.map((v, i) => Math.abs(v - b[i]))) / scale;
-}
+import { bnLayer, maxRelativeDifference, trainingCall } from '../../helpers/batchNormLayer';
 
 afterAll(() => uninstallFusedBatchNormTraining());
 
