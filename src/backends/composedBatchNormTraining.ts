@@ -13,8 +13,8 @@ import type { FusedBatchNormTrainingResult } from './batchNormTrainingCall';
  * That is the gradient of the whole training-mode expression, through μ and σ² (Ioffe & Szegedy,
  * "Batch Normalization", ICML 2015, §3). tfjs-layers' stock call runs tf.moments, FusedBatchNorm and
  * about fifteen full-size gradient kernels for the same result; the values differ only in float32
- * rounding. Any backend can run it; installWasmTrainingKernels installs it for 'wasm', where each full
- * -size op is one SIMD pass (see installBatchNormTrainingCall).
+ * rounding. Any backend can run it; installWasmTrainingKernels installs it for 'wasm', where each
+ * full-size op is one SIMD pass (see installBatchNormTrainingCall).
  */
 export function composedBatchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): FusedBatchNormTrainingResult {
   const axes = [0, 1, 2];

@@ -6,7 +6,7 @@ import {
 import { composedBatchNormTraining } from '../../src/backends/composedBatchNormTraining';
 import { installWasmTrainingKernels } from '../../src/backends/wasm/install';
 import { testBackend } from '../helpers/testBackend';
-import { bnLayer, maxRelativeDifference, trainingCall } from '../helpers/batchNormLayer';
+import { bnLayer, expectMatchesStockCall } from '../helpers/batchNormLayer';
 import { expectClose, expectNoLeak } from '../helpers/tensors';
 
 const EPS = 1e-3;
@@ -74,19 +74,8 @@ describe('composedBatchNormTraining', () => {
     await tf.setBackend('wasm');
     expect(batchNormTrainingBackends()).toContain('wasm');
     for (const [shape, seed] of [[[4, 6, 5, 3], 10], [[32, 14, 14, 16], 20]] as Array<[number[], number]>) {
-      const x = tf.randomNormal(shape, 0.5, 2, 'float32', seed);
-      const dy = tf.randomNormal(shape, 0, 1, 'float32', seed + 5);
-      uninstallBatchNormTrainingCall('wasm');
-      const stock = trainingCall(bnLayer(shape.slice(1), seed), x, dy);
-      expect(installBatchNormTrainingCall('wasm', composedBatchNormTraining)).toBe(true);
-      expect(installBatchNormTrainingCall('wasm', composedBatchNormTraining)).toBe(false); // one per backend
-      trainingCall(bnLayer(shape.slice(1), seed), x, dy); // warm-up
-      const before = tf.memory().numTensors;
-      const composed = trainingCall(bnLayer(shape.slice(1), seed), x, dy);
-      expect(tf.memory().numTensors).toBe(before + 4); // the new layer's weights only
-      const names = ['y', 'dx', 'dγ', 'dβ', 'moving mean', 'moving variance'];
-      composed.forEach((values, i) => expect(maxRelativeDifference(values, stock[i]), `${names[i]} ${shape}`).toBeLessThan(2e-5));
-      tf.dispose([x, dy]);
+      expectMatchesStockCall(shape, seed, () => installBatchNormTrainingCall('wasm', composedBatchNormTraining),
+        () => uninstallBatchNormTrainingCall('wasm'));
     }
     await tf.setBackend(testBackend());
   });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
 
 /** A BatchNormalization layer (momentum 0.9, ε = 1e-3) on [H, W, C] inputs with non-trivial γ, β and moving statistics. */
 export function bnLayer(shape: number[], seed: number): tf.layers.Layer {
@@ -30,4 +31,26 @@ export function trainingCall(layer: tf.layers.Layer, x: tf.Tensor, dy: tf.Tensor
 export function maxRelativeDifference(a: number[], b: number[]): number {
   const scale = Math.max(...b.map(Math.abs), 1e-12);
   return Math.max(...a.map((v, i) => Math.abs(v - b[i]))) / scale;
+}
+
+/**
+ * Checks a training-mode batch-norm call `install` puts in place against tfjs-layers' stock call on the
+ * active backend, for x and dy of `shape` [N, H, W, C]: y, dx, dγ, dβ and the moving statistics agree to
+ * float32 rounding (relative 2·10⁻⁵), `install` is idempotent (true, then false), and a call adds no
+ * tensor but the new layer's four weights. Leaves the call installed.
+ */
+export function expectMatchesStockCall(shape: number[], seed: number, install: () => boolean, uninstall: () => void): void {
+  const x = tf.randomNormal(shape, 0.5, 2, 'float32', seed);
+  const dy = tf.randomNormal(shape, 0, 1, 'float32', seed + 5);
+  uninstall();
+  const stock = trainingCall(bnLayer(shape.slice(1), seed), x, dy);
+  expect(install(), 'install').toBe(true);
+  expect(install(), 'a second install').toBe(false);
+  trainingCall(bnLayer(shape.slice(1), seed), x, dy); // warm-up
+  const before = tf.memory().numTensors;
+  const installed = trainingCall(bnLayer(shape.slice(1), seed), x, dy);
+  expect(tf.memory().numTensors).toBe(before + 4); // the new layer's weights only
+  const names = ['y', 'dx', 'dγ', 'dβ', 'moving mean', 'moving variance'];
+  installed.forEach((values, i) => expect(maxRelativeDifference(values, stock[i]), `${names[i]} ${shape}`).toBeLessThan(2e-5));
+  tf.dispose([x, dy]);
 }

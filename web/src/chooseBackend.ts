@@ -83,7 +83,7 @@ export async function chooseBackend(requested: BackendRequest, wasmDir: string):
       const detail = name === 'wasm'
         ? `, ${getThreadsCount()} thread${getThreadsCount() === 1 ? '' : 's'}${await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT') ? '' : self.crossOriginIsolated ? ' (no wasm threads here)' : ' (no wasm threads: page not cross-origin isolated)'}, ` +
           `SIMD ${await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, tear-ssl training kernels ` +
-          `${wasmSimdKernelsStatus(tf.backend()).active ? 'with its SIMD kernels' : `without its SIMD kernels (${wasmSimdKernelsStatus(tf.backend()).reason})`}`
+          simdKernelsText(wasmSimdKernelsStatus(tf.backend()))
         : name === 'webgl' ? ` (${renderer})` : name === 'webgpu' ? ` (${adapter?.summary ?? 'adapter unknown'})` : '';
       const why = requested === name ? 'requested' : notes.length > 0 ? notes.join('; ') : 'best available';
       return { name, reason: `${name}${detail}: ${why}` };
@@ -92,4 +92,9 @@ export async function chooseBackend(requested: BackendRequest, wasmDir: string):
     }
   }
   throw new Error(`no backend could train here: ${notes.join('; ')}`);
+}
+
+/** The web page's words for whether tear-ssl's SIMD kernels run on the wasm backend. */
+function simdKernelsText(status: { active: boolean; reason: string }): string {
+  return status.active ? 'with its SIMD kernels' : `without its SIMD kernels (${status.reason})`;
 }

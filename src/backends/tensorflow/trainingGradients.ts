@@ -24,21 +24,18 @@ import { float32Attr, type NodeBackendLike } from './nodeBackend';
  * float32 rounding differs (relative differences of order 1e-6).
  */
 
-/** Kernels registered for 'tensorflow' that run TensorFlow's gradient ops through tfjs-node's binding (activationGradients.ts runs them). */
-const NATIVE_KERNELS = ACTIVATION_GRADIENT_KERNELS;
-
 const floatType = (b: NodeBackendLike) => float32Attr(b);
 
 const KERNELS: tf.KernelConfig[] = [
   {
-    kernelName: NATIVE_KERNELS.relu, backendName: 'tensorflow',
+    kernelName: ACTIVATION_GRADIENT_KERNELS.relu, backendName: 'tensorflow',
     kernelFunc: ({ inputs, backend }) => {
       const b = backend as unknown as NodeBackendLike;
       return b.executeSingleOutput('ReluGrad', [floatType(b)], [inputs.dy as tf.TensorInfo, inputs.x as tf.TensorInfo]) as unknown as tf.TensorInfo;
     },
   },
   {
-    kernelName: NATIVE_KERNELS.leakyRelu, backendName: 'tensorflow',
+    kernelName: ACTIVATION_GRADIENT_KERNELS.leakyRelu, backendName: 'tensorflow',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as unknown as NodeBackendLike;
       const alpha = { name: 'alpha', type: b.binding.TF_ATTR_FLOAT, value: (attrs as { alpha: number }).alpha };
@@ -171,7 +168,7 @@ export function installTensorflowTrainingGradients(): InstalledTensorflowTrainin
     tf.registerKernel(make(stock));
     result.kernels.push(name);
   }
-  result.gradients.push(...holdActivationGradients()); // Relu, LeakyRelu: run NATIVE_KERNELS on 'tensorflow'
+  result.gradients.push(...holdActivationGradients()); // Relu, LeakyRelu: run the two KERNELS above on 'tensorflow'
   for (const make of GRADIENTS) {
     const probe = make({ kernelName: '', gradFunc: () => ({}) });
     const stock = tf.getGradient(probe.kernelName);

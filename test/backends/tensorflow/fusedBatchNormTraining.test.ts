@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fusedBatchNormTraining, installFusedBatchNormTraining, uninstallFusedBatchNormTraining } from '../../../src/backends/tensorflow/fusedBatchNormTraining';
 import { testBackend } from '../../helpers/testBackend';
-import { bnLayer, maxRelativeDifference, trainingCall } from '../../helpers/batchNormLayer';
+import { bnLayer, expectMatchesStockCall, trainingCall } from '../../helpers/batchNormLayer';
 
 afterAll(() => uninstallFusedBatchNormTraining());
 
@@ -23,20 +23,7 @@ describe('training-mode batch norm as one TensorFlow kernel (fusedBatchNormTrain
 
   it.runIf(testBackend() === 'tensorflow')('gives the stock layer\'s output, gradients and moving statistics to float32 rounding, without leaks', () => {
     for (const [shape, seed] of [[[4, 6, 5, 3], 10], [[32, 14, 14, 16], 20]] as Array<[number[], number]>) {
-      const x = tf.randomNormal(shape, 0.5, 2, 'float32', seed);
-      const dy = tf.randomNormal(shape, 0, 1, 'float32', seed + 5);
-      uninstallFusedBatchNormTraining();
-      const stock = trainingCall(bnLayer(shape.slice(1), seed), x, dy);
-      expect(installFusedBatchNormTraining()).toBe(true);
-      expect(installFusedBatchNormTraining()).toBe(false); // idempotent
-      const layer = bnLayer(shape.slice(1), seed);
-      trainingCall(layer, x, dy); // warm-up
-      const before = tf.memory().numTensors;
-      const fused = trainingCall(bnLayer(shape.slice(1), seed), x, dy);
-      expect(tf.memory().numTensors).toBe(before + 4); // the new layer's weights only
-      const names = ['y', 'dx', 'dγ', 'dβ', 'moving mean', 'moving variance'];
-      fused.forEach((values, i) => expect(maxRelativeDifference(values, stock[i]), `${names[i]} ${shape}`).toBeLessThan(2e-5));
-      tf.dispose([x, dy]);
+      expectMatchesStockCall(shape, seed, installFusedBatchNormTraining, uninstallFusedBatchNormTraining);
     }
   });
 

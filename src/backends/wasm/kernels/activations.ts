@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { release, runNative, type WasmBackendLike } from '../nativeKernels';
 import { heapOffset, simdKernelsFor } from '../simd/simdKernels';
 
@@ -10,7 +10,7 @@ import { heapOffset, simdKernelsFor } from '../simd/simdKernels';
  * activationGradients.ts (ACTIVATION_GRADIENT_KERNELS).
  */
 
-const size = (t: tf.TensorInfo): number => t.shape.reduce((a, d) => a * d, 1);
+const size = (t: tf.TensorInfo): number => tf.util.sizeFromShape(t.shape);
 
 function scalar(b: WasmBackendLike, value: number): tf.TensorInfo {
   const t = b.makeOutput([], 'float32');

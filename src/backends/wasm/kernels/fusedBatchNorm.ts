@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { release, runNative, type WasmBackendLike } from '../nativeKernels';
 import { heapOffset, simdKernelsFor } from '../simd/simdKernels';
 
@@ -21,7 +21,7 @@ export function fusedBatchNormKernel(args: {
   const channels = x.shape[x.shape.length - 1];
   const perChannel = (t: tf.TensorInfo | null | undefined): t is tf.TensorInfo =>
     t != null && t.dtype === 'float32' && t.shape.length === 1 && t.shape[0] === channels;
-  const size = x.shape.reduce((a, d) => a * d, 1);
+  const size = tf.util.sizeFromShape(x.shape);
   const simd = simdKernelsFor(b);
   if (simd === null || x.dtype !== 'float32' || x.shape.length === 0 || size === 0 || channels % 4 !== 0
     || !perChannel(mean) || !perChannel(variance) || !perChannel(offset) || !perChannel(scale)) {
